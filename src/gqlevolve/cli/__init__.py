@@ -1,0 +1,31 @@
+"""The ``gqlevolve`` command line.
+
+Each concept has its own module that adds its commands to :data:`main`:
+
+- ``db``          – ``gqlevolve db upgrade|prune``: the usage store's schema and retention;
+- ``diff``        – ``gqlevolve diff|export|check``: schema changes and the CI gate;
+- ``monitoring``  – ``gqlevolve advise|deprecation-report|sunset-warnings|usage-stats|client-versions|migration-report``;
+- ``deprecation`` – ``gqlevolve deprecation extend|rollback|set``: the policy's emergency procedures.
+
+Every command takes ``--json``; those that read the store take ``--db URL`` (default: ``$GQLEVOLVE_DB``,
+then ``sqlite:///gqlevolve.db``). Exit codes: 0 success, 1 a negative answer (something breaking,
+something not removable), 2 an error (bad input, store unreachable), printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gqlevolve import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="gqlevolve")
+def main() -> None:
+    """Evolve a GraphQL API without breaking the people who call it."""
+
+
+# Each module registers its commands on `main` when imported.
+from gqlevolve.cli import db, deprecation, diff, monitoring  # noqa: E402,F401
+
+__all__ = ["main"]

@@ -1,0 +1,112 @@
+"""What every ``gqlevolve`` command shares: ``--db``, ``--json``, output and error handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, is_dataclass
+from enum import Enum
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+DEFAULT_DB_URL = "sqlite:///gqlevolve.db"
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_db_url() -> str:
+    """``$GQLEVOLVE_DB``, else a SQLite file in the working directory."""
+    return os.environ.get("GQLEVOLVE_DB") or DEFAULT_DB_URL
+
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    default=None,
+    help="Usage store URL [default: $GQLEVOLVE_DB, then sqlite:///gqlevolve.db].",
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+
+
+class CommandError(click.ClickException):
+    """A user-facing error: printed as ``Error: ...`` and exit code 2, never a traceback."""
+
+    exit_code = EXIT_ERROR
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected exceptions (bad input, unreachable store) into a clear message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (ValueError, LookupError, OSError) as error:
+            raise CommandError(str(error)) from error
+        except Exception as error:  # the store or a parser failing in a way we did not foresee
+            raise CommandError(f"{type(error).__name__}: {error}") from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, dates, enums, sets and tuples as plain JSON values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [to_jsonable(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def console() -> Console:
+    return Console(soft_wrap=False, highlight=False)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(to_jsonable(cell)) for cell in row))
+    console().print(table)
+
+
+def parse_date(value: str | None, *, option: str) -> dt.date | None:
+    """An ISO date (``YYYY-MM-DD``) or a clear error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -1,0 +1,1 @@
+"""gqlevolve db commands (being written; see the module list in gqlevolve.cli)."""

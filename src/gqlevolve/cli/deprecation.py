@@ -1,0 +1,1 @@
+"""gqlevolve deprecation commands (being written; see the module list in gqlevolve.cli)."""

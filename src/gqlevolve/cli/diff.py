@@ -1,0 +1,1 @@
+"""gqlevolve diff commands (being written; see the module list in gqlevolve.cli)."""

@@ -1,0 +1,1 @@
+"""gqlevolve monitoring commands (being written; see the module list in gqlevolve.cli)."""

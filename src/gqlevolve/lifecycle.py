@@ -1,0 +1,279 @@
+"""The lifecycle policy, as code: deprecation records, their status on a day, headers, the Gone body.
+
+Everything here follows ``api-lifecycle-policy.md`` and ``adr-endpoint-versioning.md``:
+
+- a :class:`Deprecation` is ``active`` before ``deprecated_on``, ``deprecated`` from then on,
+  ``sunset_warning`` from 30 days before ``sunset_on`` and ``removed`` from ``sunset_on``;
+- :func:`response_headers` gives the ``Deprecation`` (RFC 9745), ``Sunset`` (RFC 8594), ``Link`` and
+  ``Warning: 299`` headers for the records an operation (or a whole endpoint version) touches;
+- :func:`gone_body` is the body of the removed phase (410 Gone);
+- :func:`validate_version` enforces the ADR's version names: ``draft`` or ``v1``, ``v2``, ...
+
+Example::
+
+    record = Deprecation(
+        "Mutation.upload_attachment",
+        reason="Use secure_file_upload",
+        deprecated_on=date(2025, 9, 27),
+        sunset_on=date(2026, 6, 30),
+        replacement="secure_file_upload",
+    )
+    record.status_on(date(2026, 6, 1))      # Status.SUNSET_WARNING
+    response_headers([record], date(2026, 6, 1))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from email.utils import format_datetime, parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "SUNSET_WARNING_DAYS",
+    "VERSION_RULE",
+    "Deprecation",
+    "InvalidVersionName",
+    "Status",
+    "VersionLifecycle",
+    "deprecation_header",
+    "gone_body",
+    "is_draft",
+    "merge_headers",
+    "response_headers",
+    "sunset_header",
+    "validate_version",
+    "warning_header",
+]
+
+#: The sunset warning phase starts this many days before ``sunset_on``.
+SUNSET_WARNING_DAYS = 30
+
+#: The ADR's rule for ``<version>`` in ``/api/<version>/<path>``.
+VERSION_RULE = "a version is 'draft' or 'v' followed by a number without a leading zero (v1, v2, v10)"
+_VERSION_PATTERN = re.compile(r"draft|v[1-9][0-9]*")
+
+
+class Status(StrEnum):
+    """The four phases of the lifecycle policy."""
+
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    SUNSET_WARNING = "sunset_warning"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Deprecation:
+    """A deprecated element (or endpoint) with the dates and pointers the policy asks for.
+
+    ``coordinate`` is a schema coordinate (``User.name``) or, for a whole version, its path.
+    ``status_override`` pins the status regardless of dates (the policy's rollback sets
+    ``sunset_warning`` on an element whose sunset passed).
+    """
+
+    coordinate: str
+    reason: str | None = None
+    deprecated_on: dt.date | None = None
+    sunset_on: dt.date | None = None
+    replacement: str | None = None
+    migration_guide: str | None = None
+    status_override: Status | None = None
+
+    def __post_init__(self) -> None:
+        if not self.coordinate:
+            raise ValueError("a deprecation record needs a coordinate")
+        if self.deprecated_on and self.sunset_on and self.sunset_on < self.deprecated_on:
+            raise ValueError(
+                f"{self.coordinate}: sunset_on ({self.sunset_on}) is before deprecated_on ({self.deprecated_on})"
+            )
+        if self.status_override is not None and not isinstance(self.status_override, Status):
+            object.__setattr__(self, "status_override", Status(self.status_override))
+
+    def status_on(self, day: dt.date) -> Status:
+        """The policy phase on ``day`` (boundaries: each phase starts on its first day)."""
+        if self.status_override is not None:
+            return self.status_override
+        if self.sunset_on is not None:
+            if day >= self.sunset_on:
+                return Status.REMOVED
+            if day >= self.sunset_warning_starts:
+                return Status.SUNSET_WARNING
+        if self.deprecated_on is None or day >= self.deprecated_on:
+            return Status.DEPRECATED
+        return Status.ACTIVE
+
+    @property
+    def sunset_warning_starts(self) -> dt.date | None:
+        if self.sunset_on is None:
+            return None
+        return self.sunset_on - dt.timedelta(days=SUNSET_WARNING_DAYS)
+
+    def days_until_sunset(self, day: dt.date) -> int | None:
+        return None if self.sunset_on is None else (self.sunset_on - day).days
+
+    def with_changes(self, **changes: Any) -> Deprecation:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLifecycle:
+    """The lifecycle of a whole endpoint version (``/api/v1/graphql``), given to ``versioned_app``.
+
+    ``successor`` names the version that replaces it (``"v2"``); its path becomes the replacement.
+    """
+
+    deprecated_on: dt.date
+    sunset_on: dt.date | None = None
+    successor: str | None = None
+    migration_guide: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.successor is not None:
+            validate_version(self.successor)
+
+    def as_deprecation(self, path: str, successor_path: str | None) -> Deprecation:
+        return Deprecation(
+            coordinate=path,
+            reason=self.reason,
+            deprecated_on=self.deprecated_on,
+            sunset_on=self.sunset_on,
+            replacement=successor_path,
+            migration_guide=self.migration_guide,
+        )
+
+
+# --- version names (adr-endpoint-versioning.md) -------------------------------------------------
+
+
+class InvalidVersionName(ValueError):
+    """A version name that breaks the ADR's rule."""
+
+
+def validate_version(name: str) -> str:
+    """Return ``name`` if it is ``draft`` or ``vN`` (N without a leading zero), else raise."""
+    if not isinstance(name, str) or _VERSION_PATTERN.fullmatch(name) is None:
+        raise InvalidVersionName(f"invalid version name {name!r}: {VERSION_RULE}")
+    return name
+
+
+def is_draft(version: str) -> bool:
+    return version == "draft"
+
+
+# --- headers (RFC 9745, RFC 8594, the policy's Warning texts) ------------------------------------
+
+
+def _midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def deprecation_header(deprecated_on: dt.date) -> str:
+    """RFC 9745: ``@`` and the Unix time at which the deprecation took effect (00:00 UTC that day)."""
+    return f"@{int(_midnight_utc(deprecated_on).timestamp())}"
+
+
+def sunset_header(sunset_on: dt.date) -> str:
+    """RFC 8594: the IMF-fixdate at which the element stops answering.
+
+    The policy's statuses say ``removed`` from ``sunset_on`` on, so that is 00:00:00 GMT of that day.
+    """
+    return format_datetime(_midnight_utc(sunset_on), usegmt=True)
+
+
+def warning_header(record: Deprecation, today: dt.date) -> str | None:
+    """The policy's ``Warning: 299`` text for the record's phase on ``today`` (None while active)."""
+    status = record.status_on(today)
+    if status is Status.ACTIVE:
+        return None
+    if status is Status.DEPRECATED:
+        text = f"Deprecated API. Use {record.replacement} instead." if record.replacement else "Deprecated API."
+    elif status is Status.SUNSET_WARNING and record.sunset_on is not None:
+        text = f"API will be removed in {record.days_until_sunset(today)} days on {record.sunset_on.isoformat()}"
+    elif status is Status.SUNSET_WARNING:  # pinned by an override with no sunset date
+        text = "API will be removed soon."
+    else:
+        removed_on = f" on {record.sunset_on.isoformat()}" if record.sunset_on else ""
+        text = f"API was removed{removed_on}."
+    return f'299 - "{_quoted(text)}"'
+
+
+def _quoted(text: str) -> str:
+    # A quoted-string may not hold a bare quote or a line break.
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+
+
+def response_headers(records: Iterable[Deprecation], today: dt.date) -> list[tuple[str, str]]:
+    """The headers for a response that touched ``records`` (those not yet deprecated are ignored).
+
+    One ``Deprecation`` (the earliest date) and one ``Sunset`` (the earliest), one ``Link`` per
+    migration guide, ``X-Deprecated-Replacement`` per replacement and one ``Warning`` per record.
+    """
+    current = [record for record in records if record.status_on(today) is not Status.ACTIVE]
+    if not current:
+        return []
+    headers: list[tuple[str, str]] = []
+    deprecated_dates = [record.deprecated_on for record in current if record.deprecated_on]
+    if deprecated_dates:
+        headers.append(("Deprecation", deprecation_header(min(deprecated_dates))))
+    else:  # RFC 9745 has no "deprecated since an unknown date"; the header must still say it is
+        headers.append(("Deprecation", deprecation_header(today)))
+    sunset_dates = [record.sunset_on for record in current if record.sunset_on]
+    if sunset_dates:
+        headers.append(("Sunset", sunset_header(min(sunset_dates))))
+    for guide in _unique(record.migration_guide for record in current):
+        headers.append(("Link", f'<{guide}>; rel="deprecation"'))
+    for replacement in _unique(record.replacement for record in current):
+        headers.append(("X-Deprecated-Replacement", replacement))
+    for record in current:
+        warning = warning_header(record, today)
+        if warning:
+            headers.append(("Warning", warning))
+    return headers
+
+
+def merge_headers(first: list[tuple[str, str]], second: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Two header lists as one: a single ``Deprecation`` and ``Sunset`` (the earlier), the rest kept once each."""
+    merged: list[tuple[str, str]] = []
+    single: dict[str, str] = {}
+    for name, value in [*first, *second]:
+        key = name.lower()
+        if key in ("deprecation", "sunset"):
+            earlier = _earlier(single.get(key), value, key)
+            single[key] = earlier
+        elif (name, value) not in merged:
+            merged.append((name, value))
+    names = {"deprecation": "Deprecation", "sunset": "Sunset"}
+    return [(names[key], value) for key, value in single.items()] + merged
+
+
+def _earlier(current: str | None, candidate: str, key: str) -> str:
+    if current is None:
+        return candidate
+    if key == "deprecation":
+        return min(current, candidate, key=lambda value: int(value.lstrip("@")))
+    return min(current, candidate, key=parsedate_to_datetime)
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
+
+
+# --- the removed phase ---------------------------------------------------------------------------
+
+
+def gone_body(record: Deprecation, *, subject: str = "This endpoint") -> dict[str, Any]:
+    """The policy's 410 body: ``error``, ``message``, ``replacement``, ``migration_guide``, ``status_code``."""
+    removed_on = f" on {record.sunset_on.isoformat()}" if record.sunset_on else ""
+    return {
+        "error": "Gone",
+        "message": f"{subject} was removed{removed_on}",
+        "replacement": record.replacement,
+        "migration_guide": record.migration_guide,
+        "status_code": 410,
+    }
+

@@ -1,0 +1,163 @@
+"""The usage store's tables (SQLAlchemy Core), the contract the advisor aggregates over in SQL.
+
+Growth is bounded by design: a request adds to a counter, so ``deprecation_usage`` grows with
+days x operation signatures x clients and ``operation_totals`` with days x clients, never with requests.
+
+- ``deprecations``: the policy's ``APIDeprecation``, one row per (endpoint, coordinate);
+- ``deprecation_audit``: every change to a deprecation record, field by field (never pruned);
+- ``operation_signatures`` / ``signature_coordinates``: an operation signature is the set of deprecated
+  coordinates an operation referenced; its rows say which coordinates those are;
+- ``deprecation_usage``: the policy's ``APIDeprecationUsage``, a count per endpoint, UTC day, client name,
+  client version and signature (only operations that referenced something deprecated);
+- ``operation_totals``: every operation per endpoint, UTC day, client name and version (the denominator of
+  every share). A watched endpoint gets a row with count 0 for each day it served nothing;
+- ``flush_ledger``: the last batch each writer committed, so a flush whose commit was in doubt is never
+  counted twice.
+
+An unknown client name or version is stored as ``''`` (:data:`UNKNOWN_CLIENT`), not NULL, so that it takes part
+in the primary keys that the upserts conflict on.
+
+Example (the share of one coordinate per day)::
+
+    from gqlevolve.usage_store.tables import deprecation_usage, operation_totals, signature_coordinates
+
+    used = (
+        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
+        .where(deprecation_usage.c.endpoint == "/api/v1/graphql")
+        .where(deprecation_usage.c.signature.in_(
+            sa.select(signature_coordinates.c.signature).where(signature_coordinates.c.coordinate == "User.name")
+        ))
+        .group_by(deprecation_usage.c.day)
+    )
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "CLIENT_NAME_LENGTH",
+    "CLIENT_VERSION_LENGTH",
+    "COORDINATE_LENGTH",
+    "ENDPOINT_LENGTH",
+    "UNKNOWN_CLIENT",
+    "deprecation_audit",
+    "deprecation_usage",
+    "deprecations",
+    "flush_ledger",
+    "metadata",
+    "operation_signatures",
+    "operation_totals",
+    "signature_coordinates",
+]
+
+ENDPOINT_LENGTH = 200
+COORDINATE_LENGTH = 300
+CLIENT_NAME_LENGTH = 64
+CLIENT_VERSION_LENGTH = 32
+SIGNATURE_LENGTH = 32
+
+#: How a missing client name or version is stored.
+UNKNOWN_CLIENT = ""
+
+# Constraint names are spelled out so that migrations can refer to them on every backend.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+_Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_Timestamp = sa.DateTime(timezone=True)
+
+deprecations = sa.Table(
+    "deprecations",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("deprecated_on", sa.Date, nullable=True),
+    sa.Column("sunset_on", sa.Date, nullable=True),
+    sa.Column("replacement", sa.String(COORDINATE_LENGTH), nullable=True),
+    sa.Column("migration_guide", sa.Text, nullable=True),
+    # One of lifecycle.Status's values, pinning the status regardless of dates.
+    sa.Column("status_override", sa.String(20), nullable=True),
+    sa.Column("created_at", _Timestamp, nullable=False),
+    sa.Column("updated_at", _Timestamp, nullable=False),
+    sa.UniqueConstraint("endpoint", "coordinate"),
+)
+
+deprecation_audit = sa.Table(
+    "deprecation_audit",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    # A column of ``deprecations`` (reason, deprecated_on, sunset_on, ...).
+    sa.Column("field", sa.String(40), nullable=False),
+    # Values as text: ISO dates, status names, strings; NULL for "not set".
+    sa.Column("old_value", sa.Text, nullable=True),
+    sa.Column("new_value", sa.Text, nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("at", _Timestamp, nullable=False),
+    sa.Column("why", sa.Text, nullable=True),
+    sa.Index(None, "endpoint", "coordinate", "at"),
+)
+
+operation_signatures = sa.Table(
+    "operation_signatures",
+    metadata,
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), primary_key=True),
+    sa.Column("coordinate_count", sa.Integer, nullable=False),
+    sa.Column("first_seen", sa.Date, nullable=False),
+)
+
+signature_coordinates = sa.Table(
+    "signature_coordinates",
+    metadata,
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), primary_key=True),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), primary_key=True),
+    # From a coordinate to the signatures that reference it (every read by coordinate starts here).
+    sa.Index(None, "coordinate", "signature"),
+)
+
+deprecation_usage = sa.Table(
+    "deprecation_usage",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    # Ordered for the reads: one coordinate's signatures on one endpoint over a range of days.
+    sa.PrimaryKeyConstraint("endpoint", "signature", "day", "client_name", "client_version"),
+    sa.Index(None, "day"),
+)
+
+operation_totals = sa.Table(
+    "operation_totals",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "day", "client_name", "client_version"),
+    sa.Index(None, "day"),
+)
+
+flush_ledger = sa.Table(
+    "flush_ledger",
+    metadata,
+    # One row per recorder (a random id per UsageStore instance).
+    sa.Column("writer_id", sa.String(32), primary_key=True),
+    sa.Column("last_batch", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", _Timestamp, nullable=False),
+    sa.Index(None, "updated_at"),
+)

@@ -1,0 +1,275 @@
+"""Versioned GraphQL endpoints: ``/api/<version>/graphql`` for each schema, with a lifecycle per version.
+
+Example::
+
+    from gqlevolve import UsageStore, VersionLifecycle, versioned_app
+
+    store = UsageStore("sqlite:///gqlevolve.db")
+    app = versioned_app(
+        {"v1": schema_v1, "v2": schema_v2, "draft": schema_draft},
+        store=store,
+        lifecycles={"v1": VersionLifecycle(deprecated_on=date(2026, 1, 1), sunset_on=date(2026, 12, 31), successor="v2")},
+    )
+    # uvicorn module:app -> POST/GET /api/v1/graphql, /api/v2/graphql, /api/draft/graphql (GraphiQL in a browser)
+
+Version names follow the ADR (``draft`` or ``vN``); a bad one is refused here, at start-up. While a version is
+deprecated, every response it gives carries the policy's headers and ``Link: <successor>; rel="successor-version"``;
+once removed it answers ``410 Gone`` with the policy's body. An unknown version gets a 404 problem+json body that
+lists the versions there are. Strawberry's own view serves each endpoint, so its context (``request``,
+``response``) is what extensions expect; the endpoint's canonical path is put in the ASGI scope under
+``"gqlevolve.endpoint"`` (the same with or without a trailing slash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from gqlevolve.lifecycle import (
+    VERSION_RULE,
+    Deprecation,
+    InvalidVersionName,
+    Status,
+    VersionLifecycle,
+    gone_body,
+    merge_headers,
+    response_headers,
+    validate_version,
+)
+
+if TYPE_CHECKING:
+    from strawberry.schema.base import BaseSchema
+
+    from gqlevolve.usage_store import UsageStore
+
+__all__ = ["ENDPOINT_SCOPE_KEY", "VERSION_SCOPE_KEY", "endpoint_path", "versioned_app"]
+
+logger = logging.getLogger("gqlevolve.asgi")
+
+#: ASGI scope keys set for every request to a versioned endpoint.
+ENDPOINT_SCOPE_KEY = "gqlevolve.endpoint"
+VERSION_SCOPE_KEY = "gqlevolve.version"
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def endpoint_path(version: str) -> str:
+    """The canonical path of a version's GraphQL endpoint, used as the endpoint's name in the usage store."""
+    return f"/api/{version}/graphql"
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+class ProblemResponse(JSONResponse):
+    """An RFC 9457 ``application/problem+json`` response."""
+
+    media_type = PROBLEM_JSON
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}, status)
+
+
+class VersionEndpoint:
+    """The ASGI app of one version: Strawberry's view, wrapped with the version's lifecycle."""
+
+    def __init__(
+        self,
+        version: str,
+        graphql_app: ASGIApp,
+        lifecycle: Deprecation | None,
+        successor_path: str | None,
+        today: Callable[[], dt.date],
+    ) -> None:
+        self.version = version
+        self.path = endpoint_path(version)
+        self.graphql_app = graphql_app
+        self.lifecycle = lifecycle
+        self.successor_path = successor_path
+        self.today = today
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[ENDPOINT_SCOPE_KEY] = self.path
+        scope[VERSION_SCOPE_KEY] = self.version
+        if self.lifecycle is None:
+            await self.graphql_app(scope, receive, send)
+            return
+        today = self.today()
+        status = self.lifecycle.status_on(today)
+        headers = self.lifecycle_headers(today)
+        if status is Status.REMOVED:
+            await self.gone(scope, receive, send, headers)
+            return
+        if not headers or scope["type"] != "http":
+            await self.graphql_app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": _with_headers(message.get("headers", []), headers)}
+            await send(message)
+
+        await self.graphql_app(scope, receive, send_with_headers)
+
+    def lifecycle_headers(self, today: dt.date) -> list[tuple[str, str]]:
+        assert self.lifecycle is not None
+        headers = response_headers([self.lifecycle], today)
+        if headers and self.successor_path:
+            headers.append(("Link", f'<{self.successor_path}>; rel="successor-version"'))
+        return headers
+
+    async def gone(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
+        assert self.lifecycle is not None
+        if scope["type"] == "websocket":
+            # Closing before accepting makes the server answer the handshake with 403: no socket for a removed version.
+            await send({"type": "websocket.close", "code": 1008, "reason": "Gone"})
+            return
+        response = JSONResponse(gone_body(self.lifecycle), status_code=410, headers=dict(_single(headers)))
+        for name, value in headers:
+            if name.lower() in ("link", "warning"):
+                response.headers.append(name, value)
+        await response(scope, receive, send)
+
+
+def _single(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers if name.lower() not in ("link", "warning")]
+
+
+def _with_headers(raw: Sequence[tuple[bytes, bytes]], extra: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Add ``extra`` to a response's raw headers, merging with deprecation headers the schema already set."""
+    ours = {name.lower() for name, _ in extra}
+    existing = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    overlapping = [(name, value) for name, value in existing if name.lower() in ours]
+    kept = [(name, value) for name, value in raw if name.decode("latin-1").lower() not in ours]
+    merged = merge_headers(overlapping, extra)
+    return [*kept, *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in merged)]
+
+
+def unknown_version_endpoint(versions: Sequence[str]) -> Callable[[Request], Any]:
+    """404 problem+json for ``/api/<anything>/graphql`` that is not served, listing the versions that are."""
+    served = list(versions)
+
+    async def unknown_version(request: Request) -> Response:
+        asked = request.path_params.get("version", "")
+        try:
+            validate_version(asked)
+            detail = f"There is no GraphQL endpoint for version {asked!r}."
+        except InvalidVersionName:
+            detail = f"{asked!r} is not a version name: {VERSION_RULE}."
+        return ProblemResponse(
+            404,
+            "Unknown API version",
+            f"{detail} Versions: {', '.join(served)}.",
+            versions=served,
+            endpoints=[endpoint_path(version) for version in served],
+        )
+
+    return unknown_version
+
+
+def versioned_app(
+    schemas: Mapping[str, BaseSchema],
+    *,
+    store: UsageStore | None = None,
+    lifecycles: Mapping[str, VersionLifecycle] | None = None,
+    admin_token: str | None = None,
+    graphql_ide: str | None = "graphiql",
+    today: Callable[[], dt.date] = utc_today,
+    debug: bool = False,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """A Starlette app serving each schema at ``/api/<version>/graphql``.
+
+    ``store`` is started with the app and flushed and closed when it stops (the ASGI lifespan).
+    ``lifecycles`` gives a whole version its dates and successor. ``admin_token`` mounts the admin API
+    under ``/api/admin/`` (not mounted without one). ``today`` is the clock of the lifecycle (tests pin it).
+    """
+    if not schemas:
+        raise ValueError("versioned_app needs at least one schema")
+    versions = [validate_version(version) for version in schemas]
+    lifecycles = dict(lifecycles or {})
+    for version, lifecycle in lifecycles.items():
+        if version not in schemas:
+            raise ValueError(f"a lifecycle is given for version {version!r}, which has no schema")
+        if lifecycle.successor is not None and lifecycle.successor not in schemas:
+            raise ValueError(f"version {version!r} names successor {lifecycle.successor!r}, which has no schema")
+
+    routes: list[BaseRoute] = []
+    for version in versions:
+        lifecycle = lifecycles.get(version)
+        successor_path = endpoint_path(lifecycle.successor) if lifecycle and lifecycle.successor else None
+        endpoint = VersionEndpoint(
+            version,
+            GraphQL(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True),
+            lifecycle.as_deprecation(endpoint_path(version), successor_path) if lifecycle else None,
+            successor_path,
+            today,
+        )
+        for path in (endpoint.path, endpoint.path + "/"):
+            routes.append(Route(path, endpoint, methods=["GET", "POST"]))
+            routes.append(WebSocketRoute(path, endpoint))
+
+    if admin_token is not None:
+        routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions)))
+    routes.extend(extra_routes)
+
+    unknown = unknown_version_endpoint(versions)
+    for path in ("/api/{version}/graphql", "/api/{version}/graphql/"):
+        routes.append(Route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
+
+    app = Starlette(debug=debug, routes=routes, lifespan=_lifespan(schemas, store))
+    app.router.redirect_slashes = False
+    app.state.schemas = dict(schemas)
+    app.state.store = store
+    return app
+
+
+def _admin_app(store: UsageStore | None, token: str, versions: Sequence[str]) -> ASGIApp:
+    if not token:
+        raise ValueError("admin_token must not be empty; pass None to leave the admin API unmounted")
+    if store is None:
+        raise ValueError("the admin API answers from the usage store: pass store=... with admin_token")
+    from gqlevolve.admin_api import admin_app
+
+    return admin_app(store, token=token, endpoints=[endpoint_path(version) for version in versions])
+
+
+def _lifespan(
+    schemas: Mapping[str, BaseSchema], store: UsageStore | None
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if store is not None:
+            store.start()
+        for version, schema in schemas.items():
+            _notify_startup(schema, endpoint_path(version))
+        try:
+            yield
+        finally:
+            if store is not None:
+                store.close()
+
+    return lifespan
+
+
+def _notify_startup(schema: BaseSchema, endpoint: str) -> None:
+    """Let extension factories that care (``deprecation_usage``) know the endpoint they serve."""
+    for extension in getattr(schema, "extensions", ()):
+        hook = getattr(extension, "on_app_startup", None)
+        if hook is None:
+            continue
+        try:
+            hook(schema=schema, endpoint=endpoint)
+        except Exception:  # an extension's start-up trouble must not keep the API down
+            logger.exception("start-up hook of %r failed for %s", extension, endpoint)

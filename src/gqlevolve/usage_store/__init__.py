@@ -1,0 +1,47 @@
+"""The usage store: counts of deprecated schema elements per endpoint, day and client; deprecation records.
+
+Modules, one concept each:
+
+- :mod:`~gqlevolve.usage_store.tables`: the Core tables (the advisor aggregates over them in SQL);
+- :mod:`~gqlevolve.usage_store.store`: :class:`UsageStore`, the facade;
+- :mod:`~gqlevolve.usage_store.recorder`: the in-memory counters of the request path;
+- :mod:`~gqlevolve.usage_store.writer`: a batch of counters as upserts;
+- :mod:`~gqlevolve.usage_store.reads`: daily usage, clients, endpoints;
+- :mod:`~gqlevolve.usage_store.deprecations`: deprecation records and their audit log;
+- :mod:`~gqlevolve.usage_store.schema`: Alembic migrations (``gqlevolve db upgrade``);
+- :mod:`~gqlevolve.usage_store.retention`: ``gqlevolve db prune``;
+- :mod:`~gqlevolve.usage_store.urls`, :mod:`~gqlevolve.usage_store.engine`: URLs and engines;
+- :mod:`~gqlevolve.usage_store.clients`, :mod:`~gqlevolve.usage_store.signatures`: what the counters are keyed by;
+- :mod:`~gqlevolve.usage_store.shutdown`: flushing at exit and on SIGTERM.
+
+Example::
+
+    from gqlevolve.usage_store import UsageStore
+
+    with UsageStore("sqlite:///gqlevolve.db") as store:
+        store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", client_version="1.4")
+        store.daily_usage("/api/v1/graphql", "User.name")
+"""
+
+from gqlevolve.usage_store.clients import OTHER_CLIENT
+from gqlevolve.usage_store.deprecations import AuditEntry, StoredDeprecation
+from gqlevolve.usage_store.reads import ClientUsage, CoordinateUsage, DailyUsage
+from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult
+from gqlevolve.usage_store.schema import StoreSchemaError
+from gqlevolve.usage_store.store import StoreStats, UsageStore
+from gqlevolve.usage_store.urls import InvalidStoreURL
+
+__all__ = [
+    "DEFAULT_RETENTION_DAYS",
+    "OTHER_CLIENT",
+    "AuditEntry",
+    "ClientUsage",
+    "CoordinateUsage",
+    "DailyUsage",
+    "InvalidStoreURL",
+    "PruneResult",
+    "StoreSchemaError",
+    "StoreStats",
+    "StoredDeprecation",
+    "UsageStore",
+]

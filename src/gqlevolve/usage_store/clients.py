@@ -1,0 +1,77 @@
+"""Client names and versions as they are stored: trimmed, in a safe charset, and capped per endpoint and day.
+
+Clients name themselves (headers such as ``apollographql-client-name``), so nothing they send may grow the
+store without bound: a name or version is cut to its column's length and to ``[A-Za-z0-9 ._:/@+-]``
+(anything else becomes ``_``), and past ``max_clients_per_day`` distinct (name, version) pairs on one
+endpoint and day, further new pairs are counted as :data:`OTHER_CLIENT`.
+
+Example::
+
+    clean_client_name("  My App\\n ")       # 'My App'
+    limiter = ClientLimiter(max_clients_per_day=2)
+    limiter.admit("/api/v1/graphql", day, "web", "1.0")   # ('web', '1.0') ... the third new pair: ('other', '')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import OrderedDict
+
+from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH, UNKNOWN_CLIENT
+
+__all__ = ["OTHER_CLIENT", "ClientLimiter", "clean_client_name", "clean_client_version"]
+
+#: The name under which clients past the per-day cap are counted.
+OTHER_CLIENT = "other"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9 ._:/@+\-]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _clean(value: object, length: int) -> str:
+    if value is None:
+        return UNKNOWN_CLIENT
+    text = _SPACES.sub(" ", str(value)).strip()
+    return _UNSAFE.sub("_", text)[:length].strip()
+
+
+def clean_client_name(value: object) -> str:
+    """The client name as stored (``''`` when unknown)."""
+    return _clean(value, CLIENT_NAME_LENGTH)
+
+
+def clean_client_version(value: object) -> str:
+    """The client version as stored (``''`` when unknown)."""
+    return _clean(value, CLIENT_VERSION_LENGTH)
+
+
+class ClientLimiter:
+    """Admits at most ``max_clients_per_day`` distinct (name, version) per endpoint and day; the rest are ``other``.
+
+    It counts what this process has seen: with N processes, an endpoint's day holds at most N times the cap.
+    It remembers the last ``max_days_tracked`` (endpoint, day) pairs, which is plenty for live traffic (today,
+    and yesterday around midnight) and keeps memory bounded for backfills over many days.
+    Not thread-safe by itself: the recorder calls it under its lock.
+    """
+
+    def __init__(self, max_clients_per_day: int, *, max_days_tracked: int = 256) -> None:
+        if max_clients_per_day < 1:
+            raise ValueError(f"max_clients_per_day must be at least 1, not {max_clients_per_day}")
+        self.max_clients_per_day = max_clients_per_day
+        self._max_days_tracked = max_days_tracked
+        self._seen: OrderedDict[tuple[str, dt.date], set[tuple[str, str]]] = OrderedDict()
+
+    def admit(self, endpoint: str, day: dt.date, name: str, version: str) -> tuple[str, str]:
+        clients = self._seen.get((endpoint, day))
+        if clients is None:
+            clients = self._seen[(endpoint, day)] = set()
+            if len(self._seen) > self._max_days_tracked:
+                self._seen.popitem(last=False)
+        client = (name, version)
+        if client in clients:
+            return client
+        if len(clients) < self.max_clients_per_day:
+            clients.add(client)
+            return client
+        return (OTHER_CLIENT, UNKNOWN_CLIENT)

@@ -1,0 +1,276 @@
+"""Deprecation records (the policy's ``APIDeprecation``) and their audit log.
+
+A record is a :class:`gqlevolve.lifecycle.Deprecation`, kept per (endpoint, coordinate). The store wins over
+the schema: :func:`register_deprecations` (called at start-up with what the schema declares) only inserts
+missing records and fills fields that are empty in the store, because the platform team may have changed a
+record (extended a sunset) since. Every change writes one audit entry per field: what changed, from what,
+to what, who, when and why. The audit log is never pruned.
+
+Example::
+
+    with engine.begin() as connection:
+        register_deprecations(connection, "/api/v1/graphql", [Deprecation("User.name", reason="Use fullName")],
+                              actor="gqlevolve")
+        update_deprecation(connection, "/api/v1/graphql", "User.name", {"sunset_on": date(2026, 9, 30)},
+                           actor="alice", why="Partner X needs one more quarter")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+
+from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, deprecation_audit, deprecations
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "AuditEntry",
+    "StoredDeprecation",
+    "audit_log",
+    "list_deprecations",
+    "register_deprecations",
+    "update_deprecation",
+]
+
+#: The fields of a record that can change (the coordinate is its identity).
+EDITABLE_FIELDS = ("reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
+_DATE_FIELDS = {"deprecated_on", "sunset_on"}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeprecation:
+    endpoint: str
+    record: Deprecation
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    endpoint: str
+    coordinate: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    actor: str
+    at: dt.datetime
+    why: str | None
+
+
+def register_deprecations(
+    connection: sa.Connection,
+    endpoint: str,
+    records: Iterable[Deprecation],
+    *,
+    actor: str,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> list[Deprecation]:
+    """Insert the absent records, fill the store's empty fields; return the endpoint's effective records."""
+    _check_endpoint(endpoint)
+    now = now or _now()
+    today = today or now.date()
+    stored = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, endpoint)}
+    for record in records:
+        existing = stored.get(record.coordinate)
+        if existing is None:
+            if record.deprecated_on is None:
+                record = record.with_changes(deprecated_on=today)
+            _insert(connection, endpoint, record, now)
+            _audit(connection, endpoint, record.coordinate, _diff(None, record), actor, now, "registered from the schema")
+            stored[record.coordinate] = record
+            continue
+        filled = {
+            name: getattr(record, name)
+            for name in EDITABLE_FIELDS
+            if getattr(existing, name) is None and getattr(record, name) is not None
+        }
+        if filled:
+            updated = _validated(existing, filled)
+            _update(connection, endpoint, updated, now)
+            _audit(connection, endpoint, record.coordinate, _diff(existing, updated), actor, now, "filled from the schema")
+            stored[record.coordinate] = updated
+    return sorted(stored.values(), key=lambda record: record.coordinate)
+
+
+def update_deprecation(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinate: str,
+    changes: Mapping[str, object],
+    *,
+    actor: str,
+    why: str | None,
+    create: bool = False,
+    now: dt.datetime | None = None,
+) -> Deprecation:
+    """Apply ``changes`` (any of :data:`EDITABLE_FIELDS`); one audit entry per field that really changed."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(unknown)}: the editable fields are {', '.join(EDITABLE_FIELDS)}")
+    if not actor:
+        raise ValueError("a change to a deprecation record needs an actor (who made it)")
+    _check_endpoint(endpoint)
+    now = now or _now()
+    existing = _find(connection, endpoint, coordinate)
+    if existing is None:
+        if not create:
+            raise LookupError(
+                f"no deprecation record for {coordinate!r} on endpoint {endpoint!r} "
+                "(register it first, or pass create=True)"
+            )
+        record = _validated(Deprecation(coordinate), dict(changes))
+        _insert(connection, endpoint, record, now)
+        _audit(connection, endpoint, coordinate, _diff(None, record), actor, now, why)
+        return record
+    record = _validated(existing, dict(changes))
+    changed = _diff(existing, record)
+    if changed:
+        _update(connection, endpoint, record, now)
+        _audit(connection, endpoint, coordinate, changed, actor, now, why)
+    return record
+
+
+def list_deprecations(connection: sa.Connection, endpoint: str | None = None) -> list[StoredDeprecation]:
+    query = sa.select(deprecations).order_by(deprecations.c.endpoint, deprecations.c.coordinate)
+    if endpoint is not None:
+        query = query.where(deprecations.c.endpoint == endpoint)
+    return [
+        StoredDeprecation(row.endpoint, _record(row), _utc(row.created_at), _utc(row.updated_at))
+        for row in connection.execute(query)
+    ]
+
+
+def audit_log(
+    connection: sa.Connection, endpoint: str | None = None, coordinate: str | None = None
+) -> list[AuditEntry]:
+    """Audit entries, oldest first."""
+    query = sa.select(deprecation_audit).order_by(deprecation_audit.c.at, deprecation_audit.c.id)
+    if endpoint is not None:
+        query = query.where(deprecation_audit.c.endpoint == endpoint)
+    if coordinate is not None:
+        query = query.where(deprecation_audit.c.coordinate == coordinate)
+    return [
+        AuditEntry(row.endpoint, row.coordinate, row.field, row.old_value, row.new_value, row.actor, _utc(row.at), row.why)
+        for row in connection.execute(query)
+    ]
+
+
+# --- rows and values ------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps no time zone; everything is written in UTC.
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def _check_endpoint(endpoint: str) -> None:
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_LENGTH:
+        raise ValueError(f"an endpoint is a non-empty string of at most {ENDPOINT_LENGTH} characters, not {endpoint!r:.80}")
+
+
+def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
+    """``record`` with ``changes`` applied; dates may be given as ISO strings, the status as its name."""
+    for name in _DATE_FIELDS & changes.keys():
+        value = changes[name]
+        if isinstance(value, str):
+            try:
+                changes[name] = dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{name}: {value!r} is not a date in the form YYYY-MM-DD") from None
+        elif isinstance(value, dt.datetime):
+            changes[name] = value.date()
+        elif value is not None and not isinstance(value, dt.date):
+            raise ValueError(f"{name}: expected a date, not {value!r}")
+    if changes.get("status_override") is not None:
+        try:
+            changes["status_override"] = Status(changes["status_override"])
+        except ValueError:
+            allowed = ", ".join(status.value for status in Status)
+            raise ValueError(f"status_override: {changes['status_override']!r} is not one of {allowed}") from None
+    for name in ("reason", "replacement", "migration_guide"):
+        if name in changes and changes[name] is not None and not isinstance(changes[name], str):
+            raise ValueError(f"{name}: expected text, not {changes[name]!r}")
+    return record.with_changes(**changes)  # Deprecation checks sunset_on >= deprecated_on
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _diff(old: Deprecation | None, new: Deprecation) -> list[tuple[str, str | None, str | None]]:
+    changed = []
+    for name in EDITABLE_FIELDS:
+        before = None if old is None else _text(getattr(old, name))
+        after = _text(getattr(new, name))
+        if before != after:
+            changed.append((name, before, after))
+    return changed
+
+
+def _values(record: Deprecation) -> dict[str, object]:
+    values = {name: getattr(record, name) for name in EDITABLE_FIELDS}
+    values["status_override"] = _text(record.status_override)
+    return values
+
+
+def _record(row: sa.Row) -> Deprecation:
+    known = {f.name for f in fields(Deprecation)}
+    return Deprecation(**{name: getattr(row, name) for name in ("coordinate", *EDITABLE_FIELDS) if name in known})
+
+
+def _find(connection: sa.Connection, endpoint: str, coordinate: str) -> Deprecation | None:
+    row = connection.execute(
+        sa.select(deprecations).where(deprecations.c.endpoint == endpoint, deprecations.c.coordinate == coordinate)
+    ).first()
+    return None if row is None else _record(row)
+
+
+def _insert(connection: sa.Connection, endpoint: str, record: Deprecation, now: dt.datetime) -> None:
+    connection.execute(
+        deprecations.insert().values(
+            endpoint=endpoint, coordinate=record.coordinate, created_at=now, updated_at=now, **_values(record)
+        )
+    )
+
+
+def _update(connection: sa.Connection, endpoint: str, record: Deprecation, now: dt.datetime) -> None:
+    connection.execute(
+        deprecations.update()
+        .where(deprecations.c.endpoint == endpoint, deprecations.c.coordinate == record.coordinate)
+        .values(updated_at=now, **_values(record))
+    )
+
+
+def _audit(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinate: str,
+    changed: list[tuple[str, str | None, str | None]],
+    actor: str,
+    now: dt.datetime,
+    why: str | None,
+) -> None:
+    if changed:
+        connection.execute(
+            deprecation_audit.insert(),
+            [
+                {"endpoint": endpoint, "coordinate": coordinate, "field": name, "old_value": old, "new_value": new,
+                 "actor": actor, "at": now, "why": why}
+                for name, old, new in changed
+            ],
+        )

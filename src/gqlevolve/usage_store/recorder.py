@@ -1,0 +1,129 @@
+"""The in-memory recorder: the hot path's counters, swapped out as a :class:`Batch` at each flush.
+
+``add`` is a few dictionary updates under a lock: no I/O, safe from any thread and from asyncio code.
+The counters are keyed by (endpoint, day, client name, client version, signature) for usage and by
+(endpoint, day, client name, client version) for the totals. They are bounded by ``max_pending`` distinct
+keys: while the store is down and the bound is reached, operations that would need a new key are dropped
+(and counted in ``dropped``), operations on existing keys keep counting.
+
+Example::
+
+    recorder = Recorder(max_pending=100_000)
+    recorder.add("/api/v1/graphql", day, "web", "1.2", "5c1b…", frozenset({"User.name"}), 1)
+    batch = recorder.take()         # what to write; the recorder starts empty again
+    recorder.put_back(batch)        # the write failed: merge it back, nothing lost
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+__all__ = ["Batch", "Recorder", "RecorderStats", "TotalKey", "UsageKey"]
+
+#: (endpoint, day, client name, client version)
+TotalKey = tuple[str, dt.date, str, str]
+#: (endpoint, day, client name, client version, signature)
+UsageKey = tuple[str, dt.date, str, str, str]
+
+
+@dataclass
+class Batch:
+    """Counts to add to the store in one transaction."""
+
+    totals: dict[TotalKey, int] = field(default_factory=dict)
+    usage: dict[UsageKey, int] = field(default_factory=dict)
+    #: The coordinates of each signature in ``usage``.
+    signatures: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """The number of distinct keys (what ``max_pending`` bounds)."""
+        return len(self.totals) + len(self.usage)
+
+    @property
+    def operations(self) -> int:
+        return sum(self.totals.values())
+
+    def add(
+        self, total_key: TotalKey, usage_key: UsageKey | None, coordinates: frozenset[str], count: int
+    ) -> None:
+        self.totals[total_key] = self.totals.get(total_key, 0) + count
+        if usage_key is not None:
+            self.usage[usage_key] = self.usage.get(usage_key, 0) + count
+            if usage_key[4] not in self.signatures:
+                self.signatures[usage_key[4]] = coordinates
+
+    def merge(self, other: Batch) -> None:
+        for key, count in other.totals.items():
+            self.totals[key] = self.totals.get(key, 0) + count
+        for key, count in other.usage.items():
+            self.usage[key] = self.usage.get(key, 0) + count
+        for signature, coordinates in other.signatures.items():
+            self.signatures.setdefault(signature, coordinates)
+
+
+@dataclass(frozen=True)
+class RecorderStats:
+    pending_keys: int
+    pending_operations: int
+    #: Operations lost because the buffer was full (the store was down for too long).
+    dropped: int
+
+
+class Recorder:
+    """Thread-safe counters bounded by ``max_pending`` distinct keys."""
+
+    def __init__(self, max_pending: int) -> None:
+        if max_pending < 2:
+            raise ValueError(f"max_pending must be at least 2 (one operation may need two keys), not {max_pending}")
+        self.max_pending = max_pending
+        # Re-entrant: a signal handler that flushes may interrupt the main thread inside `add`.
+        self._lock = threading.RLock()
+        self._batch = Batch()
+        self._dropped = 0
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while counting; callers that must decide and count atomically (the client cap) take it too."""
+        return self._lock
+
+    def add(
+        self,
+        endpoint: str,
+        day: dt.date,
+        client_name: str,
+        client_version: str,
+        signature: str | None,
+        coordinates: frozenset[str],
+        count: int = 1,
+    ) -> bool:
+        """Count ``count`` operations; False when they had to be dropped (buffer full)."""
+        total_key = (endpoint, day, client_name, client_version)
+        usage_key = None if signature is None else (*total_key, signature)
+        with self._lock:
+            batch = self._batch
+            new_keys = (total_key not in batch.totals) + (usage_key is not None and usage_key not in batch.usage)
+            if new_keys and len(batch) + new_keys > self.max_pending:
+                self._dropped += count
+                return False
+            batch.add(total_key, usage_key, coordinates, count)
+            return True
+
+    def take(self) -> Batch:
+        """Everything counted so far; the recorder starts over empty."""
+        with self._lock:
+            batch, self._batch = self._batch, Batch()
+            return batch
+
+    def put_back(self, batch: Batch) -> None:
+        """Merge a batch that could not be written back in (beyond the bound if need be: it was already counted)."""
+        if not batch.totals and not batch.usage:
+            return
+        with self._lock:
+            batch.merge(self._batch)
+            self._batch = batch
+
+    def stats(self) -> RecorderStats:
+        with self._lock:
+            return RecorderStats(len(self._batch), self._batch.operations, self._dropped)

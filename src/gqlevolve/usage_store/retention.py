@@ -1,0 +1,45 @@
+"""Retention: drop usage counters and totals older than N days. The deprecation records and their audit log stay.
+
+Example::
+
+    with engine.begin() as connection:
+        prune(connection, older_than_days=400)   # PruneResult(cutoff=..., usage_rows=..., total_rows=...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from gqlevolve.usage_store.tables import deprecation_usage, flush_ledger, operation_totals
+
+__all__ = ["DEFAULT_RETENTION_DAYS", "PruneResult", "prune"]
+
+DEFAULT_RETENTION_DAYS = 400
+
+# A writer's ledger row is only read by that writer after a failed flush; a week-old one belongs to a
+# process that is long gone.
+_LEDGER_RETENTION = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    #: The oldest day kept.
+    cutoff: dt.date
+    usage_rows: int
+    total_rows: int
+    ledger_rows: int
+
+
+def prune(connection: sa.Connection, *, older_than_days: int = DEFAULT_RETENTION_DAYS, today: dt.date | None = None) -> PruneResult:
+    """Delete the days before ``today - older_than_days`` (call inside a transaction)."""
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or older_than_days < 1:
+        raise ValueError(f"older_than_days must be a whole number of days, at least 1, not {older_than_days!r}")
+    now = dt.datetime.now(dt.timezone.utc)
+    cutoff = (today or now.date()) - dt.timedelta(days=older_than_days)
+    usage = connection.execute(deprecation_usage.delete().where(deprecation_usage.c.day < cutoff))
+    totals = connection.execute(operation_totals.delete().where(operation_totals.c.day < cutoff))
+    ledger = connection.execute(flush_ledger.delete().where(flush_ledger.c.updated_at < now - _LEDGER_RETENTION))
+    return PruneResult(cutoff, usage.rowcount, totals.rowcount, ledger.rowcount)

@@ -1,0 +1,72 @@
+"""Flushing at shutdown: at interpreter exit, and when the process is stopped with SIGTERM.
+
+A store registers itself here when it starts its flusher. At exit (``atexit``) every open store is closed,
+which flushes it. For SIGTERM, whose default action kills the process without running ``atexit``, a handler
+is installed (from the main thread, once) when SIGTERM still has its default action: it raises
+``SystemExit(143)`` (128 + SIGTERM), so the interrupted code unwinds normally and the exit handlers flush.
+A handler someone else installed (uvicorn, gunicorn) is left in charge: those shut down gracefully, and
+``versioned_app``'s lifespan closes the store.
+
+Example (nothing to call: ``UsageStore.start()`` does it)::
+
+    register(store)      # closed at exit; SIGTERM handled when nobody else handles it
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import signal
+import threading
+import weakref
+from typing import Any, Protocol
+
+__all__ = ["SIGTERM_EXIT_CODE", "register"]
+
+logger = logging.getLogger("gqlevolve.usage_store")
+
+SIGTERM_EXIT_CODE = 128 + signal.SIGTERM
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+_stores: weakref.WeakSet[_Closable] = weakref.WeakSet()
+_installed = False
+_install_lock = threading.Lock()
+
+
+def register(store: _Closable) -> None:
+    """Close ``store`` at exit; make SIGTERM exit normally (so that it is closed) where it would just kill us."""
+    global _installed
+    _stores.add(store)
+    with _install_lock:
+        if _installed:
+            return
+        atexit.register(_close_all)
+        _install_sigterm_handler()
+        _installed = True
+
+
+def _install_sigterm_handler() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        logger.debug("not in the main thread: SIGTERM is left as it is")
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    # Only the first SIGTERM unwinds; a second one while we flush kills as usual.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise SystemExit(SIGTERM_EXIT_CODE)
+
+
+def _close_all() -> None:
+    for store in list(_stores):
+        try:
+            store.close()
+        except Exception:  # at exit, one store failing must not keep the others from flushing
+            logger.exception("closing the usage store at exit failed")

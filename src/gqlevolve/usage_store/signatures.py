@@ -1,0 +1,56 @@
+"""Operation signatures: the set of deprecated coordinates an operation referenced, as a short stable key.
+
+Usage is counted per signature, not per coordinate, so that a request costs one counter however many
+deprecated elements it touches; ``signature_coordinates`` maps each signature back to its coordinates.
+The signature depends on the coordinate set only: coordinates come from the schema, so the number of
+signatures is bounded by what the schema's operations can reference, whereas operation names are chosen
+by clients and would let any client grow the store.
+
+Example::
+
+    signatures = SignatureCache()
+    signatures.signature_of(frozenset({"User.name", "Query.me"}))   # '5c1b…' (32 hex digits)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from gqlevolve.usage_store.tables import COORDINATE_LENGTH, SIGNATURE_LENGTH
+
+__all__ = ["SignatureCache", "coordinate_set", "signature_of"]
+
+
+def coordinate_set(coordinates: Iterable[str]) -> frozenset[str]:
+    """The coordinates as a frozenset (as given when it already is one), each checked for type and length."""
+    result = coordinates if isinstance(coordinates, frozenset) else frozenset(coordinates)
+    for coordinate in result:
+        if not isinstance(coordinate, str) or not coordinate or len(coordinate) > COORDINATE_LENGTH:
+            raise ValueError(
+                f"a schema coordinate is a non-empty string of at most {COORDINATE_LENGTH} characters, "
+                f"not {coordinate!r:.80}"
+            )
+    return result
+
+
+def signature_of(coordinates: frozenset[str]) -> str:
+    """The signature of a non-empty coordinate set (the order of the coordinates does not matter)."""
+    digest = hashlib.sha256("\n".join(sorted(coordinates)).encode("utf-8")).hexdigest()
+    return digest[:SIGNATURE_LENGTH]
+
+
+class SignatureCache:
+    """``signature_of`` memoised per frozenset (callers pass the same cached frozenset per operation)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._signatures: dict[frozenset[str], str] = {}
+        self._max_entries = max_entries
+
+    def signature_of(self, coordinates: frozenset[str]) -> str:
+        signature = self._signatures.get(coordinates)
+        if signature is None:
+            if len(self._signatures) >= self._max_entries:  # only an unbounded stream of new sets gets here
+                self._signatures.clear()
+            signature = self._signatures[coordinates] = signature_of(coordinates)
+        return signature

@@ -1,1 +1,111 @@
-"""gqlevolve db commands (being written; see the module list in gqlevolve.cli)."""
+"""``gqlevolve db``: the usage store's schema (``upgrade``, ``current``) and retention (``prune``).
+
+Example::
+
+    gqlevolve db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/gqlevolve
+    gqlevolve db current --db sqlite:///gqlevolve.db --json
+    gqlevolve db prune --older-than 400 --db sqlite:///gqlevolve.db
+"""
+
+from __future__ import annotations
+
+import click
+
+from gqlevolve.cli import main
+from gqlevolve.cli._common import db_option, default_db_url, handle_errors, json_option, print_json, print_table
+
+__all__ = ["db"]
+
+
+def _engine(db_url: str | None):
+    # Imported here: commands that never touch the store do not load SQLAlchemy.
+    from gqlevolve.usage_store.engine import create_store_engine
+    from gqlevolve.usage_store.urls import parse_store_url
+
+    return create_store_engine(parse_store_url(db_url or default_db_url()))
+
+
+@main.group()
+def db() -> None:
+    """The usage store: schema migrations and retention."""
+
+
+@db.command()
+@db_option
+@json_option
+@handle_errors
+def upgrade(db_url: str | None, as_json: bool) -> None:
+    """Bring the store's schema to the latest revision (creates the tables in a new database)."""
+    from gqlevolve.usage_store.schema import upgrade as upgrade_schema
+    from gqlevolve.usage_store.urls import redacted
+
+    engine = _engine(db_url)
+    try:
+        before, after = upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json({"db": redacted(engine.url), "from": before, "to": after, "changed": before != after})
+    elif before == after:
+        click.echo(f"{redacted(engine.url)}: already at {after}")
+    else:
+        click.echo(f"{redacted(engine.url)}: upgraded from {before or '(empty)'} to {after}")
+
+
+@db.command()
+@db_option
+@json_option
+@handle_errors
+def current(db_url: str | None, as_json: bool) -> None:
+    """Print the store's schema revision and the latest one this gqlevolve knows."""
+    from gqlevolve.usage_store.schema import current_revision, head_revision
+    from gqlevolve.usage_store.urls import redacted
+
+    engine = _engine(db_url)
+    try:
+        with engine.connect().execution_options(read_only=True) as connection:
+            revision = current_revision(connection)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if as_json:
+        print_json({"db": redacted(engine.url), "current": revision, "head": head, "up_to_date": revision == head})
+    else:
+        state = "up to date" if revision == head else f"latest is {head}"
+        click.echo(f"{redacted(engine.url)}: {revision or '(no schema)'} ({state})")
+
+
+@db.command()
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    metavar="DAYS",
+    help="Delete usage counts and totals of days older than this (the audit log is never touched).",
+)
+@db_option
+@json_option
+@handle_errors
+def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
+    """Delete usage older than --older-than days; deprecation records and their audit log stay."""
+    from gqlevolve.usage_store.retention import prune as prune_usage
+    from gqlevolve.usage_store.schema import check_revision
+
+    engine = _engine(db_url)
+    try:
+        with engine.begin() as connection:
+            check_revision(connection)
+            result = prune_usage(connection, older_than_days=older_than)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(result)
+    else:
+        print_table(
+            f"Pruned days before {result.cutoff.isoformat()}",
+            ["table", "rows deleted"],
+            [("deprecation_usage", result.usage_rows), ("operation_totals", result.total_rows),
+             ("flush_ledger", result.ledger_rows)],
+        )

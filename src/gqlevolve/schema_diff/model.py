@@ -1,0 +1,268 @@
+"""The schema model the differ compares: plain, hashable-enough records with type references as strings.
+
+Every source (SDL, introspection, ``GraphQLSchema``, Strawberry, a URL) is turned into one
+:class:`SchemaModel`, so the comparison code has one shape to walk and the fast SDL reader can
+build it without graphql-core's AST. Type references are printed (``[String!]!``); default values
+are printed in one canonical form (:mod:`.values`: object fields sorted, as graphql-core's
+``find_schema_changes`` compares them), so a default given as ``{b: 1, a: 2}`` equals ``{a: 2, b: 1}``.
+
+    >>> from graphql import build_schema
+    >>> model = model_from_graphql_schema(build_schema("type Query { hello(name: String = \\"x\\"): String }"))
+    >>> model.types["Query"].fields["hello"].args["name"].default
+    '"x"'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from gqlevolve.schema_diff.values import print_value_node
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+__all__ = [
+    "AppliedDirective",
+    "DirectiveDefinition",
+    "EnumValue",
+    "Field",
+    "InputValue",
+    "NamedType",
+    "SchemaModel",
+    "TypeKind",
+    "model_from_graphql_schema",
+    "BUILT_IN_SCALARS",
+    "DEFAULT_DEPRECATION_REASON",
+    "SPECIFIED_DIRECTIVES",
+]
+
+DEFAULT_DEPRECATION_REASON = "No longer supported"
+BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+# Directives every schema has; their definitions are never reported as added or removed.
+SPECIFIED_DIRECTIVES = frozenset({"include", "skip", "deprecated", "specifiedBy", "oneOf"})
+# Applied directives that the model records as properties of their element instead.
+_PROPERTY_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
+
+
+class TypeKind(StrEnum):
+    SCALAR = "SCALAR"
+    OBJECT = "OBJECT"
+    INTERFACE = "INTERFACE"
+    UNION = "UNION"
+    ENUM = "ENUM"
+    INPUT_OBJECT = "INPUT_OBJECT"
+
+
+@dataclass(slots=True, frozen=True)
+class AppliedDirective:
+    """``@name(arg: value, ...)`` on an element; argument values printed, in source order."""
+
+    name: str
+    args: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        if not self.args:
+            return f"@{self.name}"
+        return f"@{self.name}({', '.join(f'{name}: {value}' for name, value in self.args)})"
+
+
+@dataclass(slots=True)
+class InputValue:
+    """An argument (of a field or a directive) or an input field."""
+
+    name: str
+    type: str
+    default: str | None = None
+    description: str | None = None
+    deprecation: str | None = None  # the reason; None when not deprecated
+    directives: tuple[AppliedDirective, ...] = ()
+
+
+@dataclass(slots=True)
+class Field:
+    name: str
+    type: str
+    args: dict[str, InputValue] = field(default_factory=dict)
+    description: str | None = None
+    deprecation: str | None = None
+    directives: tuple[AppliedDirective, ...] = ()
+
+
+@dataclass(slots=True)
+class EnumValue:
+    name: str
+    description: str | None = None
+    deprecation: str | None = None
+    directives: tuple[AppliedDirective, ...] = ()
+
+
+@dataclass(slots=True)
+class NamedType:
+    name: str
+    kind: TypeKind
+    description: str | None = None
+    fields: dict[str, Field] = field(default_factory=dict)  # OBJECT, INTERFACE
+    interfaces: tuple[str, ...] = ()  # OBJECT, INTERFACE
+    members: tuple[str, ...] = ()  # UNION
+    values: dict[str, EnumValue] = field(default_factory=dict)  # ENUM
+    input_fields: dict[str, InputValue] = field(default_factory=dict)  # INPUT_OBJECT
+    specified_by: str | None = None  # SCALAR
+    one_of: bool = False  # INPUT_OBJECT
+    directives: tuple[AppliedDirective, ...] = ()
+
+
+@dataclass(slots=True)
+class DirectiveDefinition:
+    name: str
+    locations: tuple[str, ...]
+    repeatable: bool = False
+    args: dict[str, InputValue] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class SchemaModel:
+    """A whole schema.
+
+    ``types`` leaves out the introspection types (``__Type``...) and the built-in scalars, and
+    ``directives`` the specified directives: every schema has them, so they never differ.
+    """
+
+    types: dict[str, NamedType]
+    directives: dict[str, DirectiveDefinition]
+    query: str | None = "Query"
+    mutation: str | None = None
+    subscription: str | None = None
+    description: str | None = None
+    schema_directives: tuple[AppliedDirective, ...] = ()
+    # Problems tolerated while reading (a field defined twice...), shown to the user as warnings.
+    warnings: list[str] = field(default_factory=list)
+
+    def root_types(self) -> dict[str, str | None]:
+        return {"query": self.query, "mutation": self.mutation, "subscription": self.subscription}
+
+
+# --- from graphql-core --------------------------------------------------------------------------
+
+
+def model_from_graphql_schema(schema: GraphQLSchema) -> SchemaModel:
+    """Read a graphql-core schema (built from SDL, from introspection, or by Strawberry)."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        GraphQLScalarType,
+        GraphQLUnionType,
+    )
+
+    types: dict[str, NamedType] = {}
+    for name, gql_type in schema.type_map.items():
+        if name.startswith("__") or name in BUILT_IN_SCALARS:
+            continue
+        common = {
+            "name": name,
+            "description": gql_type.description,
+            "directives": _applied_directives(gql_type.ast_node),
+        }
+        if isinstance(gql_type, GraphQLScalarType):
+            types[name] = NamedType(kind=TypeKind.SCALAR, specified_by=gql_type.specified_by_url, **common)
+        elif isinstance(gql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+            kind = TypeKind.OBJECT if isinstance(gql_type, GraphQLObjectType) else TypeKind.INTERFACE
+            types[name] = NamedType(
+                kind=kind,
+                fields={
+                    field_name: Field(
+                        name=field_name,
+                        type=str(gql_field.type),
+                        args={arg_name: _input_value(arg_name, arg) for arg_name, arg in gql_field.args.items()},
+                        description=gql_field.description,
+                        deprecation=gql_field.deprecation_reason,
+                        directives=_applied_directives(gql_field.ast_node),
+                    )
+                    for field_name, gql_field in gql_type.fields.items()
+                },
+                interfaces=tuple(interface.name for interface in gql_type.interfaces),
+                **common,
+            )
+        elif isinstance(gql_type, GraphQLUnionType):
+            types[name] = NamedType(
+                kind=TypeKind.UNION, members=tuple(member.name for member in gql_type.types), **common
+            )
+        elif isinstance(gql_type, GraphQLEnumType):
+            types[name] = NamedType(
+                kind=TypeKind.ENUM,
+                values={
+                    value_name: EnumValue(
+                        name=value_name,
+                        description=value.description,
+                        deprecation=value.deprecation_reason,
+                        directives=_applied_directives(value.ast_node),
+                    )
+                    for value_name, value in gql_type.values.items()
+                },
+                **common,
+            )
+        elif isinstance(gql_type, GraphQLInputObjectType):
+            types[name] = NamedType(
+                kind=TypeKind.INPUT_OBJECT,
+                input_fields={
+                    field_name: _input_value(field_name, input_field)
+                    for field_name, input_field in gql_type.fields.items()
+                },
+                one_of=bool(getattr(gql_type, "is_one_of", False)),
+                **common,
+            )
+    directives = {
+        directive.name: DirectiveDefinition(
+            name=directive.name,
+            locations=tuple(location.name for location in directive.locations),
+            repeatable=directive.is_repeatable,
+            args={arg_name: _input_value(arg_name, arg) for arg_name, arg in directive.args.items()},
+            description=directive.description,
+        )
+        for directive in schema.directives
+        if directive.name not in SPECIFIED_DIRECTIVES
+    }
+    schema_directives: tuple[AppliedDirective, ...] = ()
+    if schema.ast_node is not None:
+        schema_directives = _applied_directives(schema.ast_node)
+    return SchemaModel(
+        types=types,
+        directives=directives,
+        query=schema.query_type.name if schema.query_type else None,
+        mutation=schema.mutation_type.name if schema.mutation_type else None,
+        subscription=schema.subscription_type.name if schema.subscription_type else None,
+        description=schema.description,
+        schema_directives=schema_directives,
+    )
+
+
+def _input_value(name: str, value: Any) -> InputValue:
+    from graphql.utilities import get_default_value_ast
+
+    default_ast = get_default_value_ast(value)
+    return InputValue(
+        name=name,
+        type=str(value.type),
+        default=None if default_ast is None else print_value_node(default_ast),
+        description=value.description,
+        deprecation=value.deprecation_reason,
+        directives=_applied_directives(value.ast_node),
+    )
+
+
+def _applied_directives(node: Any) -> tuple[AppliedDirective, ...]:
+    """Directives applied in SDL (graphql-core keeps them only on the AST node)."""
+    if node is None or not node.directives:
+        return ()
+    return tuple(
+        AppliedDirective(
+            directive.name.value,
+            tuple((arg.name.value, print_value_node(arg.value)) for arg in directive.arguments or ()),
+        )
+        for directive in node.directives
+        if directive.name.value not in _PROPERTY_DIRECTIVES
+    )

@@ -206,7 +206,9 @@ class UsageStore:
         try:
             self._count(self._add_buffered, endpoint, coordinates, client_name, client_version, when, count)
         except Exception as error:  # bad arguments: the request must not fail for it
-            self._rejected += count if isinstance(count, int) else 1
+            valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
+            with self._recorder.lock:
+                self._rejected += count if valid_count else 1
             logger.warning("usage not recorded: %s", error)
             return
         if self._flusher is None and not self._closed:

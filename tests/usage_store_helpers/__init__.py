@@ -1,0 +1,1 @@
+"""Subprocess workers and a TCP relay for the usage store's tests."""

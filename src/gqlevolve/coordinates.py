@@ -1,0 +1,153 @@
+"""Schema coordinates (the GraphQL spec's syntax) and the deprecated elements of a schema.
+
+A schema coordinate names one element of a schema:
+
+==========================  ===========================================
+``User``                    a named type
+``User.name``               a field of an object or interface type
+``UserFilter.legacyGroup``  a field of an input object type
+``Role.GUEST``              a value of an enum type
+``Query.users(offset:)``    an argument of a field
+``@cached``                 a directive
+``@cached(ttl:)``           an argument of a directive
+==========================  ===========================================
+
+:func:`deprecated_elements` lists every element of a schema that has a ``deprecation_reason``, with its
+reason; the operation analysis (:mod:`gqlevolve.operation_analysis`) finds which of them an operation uses.
+
+Example::
+
+    format_coordinate("Query", "users", "offset")      # 'Query.users(offset:)'
+    parse_coordinate("Query.users(offset:)")           # SchemaCoordinate(type_name='Query', member='users', ...)
+    deprecated_elements(schema)                        # {'User.name': 'Use fullName instead', ...}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    is_specified_directive,
+)
+
+__all__ = [
+    "InvalidCoordinate",
+    "SchemaCoordinate",
+    "argument_coordinate",
+    "deprecated_elements",
+    "directive_argument_coordinate",
+    "format_coordinate",
+    "graphql_core_schema",
+    "member_coordinate",
+    "parse_coordinate",
+]
+
+_NAME = r"[_A-Za-z][_0-9A-Za-z]*"
+_COORDINATE = re.compile(
+    rf"(?:(?P<type>{_NAME})(?:\.(?P<member>{_NAME})(?:\((?P<argument>{_NAME}):\))?)?"
+    rf"|@(?P<directive>{_NAME})(?:\((?P<directive_argument>{_NAME}):\))?)"
+)
+
+
+class InvalidCoordinate(ValueError):
+    """A string that is not a schema coordinate."""
+
+
+class SchemaCoordinate(NamedTuple):
+    """A parsed coordinate. ``type_name`` is the directive's name (without ``@``) when ``directive`` is true."""
+
+    type_name: str
+    member: str | None = None
+    argument: str | None = None
+    directive: bool = False
+
+    def __str__(self) -> str:
+        if self.directive:
+            return f"@{self.type_name}" + (f"({self.argument}:)" if self.argument else "")
+        return format_coordinate(self.type_name, self.member, self.argument)
+
+
+def format_coordinate(type_name: str, member: str | None = None, argument: str | None = None) -> str:
+    """``Type``, ``Type.member`` or ``Type.member(argument:)``."""
+    if member is None:
+        if argument is not None:
+            raise InvalidCoordinate(f"an argument ({argument!r}) needs a field")
+        return type_name
+    if argument is None:
+        return f"{type_name}.{member}"
+    return f"{type_name}.{member}({argument}:)"
+
+
+def member_coordinate(type_name: str, member: str) -> str:
+    """A field (of an object, interface or input type) or an enum value: ``Type.member``."""
+    return f"{type_name}.{member}"
+
+
+def argument_coordinate(type_name: str, field_name: str, argument: str) -> str:
+    return f"{type_name}.{field_name}({argument}:)"
+
+
+def directive_argument_coordinate(directive: str, argument: str) -> str:
+    return f"@{directive}({argument}:)"
+
+
+def parse_coordinate(text: str) -> SchemaCoordinate:
+    """Parse a coordinate; :class:`InvalidCoordinate` (a ``ValueError``) says what is wrong with a bad one."""
+    if not isinstance(text, str):
+        raise InvalidCoordinate(f"a schema coordinate is a string, not {type(text).__name__}")
+    match = _COORDINATE.fullmatch(text)
+    if match is None:
+        raise InvalidCoordinate(
+            f"{text!r} is not a schema coordinate: expected Type, Type.field, Type.field(argument:), "
+            "Enum.VALUE, Input.field, @directive or @directive(argument:)"
+        )
+    if match["directive"]:
+        return SchemaCoordinate(match["directive"], argument=match["directive_argument"], directive=True)
+    return SchemaCoordinate(match["type"], match["member"], match["argument"])
+
+
+def graphql_core_schema(schema: Any) -> GraphQLSchema:
+    """The graphql-core schema of a Strawberry schema (or the schema itself)."""
+    if isinstance(schema, GraphQLSchema):
+        return schema
+    inner = getattr(schema, "_schema", None)
+    if isinstance(inner, GraphQLSchema):
+        return inner
+    raise TypeError(f"expected a Strawberry or graphql-core schema, not {type(schema).__name__}")
+
+
+def deprecated_elements(schema: Any) -> dict[str, str]:
+    """Every deprecated element of ``schema`` (Strawberry or graphql-core) by coordinate, with its reason."""
+    core = graphql_core_schema(schema)
+    found: dict[str, str] = {}
+    for type_name, named_type in core.type_map.items():
+        if type_name.startswith("__"):
+            continue
+        if isinstance(named_type, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named_type.fields.items():
+                if field.deprecation_reason is not None:
+                    found[member_coordinate(type_name, field_name)] = field.deprecation_reason
+                for argument_name, argument in field.args.items():
+                    if argument.deprecation_reason is not None:
+                        found[argument_coordinate(type_name, field_name, argument_name)] = argument.deprecation_reason
+        elif isinstance(named_type, GraphQLInputObjectType):
+            for field_name, input_field in named_type.fields.items():
+                if input_field.deprecation_reason is not None:
+                    found[member_coordinate(type_name, field_name)] = input_field.deprecation_reason
+        elif isinstance(named_type, GraphQLEnumType):
+            for value_name, value in named_type.values.items():
+                if value.deprecation_reason is not None:
+                    found[member_coordinate(type_name, value_name)] = value.deprecation_reason
+    for directive in core.directives:
+        if is_specified_directive(directive):
+            continue
+        for argument_name, argument in directive.args.items():
+            if argument.deprecation_reason is not None:
+                found[directive_argument_coordinate(directive.name, argument_name)] = argument.deprecation_reason
+    return found

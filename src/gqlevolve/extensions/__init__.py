@@ -1,0 +1,25 @@
+"""Strawberry extensions of gqlevolve.
+
+- :func:`deprecation_usage` / :class:`DeprecationUsageExtension`: count the deprecated elements each operation
+  uses, tell the client, reject removed ones (:mod:`.deprecation_usage`).
+
+Example::
+
+    schema = strawberry.Schema(Query, extensions=[deprecation_usage(store=store, declared=DECLARED)])
+"""
+
+from gqlevolve.extensions.client_identity import ClientIdentity, client_from_headers
+from gqlevolve.extensions.declared import DeclarationError, load_declarations
+from gqlevolve.extensions.deprecation_usage import DeprecationUsage, DeprecationUsageExtension, deprecation_usage
+from gqlevolve.extensions.notice import GONE_CODE
+
+__all__ = [
+    "GONE_CODE",
+    "ClientIdentity",
+    "DeclarationError",
+    "DeprecationUsage",
+    "DeprecationUsageExtension",
+    "client_from_headers",
+    "deprecation_usage",
+    "load_declarations",
+]

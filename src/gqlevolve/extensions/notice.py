@@ -1,0 +1,95 @@
+"""What a client is told when its operation uses deprecated elements.
+
+- ``extensions.deprecations`` in the response: one entry per element with ``coordinate``, ``reason``,
+  ``status``, ``deprecatedOn``, ``sunsetOn``, ``replacement`` and ``migrationGuide`` (absent values omitted);
+- the lifecycle policy's HTTP headers (:func:`gqlevolve.lifecycle.response_headers`);
+- for an element whose status is ``removed``: a GraphQL error whose ``extensions`` carry the policy's Gone
+  body with ``code: "GONE"``.
+
+Elements whose record is still ``active`` (a declared ``deprecated_on`` in the future) are counted but not
+announced, like the headers, which start on ``deprecated_on``.
+
+Example::
+
+    notice = Notice.of(frozenset({"User.name"}), {"User.name": record}, date.today())
+    notice.entries      # ({'coordinate': 'User.name', 'reason': 'Use fullName instead', 'status': 'deprecated', ...},)
+    notice.headers      # (('Deprecation', '@1719792000'), ('Warning', '299 - "Deprecated API. Use fullName instead."'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+
+from gqlevolve.lifecycle import Deprecation, Status, gone_body, response_headers
+
+__all__ = ["GONE_CODE", "Notice", "gone_error"]
+
+GONE_CODE = "GONE"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The entries, headers and removed records for one set of coordinates on one day."""
+
+    entries: tuple[Mapping[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
+    removed: tuple[Deprecation, ...]
+
+    @classmethod
+    def of(cls, coordinates: frozenset[str], records: Mapping[str, Deprecation], today: dt.date) -> Notice:
+        used = [records.get(coordinate) or Deprecation(coordinate) for coordinate in sorted(coordinates)]
+        announced = [(record, record.status_on(today)) for record in used]
+        announced = [(record, status) for record, status in announced if status is not Status.ACTIVE]
+        return cls(
+            entries=tuple(_entry(record, status) for record, status in announced),
+            headers=tuple(response_headers([record for record, _ in announced], today)),
+            removed=tuple(record for record, status in announced if status is Status.REMOVED),
+        )
+
+    def results(self) -> dict[str, Any]:
+        """The ``extensions`` entry of the response (a fresh copy: a response may be changed by its consumer)."""
+        return {"deprecations": [dict(entry) for entry in self.entries]} if self.entries else {}
+
+
+def _entry(record: Deprecation, status: Status) -> dict[str, str]:
+    entry = {
+        "coordinate": record.coordinate,
+        "reason": record.reason,
+        "status": status.value,
+        "deprecatedOn": record.deprecated_on.isoformat() if record.deprecated_on else None,
+        "sunsetOn": record.sunset_on.isoformat() if record.sunset_on else None,
+        "replacement": record.replacement,
+        "migrationGuide": record.migration_guide,
+    }
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+def gone_error(removed: tuple[Deprecation, ...]) -> GraphQLError:
+    """One error for an operation that uses removed elements (a new instance per request: errors are raised)."""
+    first = removed[0]
+    body = {
+        "code": GONE_CODE,
+        **gone_body(first, subject=first.coordinate),
+        "coordinate": first.coordinate,
+        "removed_on": first.sunset_on.isoformat() if first.sunset_on else None,
+    }
+    message = body["message"]
+    if len(removed) > 1:
+        body["removed"] = [
+            {
+                "coordinate": record.coordinate,
+                "replacement": record.replacement,
+                "migration_guide": record.migration_guide,
+                "removed_on": record.sunset_on.isoformat() if record.sunset_on else None,
+            }
+            for record in removed
+        ]
+        message = f"{len(removed)} elements this operation uses were removed: " + ", ".join(
+            record.coordinate for record in removed
+        )
+    return GraphQLError(message, extensions=body)

@@ -1,0 +1,204 @@
+"""The deprecation records an extension serves from, per endpoint, kept in step with the store.
+
+At start-up (``on_app_startup``, or the first request to an endpoint not seen before) the schema's deprecated
+elements, completed by the author's declarations, are registered in the store; the store answers with the
+effective records (the store wins: the platform team may have extended a sunset or rolled a removal back).
+A background thread reads the records again every ``refresh_interval`` seconds, so a change made through the
+store reaches every running process without a restart. The request path only reads an immutable
+:class:`EndpointRecords` snapshot: no I/O, no lock.
+
+Until the store has answered (or while it is down), an endpoint is served from its seed: the schema's reasons
+and the declarations.
+
+Example::
+
+    records = DeprecationRecords(store, declared, refresh_interval=30.0)
+    records.register("/api/v1/graphql", DeprecationIndex.of(schema))
+    records.start()
+    records.for_endpoint("/api/v1/graphql", index).records["User.name"]    # Deprecation(...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gqlevolve.extensions.notice import Notice
+from gqlevolve.lifecycle import Deprecation
+from gqlevolve.operation_analysis import DeprecationIndex
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store import UsageStore
+
+__all__ = ["DeprecationRecords", "EndpointRecords", "seed_records"]
+
+logger = logging.getLogger("gqlevolve.extensions")
+
+_MAX_NOTICES = 1_024
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EndpointRecords:
+    """One endpoint's records at one moment; replaced, never changed, when the store says something new."""
+
+    endpoint: str
+    records: Mapping[str, Deprecation]
+    #: Notices by (coordinates, day), computed on first use: they depend only on this snapshot.
+    _notices: dict[tuple[frozenset[str], dt.date], Notice] = field(default_factory=dict, repr=False)
+
+    def notice(self, coordinates: frozenset[str], today: dt.date) -> Notice:
+        key = (coordinates, today)
+        notice = self._notices.get(key)
+        if notice is None:
+            if len(self._notices) >= _MAX_NOTICES:
+                self._notices.clear()
+            notice = self._notices[key] = Notice.of(coordinates, self.records, today)
+        return notice
+
+
+def seed_records(index: DeprecationIndex, declared: Mapping[str, Deprecation]) -> dict[str, Deprecation]:
+    """A record for each deprecated element of the schema: the declaration, else the schema's reason alone."""
+    seeded = {}
+    for coordinate, reason in index.reasons.items():
+        record = declared.get(coordinate)
+        if record is None:
+            record = Deprecation(coordinate, reason=reason)
+        elif record.reason is None:
+            record = record.with_changes(reason=reason)
+        seeded[coordinate] = record
+    return seeded
+
+
+class DeprecationRecords:
+    """Per-endpoint snapshots, their registration in the store, and the thread that refreshes them."""
+
+    def __init__(
+        self,
+        store: UsageStore,
+        declared: Mapping[str, Deprecation],
+        *,
+        refresh_interval: float,
+        actor: str = "gqlevolve",
+    ) -> None:
+        if not refresh_interval > 0:
+            raise ValueError(f"refresh_interval must be a positive number of seconds, not {refresh_interval!r}")
+        self.store = store
+        self.declared = declared
+        self.refresh_interval = float(refresh_interval)
+        self.actor = actor
+        self._snapshots: dict[str, EndpointRecords] = {}
+        self._seeds: dict[str, dict[str, Deprecation]] = {}
+        self._unregistered: set[str] = set()
+        self._lock = threading.Lock()  # registration and refresh, never the request path
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._store_down = False
+
+    # --- the request path ---------------------------------------------------------------------
+
+    def for_endpoint(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+        """The endpoint's snapshot; an endpoint seen for the first time is seeded and registered in the background."""
+        snapshot = self._snapshots.get(endpoint)
+        if snapshot is None:
+            snapshot = self._seed(endpoint, index)
+            self._unregistered.add(endpoint)
+            self.start()
+            self._wake.set()
+        return snapshot
+
+    def _seed(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+        seed = self._seeds.setdefault(endpoint, seed_records(index, self.declared))
+        return self._snapshots.setdefault(endpoint, EndpointRecords(endpoint, seed))
+
+    # --- start-up and refresh (I/O) ----------------------------------------------------------
+
+    def register(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+        """Register the schema's records for ``endpoint`` in the store now; the store's answer is served."""
+        self._seed(endpoint, index)
+        with self._lock:
+            self._unregistered.add(endpoint)
+            self._register_pending()
+        return self._snapshots[endpoint]
+
+    def refresh(self) -> None:
+        """Register what is pending and read every endpoint's records from the store (never raises)."""
+        with self._lock:
+            if self._register_pending():
+                self._read_all()
+
+    def _register_pending(self) -> bool:
+        try:
+            for endpoint in sorted(self._unregistered):
+                seed = self._seeds[endpoint]
+                effective = self.store.register_deprecations(endpoint, seed.values(), actor=self.actor)
+                self.store.watch(endpoint)
+                self._install(endpoint, effective)
+                self._unregistered.discard(endpoint)
+        except Exception as error:  # the store is down: serve the seeds, try again at the next refresh
+            self._failed("register the deprecation records", error)
+            return False
+        return True
+
+    def _read_all(self) -> None:
+        if not self._seeds:
+            return
+        try:
+            stored = self.store.deprecations()
+        except Exception as error:
+            self._failed("read the deprecation records", error)
+            return
+        by_endpoint: dict[str, list[Deprecation]] = {}
+        for entry in stored:
+            by_endpoint.setdefault(entry.endpoint, []).append(entry.record)
+        for endpoint in self._seeds:
+            self._install(endpoint, by_endpoint.get(endpoint, ()))
+        if self._store_down:
+            logger.info("the usage store answers again; deprecation records are up to date")
+            self._store_down = False
+
+    def _install(self, endpoint: str, stored: list[Deprecation] | tuple[()]) -> None:
+        seed = self._seeds[endpoint]
+        records = dict(seed)
+        records.update((record.coordinate, record) for record in stored if record.coordinate in seed)
+        current = self._snapshots.get(endpoint)
+        if current is None or current.records != records:
+            self._snapshots[endpoint] = EndpointRecords(endpoint, records)
+
+    def _failed(self, what: str, error: Exception) -> None:
+        if not self._store_down:  # once per outage, not at every refresh
+            logger.warning("could not %s (%s); serving what is known and retrying", what, error)
+        self._store_down = True
+
+    # --- the refresh thread -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the refresh thread (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="gqlevolve-deprecation-refresh", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self.refresh()
+            self._wake.wait(self.refresh_interval)
+
+    def close(self) -> None:
+        """Stop the refresh thread."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._thread = None
+

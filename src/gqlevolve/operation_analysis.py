@@ -1,0 +1,362 @@
+"""The analysis of an operation: which deprecated schema coordinates it uses.
+
+An operation uses a deprecated element when its document selects a deprecated field (of an object or
+interface type, at the root of a query, mutation or subscription too), passes a deprecated argument, writes a
+deprecated input field or enum value as a literal, or sends one inside a variable's value. Fields are found
+through named and inline fragments, aliases, interfaces and unions; fields that ``@skip``/``@include`` leave
+out still count (the client asked for them). Only the operation that is executed counts, with the fragments
+it reaches.
+
+The document part is computed once per (schema, document, operation name) and cached
+(:class:`AnalysisCache`); what remains per request is to look into the few variables whose type can reach a
+deprecated input field or enum value (:meth:`OperationAnalysis.coordinates_for`).
+
+Example::
+
+    index = DeprecationIndex.of(schema)
+    analysis = analyze_operation(index, parse(query), operation_name=None)
+    analysis.coordinates                          # frozenset({'User.name', 'Query.users(offset:)'})
+    analysis.coordinates_for({"filter": {"legacyGroup": "x"}})   # ... | {'UserFilter.legacyGroup'}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    SKIP,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
+    get_operation_ast,
+    is_input_type,
+    type_from_ast,
+    visit,
+)
+
+from gqlevolve.coordinates import (
+    argument_coordinate,
+    deprecated_elements,
+    directive_argument_coordinate,
+    graphql_core_schema,
+    member_coordinate,
+)
+
+__all__ = [
+    "AnalysisCache",
+    "DeprecationIndex",
+    "OperationAnalysis",
+    "VariableProbe",
+    "analyze_operation",
+]
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DeprecationIndex:
+    """What a schema deprecates, prepared for the analysis (built once per schema)."""
+
+    schema: GraphQLSchema
+    #: Every deprecated element's coordinate, with its reason.
+    reasons: Mapping[str, str]
+    #: Names of the input object and enum types from which a deprecated input field or enum value can be
+    #: reached: only variables of these types are looked into per request.
+    reaching_types: frozenset[str]
+
+    @classmethod
+    def of(cls, schema: Any) -> DeprecationIndex:
+        core = graphql_core_schema(schema)
+        return cls(core, deprecated_elements(core), _types_reaching_deprecation(core))
+
+
+def _types_reaching_deprecation(schema: GraphQLSchema) -> frozenset[str]:
+    reaching: set[str] = set()
+    inputs: list[GraphQLInputObjectType] = []
+    for named_type in schema.type_map.values():
+        if isinstance(named_type, GraphQLEnumType):
+            if any(value.deprecation_reason is not None for value in named_type.values.values()):
+                reaching.add(named_type.name)
+        elif isinstance(named_type, GraphQLInputObjectType):
+            inputs.append(named_type)
+            if any(input_field.deprecation_reason is not None for input_field in named_type.fields.values()):
+                reaching.add(named_type.name)
+    # Nested inputs: repeat until nothing new reaches (a fixpoint; inputs may be recursive).
+    changed = True
+    while changed:
+        changed = False
+        for input_type in inputs:
+            if input_type.name in reaching:
+                continue
+            if any(get_named_type(f.type).name in reaching for f in input_type.fields.values()):
+                reaching.add(input_type.name)
+                changed = True
+    return frozenset(reaching)
+
+
+@dataclass(frozen=True, slots=True)
+class VariableProbe:
+    """A variable whose value may carry deprecated input fields or enum values."""
+
+    name: str
+    type: GraphQLInputType
+    #: What the variable's default value uses (counted when the request does not send the variable).
+    default_coordinates: frozenset[str] = _NOTHING
+
+
+@dataclass(frozen=True, slots=True)
+class OperationAnalysis:
+    """The deprecated coordinates of one operation of a document."""
+
+    operation_type: OperationType
+    #: What the document itself uses (selections, arguments, literals).
+    coordinates: frozenset[str]
+    #: The variables to look into per request.
+    probes: tuple[VariableProbe, ...] = ()
+    #: Only ``__schema``, ``__type`` and ``__typename`` at the root: not counted as usage.
+    introspection_only: bool = False
+    index: DeprecationIndex | None = field(default=None, repr=False, compare=False)
+
+    def coordinates_for(self, variables: Mapping[str, Any] | None) -> frozenset[str]:
+        """The coordinates this request uses: the document's, plus those its variable values reach.
+
+        Returns the cached ``coordinates`` frozenset itself when the variables add nothing (the usual case),
+        so callers can key caches by it.
+        """
+        if not self.probes:
+            return self.coordinates
+        found: set[str] = set()
+        for probe in self.probes:
+            if variables is not None and probe.name in variables:
+                _value_coordinates(variables[probe.name], probe.type, found)
+            else:
+                found.update(probe.default_coordinates)
+        if not found or found <= self.coordinates:
+            return self.coordinates
+        return self.coordinates | found
+
+
+def _value_coordinates(value: Any, input_type: GraphQLInputType, found: set[str]) -> None:
+    """Add the deprecated input fields and enum values in a (JSON) variable value of ``input_type``."""
+    if value is None:
+        return
+    if isinstance(input_type, GraphQLNonNull):
+        input_type = input_type.of_type
+    if isinstance(input_type, GraphQLList):
+        items = value if isinstance(value, list | tuple) else (value,)  # a single value coerces to a list
+        for item in items:
+            _value_coordinates(item, input_type.of_type, found)
+    elif isinstance(input_type, GraphQLInputObjectType):
+        if not isinstance(value, Mapping):
+            return
+        fields = input_type.fields
+        for key, item in value.items():
+            input_field = fields.get(key)
+            if input_field is None:
+                continue
+            if input_field.deprecation_reason is not None:
+                found.add(member_coordinate(input_type.name, key))
+            _value_coordinates(item, input_field.type, found)
+    elif isinstance(input_type, GraphQLEnumType):
+        if isinstance(value, str):
+            enum_value = input_type.values.get(value)
+            if enum_value is not None and enum_value.deprecation_reason is not None:
+                found.add(member_coordinate(input_type.name, value))
+
+
+class _DeprecationCollector(Visitor):
+    """Collects deprecated coordinates while :class:`TypeInfoVisitor` keeps ``type_info`` in step."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.found: set[str] = set()
+        self.spreads: list[str] = []
+        self._field_names: list[str] = []  # the fields being visited, innermost last (for argument coordinates)
+
+    def enter_variable_definition(self, *_args: Any) -> Any:
+        return SKIP  # defaults count only when the variable is not sent (see VariableProbe)
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        self._field_names.append(node.name.value)
+        field_def = self.type_info.get_field_def()
+        if field_def is not None and field_def.deprecation_reason is not None:
+            parent = self.type_info.get_parent_type()
+            if parent is not None:
+                self.found.add(member_coordinate(parent.name, node.name.value))
+
+    def leave_field(self, *_args: Any) -> None:
+        self._field_names.pop()
+
+    def enter_argument(self, node: Any, *_args: Any) -> None:
+        argument = self.type_info.get_argument()
+        if argument is None or argument.deprecation_reason is None:
+            return
+        directive = self.type_info.get_directive()
+        if directive is not None:
+            self.found.add(directive_argument_coordinate(directive.name, node.name.value))
+            return
+        parent = self.type_info.get_parent_type()
+        if parent is not None and self._field_names:
+            self.found.add(argument_coordinate(parent.name, self._field_names[-1], node.name.value))
+
+    def enter_object_field(self, node: Any, *_args: Any) -> None:
+        parent = get_named_type(self.type_info.get_parent_input_type())
+        if isinstance(parent, GraphQLInputObjectType):
+            input_field = parent.fields.get(node.name.value)
+            if input_field is not None and input_field.deprecation_reason is not None:
+                self.found.add(member_coordinate(parent.name, node.name.value))
+
+    def enter_enum_value(self, node: Any, *_args: Any) -> None:
+        enum_value = self.type_info.get_enum_value()
+        if enum_value is not None and enum_value.deprecation_reason is not None:
+            enum_type = get_named_type(self.type_info.get_input_type())
+            if enum_type is not None:
+                self.found.add(member_coordinate(enum_type.name, node.value))
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
+        self.spreads.append(node.name.value)
+
+
+def _collect(schema: GraphQLSchema, node: Any, initial_type: Any = None) -> _DeprecationCollector:
+    type_info = TypeInfo(schema, initial_type)
+    collector = _DeprecationCollector(type_info)
+    visit(node, TypeInfoVisitor(type_info, collector))
+    return collector
+
+
+def analyze_operation(
+    index: DeprecationIndex, document: DocumentNode, operation_name: str | None = None
+) -> OperationAnalysis | None:
+    """Analyse the operation of ``document`` that ``operation_name`` selects (None if there is no such one)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    introspection_only = _introspection_only(operation.selection_set, fragments, set())
+    if not index.reasons:
+        return OperationAnalysis(operation.operation, _NOTHING, (), introspection_only, index)
+
+    schema = index.schema
+    collector = _collect(schema, operation)
+    found = set(collector.found)
+    # Each fragment the operation reaches, once: its usage does not depend on where it is spread.
+    pending, seen = list(collector.spreads), set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in fragments:
+            continue
+        seen.add(name)
+        fragment = _collect(schema, fragments[name])
+        found.update(fragment.found)
+        pending.extend(fragment.spreads)
+
+    return OperationAnalysis(
+        operation.operation, frozenset(found), _variable_probes(index, operation), introspection_only, index
+    )
+
+
+def _variable_probes(index: DeprecationIndex, operation: OperationDefinitionNode) -> tuple[VariableProbe, ...]:
+    probes = []
+    for definition in operation.variable_definitions or ():
+        variable_type = type_from_ast(index.schema, definition.type)
+        if variable_type is None or not is_input_type(variable_type):
+            continue
+        if get_named_type(variable_type).name not in index.reaching_types:
+            continue
+        defaults = _NOTHING
+        if definition.default_value is not None:
+            defaults = frozenset(_collect(index.schema, definition.default_value, variable_type).found)
+        probes.append(VariableProbe(definition.variable.name.value, variable_type, defaults))
+    return tuple(probes)
+
+
+def _introspection_only(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
+) -> bool:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if not selection.name.value.startswith("__"):
+                return False
+        elif isinstance(selection, InlineFragmentNode):
+            if not _introspection_only(selection.selection_set, fragments, seen):
+                return False
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in seen or name not in fragments:
+                continue
+            seen.add(name)
+            if not _introspection_only(fragments[name].selection_set, fragments, seen):
+                return False
+    return True
+
+
+class AnalysisCache:
+    """A bounded LRU of analyses keyed by (schema, query text, operation name); thread-safe."""
+
+    def __init__(self, max_entries: int = 1_000) -> None:
+        if max_entries < 1:
+            raise ValueError(f"the analysis cache needs room for at least one entry, not {max_entries!r}")
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, str, str | None], OperationAnalysis | None] = OrderedDict()
+        self._indexes: dict[int, DeprecationIndex] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def index_of(self, schema: Any) -> DeprecationIndex:
+        """The schema's :class:`DeprecationIndex` (built on first use)."""
+        core = graphql_core_schema(schema)
+        index = self._indexes.get(id(core))
+        if index is None or index.schema is not core:
+            index = self._indexes[id(core)] = DeprecationIndex.of(core)
+        return index
+
+    def analysis(
+        self, schema: Any, query: str | None, operation_name: str | None, document: DocumentNode
+    ) -> OperationAnalysis | None:
+        """The cached analysis, or a new one of ``document`` (which must be ``query`` parsed)."""
+        index = self.index_of(schema)
+        if query is None:  # a pre-parsed document: nothing stable to key by
+            return analyze_operation(index, document, operation_name)
+        key = (id(index.schema), query, operation_name)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        analysis = analyze_operation(index, document, operation_name)
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = analysis
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return analysis
+
+    def __len__(self) -> int:
+        return len(self._entries)
+

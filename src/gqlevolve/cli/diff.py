@@ -1,1 +1,165 @@
-"""gqlevolve diff commands (being written; see the module list in gqlevolve.cli)."""
+"""``gqlevolve diff|export|check``: schema changes and the CI gate for versioned endpoints.
+
+    gqlevolve diff schemas/v1.graphql http://localhost:8000/api/v1/graphql --markdown
+    gqlevolve export                       # writes schemas/<version>.graphql from the server's schemas
+    gqlevolve check --db $GQLEVOLVE_DB     # fails when a vN endpoint broke (draft only warns)
+
+Heavy imports (graphql-core, Strawberry, the store) stay inside the commands: ``gqlevolve diff``
+of two SDL files never imports graphql-core or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gqlevolve.cli import main
+from gqlevolve.cli._common import EXIT_NEGATIVE, CommandError, handle_errors, json_option, parse_date, print_json
+
+_SCHEMAS_HELP = (
+    "The server's schemas, MODULE:ATTRIBUTE naming a mapping of version to schema "
+    "[default: schemas in [tool.gqlevolve] of pyproject.toml]."
+)
+_SNAPSHOTS_HELP = "Directory of the published snapshots <version>.graphql [default: schemas/]."
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@json_option
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print Markdown (for a pull-request comment).")
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="HTTP header for URL sources (repeatable).")
+@handle_errors
+def diff(old: str, new: str, as_json: bool, as_markdown: bool, headers: tuple[str, ...]) -> None:
+    """Every change from OLD to NEW, grouped by criticality; exit 1 if any is breaking.
+
+    OLD and NEW are SDL files, introspection JSON files, or endpoint URLs (introspected).
+    """
+    from gqlevolve.schema_diff import diff_schemas
+    from gqlevolve.schema_diff.render import diff_as_dict, render_markdown, render_text
+    from gqlevolve.schema_diff.sources import parse_headers
+
+    if as_json and as_markdown:
+        raise CommandError("choose one of --json and --markdown")
+    result = diff_schemas(_source(old), _source(new), headers=parse_headers(headers))
+    if as_json:
+        print_json(diff_as_dict(result))
+    elif as_markdown:
+        click.echo(render_markdown(result), nl=False)
+    else:
+        click.echo(render_text(result))
+    if result.has_breaking:
+        sys.exit(EXIT_NEGATIVE)
+
+
+@main.command()
+@click.argument("versions", nargs=-1)
+@click.option("--schemas", "schemas_spec", metavar="MODULE:ATTRIBUTE", help=_SCHEMAS_HELP)
+@click.option("--snapshots", "snapshots_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), help=_SNAPSHOTS_HELP)
+@json_option
+@handle_errors
+def export(versions: tuple[str, ...], schemas_spec: str | None, snapshots_dir: Path | None, as_json: bool) -> None:
+    """Write the published snapshot of each version (or of VERSIONS) to <snapshots>/<version>.graphql."""
+    from gqlevolve.schema_diff.versioned import export_snapshots, load_schemas
+
+    spec, directory = _project_options(schemas_spec, snapshots_dir)
+    written = export_snapshots(load_schemas(spec), directory, list(versions))
+    if as_json:
+        print_json({"written": [str(path) for path in written]})
+    else:
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--schemas", "schemas_spec", metavar="MODULE:ATTRIBUTE", help=_SCHEMAS_HELP)
+@click.option("--snapshots", "snapshots_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path), help=_SNAPSHOTS_HELP)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    default=None,
+    help="Usage store: approve removals of deprecated elements that the advisor finds removable.",
+)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Day of the usage verdicts [default: today].")
+@json_option
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print Markdown (for a pull-request comment).")
+@handle_errors
+def check(
+    schemas_spec: str | None,
+    snapshots_dir: Path | None,
+    db_url: str | None,
+    as_of: str | None,
+    as_json: bool,
+    as_markdown: bool,
+) -> None:
+    """Compare each version's schema with its published snapshot (adr-endpoint-versioning.md).
+
+    Breaking changes on a vN endpoint fail (exit 1); on draft they are warnings (exit 0).
+    """
+    from gqlevolve.schema_diff.versioned import check_versions, load_schemas, usage_approver
+
+    spec, directory = _project_options(schemas_spec, snapshots_dir)
+    schemas = load_schemas(spec)
+    day = parse_date(as_of, option="--as-of")
+    approve, close = usage_approver(db_url, as_of=day) if db_url else (None, lambda: None)
+    try:
+        report = check_versions(schemas, directory, approve=approve)
+    finally:
+        close()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(_render_check(report, markdown=as_markdown), nl=False)
+    if not report.passed:
+        sys.exit(EXIT_NEGATIVE)
+
+
+def _source(value: str) -> Any:
+    """Command-line sources are files or URLs; a missing file is an error, not SDL text."""
+    if value.startswith(("http://", "https://")):
+        return value
+    path = Path(value)
+    if not path.is_file():
+        raise CommandError(f"{value}: no such file (give an SDL or introspection JSON file, or a URL)")
+    return path
+
+
+def _project_options(schemas_spec: str | None, snapshots_dir: Path | None) -> tuple[str, Path]:
+    from gqlevolve.schema_diff.versioned import project_settings
+
+    settings = project_settings()
+    spec = schemas_spec or settings.get("schemas")
+    if not spec:
+        raise CommandError("no schemas: pass --schemas MODULE:ATTRIBUTE or set schemas in [tool.gqlevolve] of pyproject.toml")
+    if snapshots_dir is None:
+        snapshots_dir = Path(settings.get("snapshots", "schemas"))
+    return spec, snapshots_dir
+
+
+def _render_check(report: Any, *, markdown: bool) -> str:
+    from gqlevolve.schema_diff.render import render_markdown, render_text
+
+    parts = []
+    for version in report.versions:
+        verdict = {"passed": "passed", "warning": "breaking changes (draft: warning only)", "failed": "FAILED"}[version.status]
+        heading = f"{version.version} ({version.endpoint}) against {version.snapshot}: {verdict}"
+        body: list[str] = [f"Problem: {problem}" for problem in version.problems]
+        if version.diff is not None:
+            if markdown:
+                body.append(render_markdown(version.diff, title=heading))
+            else:
+                body.append(render_text(version.diff))
+        if markdown:
+            if version.diff is None:
+                body.insert(0, f"## {heading}\n")
+            parts.append("\n".join(body).rstrip() + "\n")
+        else:
+            parts.append("\n".join([heading, *("  " + line for text in body for line in text.splitlines())]) + "\n")
+    verdict = "check passed" if report.passed else "check FAILED: a versioned endpoint changed in a breaking way"
+    parts.append(("**" + verdict + "**" if markdown else verdict) + "\n")
+    return "\n".join(parts)
+

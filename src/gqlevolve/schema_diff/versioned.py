@@ -1,0 +1,285 @@
+"""The CI gate for versioned endpoints (``adr-endpoint-versioning.md``): published snapshots and the check.
+
+Each served version has a published snapshot, ``schemas/<version>.graphql``, written by
+:func:`export_snapshots` and checked in. :func:`check_versions` compares every current schema
+with its snapshot: a breaking change on a ``vN`` endpoint fails; on ``draft`` (which "can be
+safely modified in any way") it is only a warning. With usage data, removing a deprecated element
+that the removal advisor finds removable on that endpoint is *approved*, with the evidence.
+
+    schemas = {"v1": schema_v1, "draft": schema_draft}       # Strawberry schemas
+    export_snapshots(schemas, Path("schemas"))               # when a version is published
+    report = check_versions(schemas, Path("schemas"))        # in CI
+    report.passed                                            # False if a vN broke
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gqlevolve.lifecycle import is_draft, validate_version
+from gqlevolve.schema_diff import SchemaDiff, diff_loaded
+from gqlevolve.schema_diff.changes import Change, ChangeKind, Criticality
+from gqlevolve.schema_diff.sources import load_schema, read_sdl_text
+
+__all__ = [
+    "Approver",
+    "CheckReport",
+    "VersionReport",
+    "check_versions",
+    "endpoint_of",
+    "export_snapshots",
+    "load_schemas",
+    "project_settings",
+    "schema_sdl",
+    "usage_approver",
+]
+
+# Asked about each removal of a deprecated element on a vN endpoint: the evidence that approves
+# it, or None when usage does not allow the removal.
+Approver = Callable[[str, Change], "dict[str, Any] | None"]
+
+_DEPRECATED_REMOVALS = frozenset(
+    {ChangeKind.FIELD_REMOVED, ChangeKind.ARG_REMOVED, ChangeKind.INPUT_FIELD_REMOVED, ChangeKind.ENUM_VALUE_REMOVED}
+)
+
+
+def endpoint_of(version: str) -> str:
+    """The path of a version's GraphQL endpoint, as the usage store records it."""
+    return f"/api/{version}/graphql"
+
+
+# --- the project's schemas --------------------------------------------------------------------
+
+
+def project_settings(start: Path | None = None) -> dict[str, Any]:
+    """The ``[tool.gqlevolve]`` table of the nearest ``pyproject.toml`` (empty when there is none)."""
+    directory = (start or Path.cwd()).resolve()
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            with pyproject.open("rb") as file:
+                settings = tomllib.load(file).get("tool", {}).get("gqlevolve", {})
+            return {**settings, "_root": candidate}
+    return {}
+
+
+def load_schemas(spec: str) -> dict[str, Any]:
+    """Import ``module:attribute``, a mapping of version name to schema; check the version names."""
+    module_name, separator, attribute = spec.partition(":")
+    if not separator or not module_name or not attribute:
+        raise ValueError(f"--schemas {spec!r}: expected MODULE:ATTRIBUTE, e.g. example_server.schemas:SCHEMAS")
+    if str(Path.cwd()) not in sys.path:  # like uvicorn: the project's own modules are importable
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"--schemas {spec!r}: cannot import {module_name}: {error}") from None
+    try:
+        schemas = getattr(module, attribute)
+    except AttributeError:
+        raise ValueError(f"--schemas {spec!r}: {module_name} has no attribute {attribute!r}") from None
+    if not isinstance(schemas, Mapping):
+        raise ValueError(f"--schemas {spec!r}: expected a mapping of version to schema, got {type(schemas).__name__}")
+    for version in schemas:
+        validate_version(version)
+    return dict(schemas)
+
+
+def schema_sdl(schema: Any) -> str:
+    """The SDL of a Strawberry schema, a ``GraphQLSchema`` or SDL text, ending with a newline."""
+    if isinstance(schema, str):
+        text = schema
+    elif hasattr(schema, "as_str"):
+        text = schema.as_str()
+    else:
+        from graphql import GraphQLSchema, print_schema
+
+        if not isinstance(schema, GraphQLSchema):
+            raise TypeError(f"cannot print a schema from {type(schema).__name__}")
+        text = print_schema(schema)
+    return text.rstrip("\n") + "\n"
+
+
+def snapshot_path(directory: Path, version: str) -> Path:
+    return directory / f"{validate_version(version)}.graphql"
+
+
+def export_snapshots(
+    schemas: Mapping[str, Any], directory: Path, versions: list[str] | None = None
+) -> list[Path]:
+    """Write ``<directory>/<version>.graphql`` for each version (all of them by default)."""
+    chosen = list(schemas) if not versions else versions
+    unknown = [version for version in chosen if version not in schemas]
+    if unknown:
+        raise ValueError(f"no schema for version(s) {', '.join(unknown)}; known: {', '.join(schemas)}")
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for version in chosen:
+        path = snapshot_path(directory, version)
+        path.write_text(schema_sdl(schemas[version]), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+@dataclass
+class VersionReport:
+    """One endpoint's verdict: ``passed``, ``failed`` (a vN broke) or ``warning`` (draft changed in a breaking way)."""
+
+    version: str
+    endpoint: str
+    snapshot: str
+    diff: SchemaDiff | None = None
+    problems: list[str] = field(default_factory=list)  # no snapshot, no schema: not a diff
+    approved: list[Change] = field(default_factory=list)
+
+    @property
+    def draft(self) -> bool:
+        return is_draft(self.version)
+
+    @property
+    def breaking(self) -> list[Change]:
+        if self.diff is None:
+            return []
+        return [change for change in self.diff.breaking if change.approval is None]
+
+    @property
+    def status(self) -> str:
+        if not self.breaking and not self.problems:
+            return "passed"
+        return "warning" if self.draft else "failed"
+
+    def as_dict(self) -> dict[str, Any]:
+        changes = list(self.diff) if self.diff is not None else []
+        return {
+            "version": self.version,
+            "endpoint": self.endpoint,
+            "snapshot": self.snapshot,
+            "status": self.status,
+            "problems": self.problems,
+            "breaking": [change.as_dict() for change in self.breaking],
+            "approved": [change.as_dict() for change in self.approved],
+            "dangerous": [c.as_dict() for c in changes if c.criticality is Criticality.DANGEROUS],
+            "safe": [c.as_dict() for c in changes if c.criticality is Criticality.SAFE],
+            "warnings": list(self.diff.warnings) if self.diff is not None else [],
+        }
+
+
+@dataclass
+class CheckReport:
+    versions: list[VersionReport]
+
+    @property
+    def passed(self) -> bool:
+        return all(report.status != "failed" for report in self.versions)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "versions": [report.as_dict() for report in self.versions]}
+
+
+def check_versions(
+    schemas: Mapping[str, Any], directory: Path, *, approve: Approver | None = None
+) -> CheckReport:
+    """Compare each schema with ``<directory>/<version>.graphql``; see the module docstring."""
+    reports = []
+    snapshot_versions = {path.stem for path in directory.glob("*.graphql")}
+    for version in sorted(set(schemas) | snapshot_versions, key=_version_order):
+        validate_version(version)
+        path = snapshot_path(directory, version)
+        report = VersionReport(version, endpoint_of(version), str(path))
+        reports.append(report)
+        if version not in schemas:
+            report.problems.append(
+                f"{path} is a published snapshot but the server has no {version} schema; "
+                "retiring a version is a lifecycle decision: delete the snapshot with it"
+            )
+            continue
+        if not path.is_file():
+            report.problems.append(f"no published snapshot {path}; run `gqlevolve export {version}`")
+            continue
+        published = read_sdl_text(path.read_text(encoding="utf-8"), source_name=str(path))
+        current = load_schema(schemas[version])
+        report.diff = diff_loaded(published, current)
+        if approve is not None and not report.draft:
+            for change in report.diff.breaking:
+                if change.kind in _DEPRECATED_REMOVALS and change.deprecated:
+                    change.approval = approve(report.endpoint, change)
+                    if change.approval is not None:
+                        report.approved.append(change)
+    return CheckReport(reports)
+
+
+def _version_order(version: str) -> tuple[int, int]:
+    return (1, 0) if is_draft(version) else (0, int(version[1:]) if version[1:].isdigit() else 0)
+
+
+# --- usage-aware approval -------------------------------------------------------------------
+
+
+def usage_approver(db_url: str, *, as_of: dt.date | None = None) -> tuple[Approver, Callable[[], None]]:
+    """An :data:`Approver` that asks the removal advisor, and a function that closes the store.
+
+    The removal is approved when the advisor's verdict for the coordinate on that endpoint is
+    ``removable``; the evidence (highest daily share, days covered, earliest removal, clients
+    still using it) goes with the approval either way it is shown.
+    """
+    from gqlevolve.advisor import advise
+    from gqlevolve.usage_store import UsageStore
+
+    store = UsageStore(db_url)
+
+    def approve(endpoint: str, change: Change) -> dict[str, Any] | None:
+        verdicts = advise(store, endpoint, change.coordinate, as_of=as_of)
+        verdict = _verdict_for(verdicts, change.coordinate)
+        if verdict is None or not verdict.removable:
+            return None
+        return _evidence(verdict, endpoint)
+
+    return approve, store.close
+
+
+def _verdict_for(verdicts: Any, coordinate: str) -> Any:
+    if verdicts is None:
+        return None
+    if hasattr(verdicts, "removable"):
+        return verdicts
+    for verdict in verdicts:
+        if verdict.coordinate == coordinate:
+            return verdict
+    return None
+
+
+def _evidence(verdict: Any, endpoint: str) -> dict[str, Any]:
+    share = verdict.max_daily_share
+    evidence = {
+        "endpoint": endpoint,
+        "removable": True,
+        "max_daily_share": share,
+        "days_covered": verdict.days_covered,
+        "earliest_removal": verdict.earliest_removal.isoformat() if verdict.earliest_removal else None,
+        "clients": [_jsonable(client) for client in verdict.clients or ()],
+        "reasons": [str(reason) for reason in verdict.reasons or ()],
+    }
+    share_text = "no use" if share is None else f"at most {share:.2%} of daily operations"
+    evidence["summary"] = f"{share_text} over {verdict.days_covered} days covered on {endpoint}"
+    return evidence
+
+
+def _jsonable(value: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {key: item.isoformat() if isinstance(item, (dt.date, dt.datetime)) else item for key, item in value.items()}
+    return value
+

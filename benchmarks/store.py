@@ -1,0 +1,287 @@
+"""Benchmark of the usage store: recording throughput, size at scale, and the time of a daily-usage read.
+
+Run: ``.venv/bin/python benchmarks/store.py`` (``--quick`` for a smoke test; ``--postgres URL`` or
+``$GQLEVOLVE_TEST_POSTGRES_URL`` to include PostgreSQL, else it is tried at 127.0.0.1:5432).
+
+For each backend it measures, each against a baseline taken in the same run:
+
+1. ``record_buffered`` throughput into the in-memory recorder, against a bare ``dict`` add under a lock
+   (the floor of any thread-safe counter): the ratio is the recorder's overhead;
+2. end to end (recording plus the background flushes plus the final flush), against ``record_operation``
+   (one transaction per operation): the ratio is what buffering buys;
+3. the store's size after 90 days x 1,000 coordinates x 50 clients (every client using every coordinate
+   every day: 4.5 million usage rows), and
+4. ``daily_usage`` for one coordinate over those 90 days (median of repeated calls), against
+   ``daily_totals`` (the denominator alone). Target: under 10 ms.
+
+It exits non-zero when a target is missed: the recorder costs more than 25 bare dict adds, buffering is
+less than 20 times faster than write-through, or ``daily_usage`` takes 10 ms or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from gqlevolve.usage_store import UsageStore  # noqa: E402
+from gqlevolve.usage_store.signatures import signature_of  # noqa: E402
+from gqlevolve.usage_store.tables import (  # noqa: E402
+    deprecation_usage,
+    metadata,
+    operation_signatures,
+    operation_totals,
+    signature_coordinates,
+)
+
+ENDPOINT = "/api/v1/graphql"
+READ_TARGET_MS = 10.0
+MAX_RECORDER_OVERHEAD = 25.0
+MIN_BUFFERING_GAIN = 20.0
+
+
+def _rate(operations: int, seconds: float) -> float:
+    return operations / seconds if seconds else float("inf")
+
+
+def bench_recording(url: str, operations: int, write_through_operations: int) -> dict[str, float]:
+    coordinates = [frozenset({f"Type{i % 50}.field{i % 7}"}) if i % 3 else frozenset() for i in range(1_000)]
+    clients = [(f"client-{i}", f"{i % 5}.0") for i in range(50)]
+
+    # Baseline 1: a bare dict add under a lock.
+    counts: dict[tuple, int] = {}
+    lock = threading.Lock()
+    start = time.perf_counter()
+    for i in range(operations):
+        key = (ENDPOINT, clients[i % 50], coordinates[i % 1000])
+        with lock:
+            counts[key] = counts.get(key, 0) + 1
+    bare = _rate(operations, time.perf_counter() - start)
+
+    store = UsageStore(url, migrate=True, flush_interval=3600, handle_shutdown=False)
+    start = time.perf_counter()
+    for i in range(operations):
+        name, version = clients[i % 50]
+        store.record_buffered(ENDPOINT, coordinates[i % 1000], client_name=name, client_version=version)
+    in_memory = _rate(operations, time.perf_counter() - start)
+    store.flush()
+    store.close()
+
+    # End to end: flushes every 0.2 s while recording, and the final one.
+    store = UsageStore(url, migrate=True, flush_interval=0.2, handle_shutdown=False)
+    start = time.perf_counter()
+    for i in range(operations):
+        name, version = clients[i % 50]
+        store.record_buffered(ENDPOINT, coordinates[i % 1000], client_name=name, client_version=version)
+    store.close()
+    end_to_end = _rate(operations, time.perf_counter() - start)
+    assert store.stats().pending_operations == 0
+
+    # Baseline 2: write-through, one transaction per operation.
+    store = UsageStore(url, migrate=True, handle_shutdown=False)
+    start = time.perf_counter()
+    for i in range(write_through_operations):
+        name, version = clients[i % 50]
+        store.record_operation(ENDPOINT, coordinates[i % 1000], client_name=name, client_version=version)
+    write_through = _rate(write_through_operations, time.perf_counter() - start)
+    store.close()
+    return {"bare": bare, "in_memory": in_memory, "end_to_end": end_to_end, "write_through": write_through}
+
+
+def fill(engine: sa.Engine, days: int, coordinates: int, clients: int) -> int:
+    """Every client uses every coordinate every day (one signature per coordinate). Returns the usage rows."""
+    first = dt.date.today() - dt.timedelta(days=days)
+    names = [(f"client-{i}", f"{i % 5}.0") for i in range(clients)]
+    signatures = [(signature_of(frozenset({coordinate_name(c)})), coordinate_name(c)) for c in range(coordinates)]
+    with engine.begin() as connection:
+        connection.execute(operation_signatures.insert(), [{"signature": s, "coordinate_count": 1, "first_seen": first} for s, _ in signatures])
+        connection.execute(signature_coordinates.insert(), [{"signature": s, "coordinate": c} for s, c in signatures])
+        connection.execute(
+            operation_totals.insert(),
+            [
+                {"endpoint": ENDPOINT, "day": first + dt.timedelta(days=d), "client_name": n, "client_version": v, "count": 1_000}
+                for d in range(days)
+                for n, v in names
+            ],
+        )
+    rows = 0
+    batch: list[dict] = []
+    with engine.begin() as connection:
+        for signature, _ in signatures:
+            for d in range(days):
+                day = first + dt.timedelta(days=d)
+                for name, version in names:
+                    batch.append({"endpoint": ENDPOINT, "signature": signature, "day": day, "client_name": name,
+                                  "client_version": version, "count": 3})
+            if len(batch) >= 50_000:
+                connection.execute(deprecation_usage.insert(), batch)
+                rows += len(batch)
+                batch = []
+        if batch:
+            connection.execute(deprecation_usage.insert(), batch)
+            rows += len(batch)
+    return rows
+
+
+def size_bytes(engine: sa.Engine, path: Path | None) -> int:
+    if path is not None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    with engine.connect() as connection:
+        return sum(
+            connection.execute(sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table.name}).scalar()
+            for table in metadata.sorted_tables
+        )
+
+
+def coordinate_name(index: int) -> str:
+    return f"Type{index // 10}.field{index % 10}"
+
+
+def bench_read(url: str, repeats: int, coordinate: str) -> dict[str, float]:
+    store = UsageStore(url, handle_shutdown=False)
+    since = dt.date.today() - dt.timedelta(days=90)
+    assert store.daily_usage(ENDPOINT, coordinate, since=since)[0].operations > 0
+
+    def median_ms(call) -> float:
+        call()  # warm up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    usage = median_ms(lambda: store.daily_usage(ENDPOINT, coordinate, since=since))
+    totals = median_ms(lambda: store.daily_totals(ENDPOINT, since=since))
+    store.close()
+    return {"daily_usage_ms": usage, "daily_totals_ms": totals}
+
+
+def run_backend(name: str, url: str, sqlite_path: Path | None, args: argparse.Namespace) -> list[str]:
+    failures = []
+    days, coordinates, clients = (3, 50, 10) if args.quick else (90, 1_000, 50)
+    operations = 20_000 if args.quick else 300_000
+    print(f"\n== {name} ==")
+    recording = bench_recording(url, operations, 200 if args.quick else 2_000)
+    overhead = recording["bare"] / recording["in_memory"]
+    gain = recording["end_to_end"] / recording["write_through"]
+    print(f"bare dict add under a lock   {recording['bare']:>12,.0f} ops/s  (baseline)")
+    print(f"record_buffered (in memory)  {recording['in_memory']:>12,.0f} ops/s  = 1/{overhead:.1f} of the baseline")
+    print(f"record_operation (write-through) {recording['write_through']:>8,.0f} ops/s  (baseline)")
+    print(f"buffered, end to end         {recording['end_to_end']:>12,.0f} ops/s  = {gain:.0f}x write-through")
+    if overhead > MAX_RECORDER_OVERHEAD:
+        failures.append(f"{name}: the recorder costs {overhead:.1f} bare dict adds (target <= {MAX_RECORDER_OVERHEAD})")
+    if gain < MIN_BUFFERING_GAIN:
+        failures.append(f"{name}: buffering is only {gain:.1f}x write-through (target >= {MIN_BUFFERING_GAIN})")
+
+    # The scale run in a fresh database of its own.
+    scale_url, cleanup = args.fresh(name)
+    try:
+        store = UsageStore(scale_url, migrate=True, handle_shutdown=False)
+        store.close()
+        engine = sa.create_engine(scale_url)
+        start = time.perf_counter()
+        rows = fill(engine, days, coordinates, clients)
+        fill_seconds = time.perf_counter() - start
+        if sqlite_path is None:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        size = size_bytes(engine, cleanup.path if sqlite_path is not None else None)
+        engine.dispose()
+        print(f"store at {days} days x {coordinates} coordinates x {clients} clients: {rows:,} usage rows, "
+              f"{size / 2**20:,.0f} MiB ({size / rows:.0f} bytes/row; filled in {fill_seconds:.0f} s)")
+        read = bench_read(scale_url, 20 if args.quick else 100, coordinate_name(coordinates // 2))
+        ratio = read["daily_usage_ms"] / read["daily_totals_ms"]
+        print(f"daily_totals, {days} days        {read['daily_totals_ms']:>8.2f} ms  (baseline)")
+        print(f"daily_usage, one coordinate  {read['daily_usage_ms']:>8.2f} ms  = {ratio:.1f}x the baseline "
+              f"(target < {READ_TARGET_MS:.0f} ms)")
+        if read["daily_usage_ms"] >= READ_TARGET_MS:
+            failures.append(f"{name}: daily_usage took {read['daily_usage_ms']:.1f} ms (target < {READ_TARGET_MS} ms)")
+    finally:
+        cleanup()
+    return failures
+
+
+class _SqliteFresh:
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = directory / f"{name}-scale.db"
+
+    def __call__(self) -> None:
+        for path in self.path.parent.glob(self.path.name + "*"):
+            path.unlink()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test in a few seconds")
+    parser.add_argument("--postgres", default=os.environ.get("GQLEVOLVE_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+
+        def fresh_sqlite(name: str):
+            cleanup = _SqliteFresh(root, name)
+            return f"sqlite:///{cleanup.path}", cleanup
+
+        args.fresh = fresh_sqlite
+        failures += run_backend("SQLite", f"sqlite:///{root / 'recording.db'}", root / "recording.db", args)
+
+    if not args.no_postgres:
+        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect():
+                pass
+        except sa.exc.OperationalError as error:
+            print(f"\n== PostgreSQL skipped: {str(error.orig).splitlines()[0]} ==")
+        else:
+            schemas: list[str] = []
+
+            def fresh_schema(_name: str):
+                schema = f"gqlevolve_bench_{uuid.uuid4().hex[:10]}"
+                schemas.append(schema)
+                with admin.connect() as connection:
+                    connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+                def drop() -> None:
+                    with admin.connect() as connection:
+                        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+                separator = "&" if "?" in args.postgres else "?"
+                return f"{args.postgres}{separator}options={quote(f'-csearch_path={schema}')}", drop
+
+            args.fresh = fresh_schema
+            recording_url, drop_recording = fresh_schema("recording")
+            try:
+                failures += run_backend("PostgreSQL", recording_url, None, args)
+            finally:
+                drop_recording()
+                admin.dispose()
+
+    if failures:
+        print("\nTARGETS MISSED:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

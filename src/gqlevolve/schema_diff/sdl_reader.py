@@ -82,6 +82,8 @@ def read_sdl(text: str) -> SchemaModel:
 
 def _cook_string(token: str) -> str:
     """The value of a string token (with its quotes)."""
+    if len(token) < 2 or token[-1] != '"':
+        raise Unsupported("unterminated string")
     if token[1] == '"' and len(token) >= 6 and token[2] == '"':
         return _cook_block_string(token[3:-3])
     if "\\" not in token:

@@ -157,7 +157,7 @@ def load_url(url: str, *, headers: Mapping[str, str] | None = None) -> SchemaMod
         descriptions=True, specified_by_url=True, directive_is_repeatable=True, input_value_deprecation=True
     )
     try:
-        response = httpx.post(url, json={"query": query}, headers=dict(headers or {}), timeout=30.0)
+        response = httpx.post(url, json={"query": query}, headers=dict(headers or {}), timeout=30.0, follow_redirects=True)
     except httpx.HTTPError as error:
         raise SchemaSourceError(f"cannot introspect {url}: {error}") from None
     if response.status_code != 200:

@@ -41,8 +41,8 @@ __all__ = [
     "usage_approver",
 ]
 
-# Asked about each removal of a deprecated element on a vN endpoint: the evidence that approves
-# it, or None when usage does not allow the removal.
+# Asked about each removal of a deprecated element on a vN endpoint: the usage evidence, whose
+# "removable" says whether it approves the removal (None: no usage data for that endpoint).
 Approver = Callable[[str, Change], "dict[str, Any] | None"]
 
 _DEPRECATED_REMOVALS = frozenset(
@@ -212,10 +212,19 @@ def check_versions(
         if approve is not None and not report.draft:
             for change in report.diff.breaking:
                 if change.kind in _DEPRECATED_REMOVALS and change.deprecated:
-                    change.approval = approve(report.endpoint, change)
-                    if change.approval is not None:
-                        report.approved.append(change)
+                    _apply_usage_verdict(report, change, approve(report.endpoint, change))
     return CheckReport(reports)
+
+
+def _apply_usage_verdict(report: VersionReport, change: Change, evidence: dict[str, Any] | None) -> None:
+    if evidence is None:
+        change.message += f" No usage data for {report.endpoint} to approve it."
+    elif evidence["removable"]:
+        change.approval = evidence
+        report.approved.append(change)
+    else:
+        reasons = "; ".join(evidence["reasons"]) or evidence["summary"]
+        change.message += f" Usage does not allow the removal yet: {reasons}"
 
 
 def _version_order(version: str) -> tuple[int, int]:
@@ -228,21 +237,21 @@ def _version_order(version: str) -> tuple[int, int]:
 def usage_approver(db_url: str, *, as_of: dt.date | None = None) -> tuple[Approver, Callable[[], None]]:
     """An :data:`Approver` that asks the removal advisor, and a function that closes the store.
 
-    The removal is approved when the advisor's verdict for the coordinate on that endpoint is
-    ``removable``; the evidence (highest daily share, days covered, earliest removal, clients
-    still using it) goes with the approval either way it is shown.
+    The evidence (highest daily share, days covered, earliest removal, clients still using it,
+    the advisor's reasons) comes back either way; ``removable`` says whether it approves. An
+    endpoint the store has never seen gives no evidence (None).
     """
-    from gqlevolve.advisor import advise
+    from gqlevolve.advisor import UnknownEndpoint, advise
     from gqlevolve.usage_store import UsageStore
 
-    store = UsageStore(db_url)
+    store = UsageStore(db_url, handle_shutdown=False)
 
     def approve(endpoint: str, change: Change) -> dict[str, Any] | None:
-        verdicts = advise(store, endpoint, change.coordinate, as_of=as_of)
-        verdict = _verdict_for(verdicts, change.coordinate)
-        if verdict is None or not verdict.removable:
+        try:
+            verdict = _verdict_for(advise(store, endpoint, change.coordinate, as_of=as_of), change.coordinate)
+        except UnknownEndpoint:
             return None
-        return _evidence(verdict, endpoint)
+        return None if verdict is None else _evidence(verdict, endpoint)
 
     return approve, store.close
 
@@ -262,7 +271,7 @@ def _evidence(verdict: Any, endpoint: str) -> dict[str, Any]:
     share = verdict.max_daily_share
     evidence = {
         "endpoint": endpoint,
-        "removable": True,
+        "removable": bool(verdict.removable),
         "max_daily_share": share,
         "days_covered": verdict.days_covered,
         "earliest_removal": verdict.earliest_removal.isoformat() if verdict.earliest_removal else None,

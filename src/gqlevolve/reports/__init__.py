@@ -1,0 +1,44 @@
+"""The platform team's reports, shared by the ``gqlevolve`` command line and the admin HTTP API.
+
+Each report is one function over a :class:`~gqlevolve.usage_store.UsageStore` that returns dataclasses
+(:func:`to_jsonable` turns them into JSON values); the command line prints them as tables or JSON, the admin
+API serves the same JSON.
+
+- :func:`deprecation_report`: every deprecation with status, dates, replacement, 30-day share, clients, verdict;
+- :func:`sunset_warnings`: what is in (or enters) ``sunset_warning``, with the policy's >10% alert;
+- :func:`usage_stats`: daily operations and shares;
+- :func:`client_versions`: each client name and version, last seen, the deprecated elements it still uses;
+- :func:`migration_report`: per week, clients migrated away from each deprecated element versus remaining.
+
+Example::
+
+    for row in deprecation_report(store, as_of=date(2026, 3, 1)):
+        print(row.coordinate, row.status, f"{row.share_30d:.2%}", row.removable)
+"""
+
+from __future__ import annotations
+
+from gqlevolve.reports.clients import ClientVersion, DeprecatedUse, client_versions
+from gqlevolve.reports.deprecations import DeprecationRow, deprecation_report
+from gqlevolve.reports.jsonable import to_jsonable
+from gqlevolve.reports.migration import MigrationWeek, migration_report
+from gqlevolve.reports.sunset import SUNSET_ALERT_SHARE, SunsetWarning, sunset_warnings
+from gqlevolve.reports.usage import CoordinateDay, UsageDay, UsageStats, usage_stats
+
+__all__ = [
+    "SUNSET_ALERT_SHARE",
+    "ClientVersion",
+    "CoordinateDay",
+    "DeprecatedUse",
+    "DeprecationRow",
+    "MigrationWeek",
+    "SunsetWarning",
+    "UsageDay",
+    "UsageStats",
+    "client_versions",
+    "deprecation_report",
+    "migration_report",
+    "sunset_warnings",
+    "to_jsonable",
+    "usage_stats",
+]

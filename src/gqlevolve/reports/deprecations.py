@@ -1,0 +1,90 @@
+"""The deprecation report: every deprecation with its status, dates, replacement, recent usage and verdict.
+
+Example::
+
+    for row in deprecation_report(store, "v1"):
+        print(row.coordinate, row.status, f"{row.share_30d:.2%}", row.removable, row.earliest_removal)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gqlevolve.advisor import RemovalPolicy, advise
+from gqlevolve.advisor.evidence import ClientEvidence, gather
+from gqlevolve.lifecycle import Status
+from gqlevolve.reports._common import endpoints_to_cover, reading, report_window
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store import UsageStore
+
+__all__ = ["RECENT_DAYS", "DeprecationRow", "deprecation_report"]
+
+#: The report's "recent usage" covers this many complete days.
+RECENT_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class DeprecationRow:
+    """One deprecation. ``share_30d`` is operations that used it / all operations over the last 30 complete
+    days (None without traffic); ``clients`` used it in those days; the verdict is the advisor's."""
+
+    endpoint: str
+    coordinate: str
+    status: Status
+    reason: str | None
+    deprecated_on: dt.date | None
+    sunset_on: dt.date | None
+    days_until_sunset: int | None
+    replacement: str | None
+    migration_guide: str | None
+    operations_30d: int
+    share_30d: float | None
+    clients: list[ClientEvidence]
+    removable: bool
+    earliest_removal: dt.date | None
+    reasons: list[str]
+
+
+def deprecation_report(
+    store: UsageStore,
+    endpoint: str | None = None,
+    *,
+    as_of: dt.date | None = None,
+    policy: RemovalPolicy | None = None,
+) -> list[DeprecationRow]:
+    """Every deprecation of ``endpoint`` (default: of every endpoint), by endpoint and coordinate."""
+    as_of, first_day, last_day = report_window(as_of, RECENT_DAYS)
+    rows: list[DeprecationRow] = []
+    for name in endpoints_to_cover(store, endpoint):
+        verdicts = advise(store, name, as_of=as_of, policy=policy)
+        coordinates = [verdict.coordinate for verdict in verdicts]
+        with reading(store) as connection:
+            recent = gather(connection, name, coordinates, first_day, last_day)
+        total = sum(recent.totals.values())
+        records = {stored.record.coordinate: stored.record for stored in store.deprecations(name)}
+        for verdict in verdicts:
+            used = sum(recent.used.get(verdict.coordinate, {}).values())
+            record = records[verdict.coordinate]
+            rows.append(
+                DeprecationRow(
+                    endpoint=name,
+                    coordinate=verdict.coordinate,
+                    status=record.status_on(as_of),
+                    reason=record.reason,
+                    deprecated_on=record.deprecated_on,
+                    sunset_on=record.sunset_on,
+                    days_until_sunset=record.days_until_sunset(as_of),
+                    replacement=record.replacement,
+                    migration_guide=record.migration_guide,
+                    operations_30d=used,
+                    share_30d=used / total if total else None,
+                    clients=recent.clients.get(verdict.coordinate, []),
+                    removable=verdict.removable,
+                    earliest_removal=verdict.earliest_removal,
+                    reasons=verdict.reasons,
+                )
+            )
+    return rows

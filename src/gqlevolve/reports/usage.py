@@ -1,0 +1,111 @@
+"""Usage statistics: per day, all operations of an endpoint and the share that used deprecated elements.
+
+Example::
+
+    stats = usage_stats(store, "v1", days=30)
+    for day in stats.days:
+        print(day.day, day.operations, f"{day.deprecated_share:.2%}", day.coordinates.get("User.name"))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from gqlevolve.advisor import check_coordinate
+from gqlevolve.advisor.evidence import daily_totals, gather
+from gqlevolve.endpoints import resolve_endpoint
+from gqlevolve.reports._common import check_days, reading, report_window
+from gqlevolve.usage_store.tables import deprecation_usage
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store import UsageStore
+
+__all__ = ["CoordinateDay", "UsageDay", "UsageStats", "usage_stats"]
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinateDay:
+    operations: int
+    share: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDay:
+    """One day with data. ``deprecated_operations`` used at least one deprecated element (each counted once)."""
+
+    day: dt.date
+    operations: int
+    deprecated_operations: int
+    deprecated_share: float | None
+    coordinates: dict[str, CoordinateDay] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageStats:
+    endpoint: str
+    first_day: dt.date
+    last_day: dt.date
+    days_with_data: int
+    coordinates: list[str]
+    days: list[UsageDay]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def usage_stats(
+    store: UsageStore,
+    endpoint: str | None,
+    days: int = 30,
+    *,
+    coordinate: str | None = None,
+    as_of: dt.date | None = None,
+) -> UsageStats:
+    """The ``days`` complete UTC days before ``as_of`` (default today); days without data are left out."""
+    check_days(days)
+    if coordinate is not None:
+        check_coordinate(coordinate)
+    name = resolve_endpoint(endpoint, store.endpoints())
+    as_of, first_day, last_day = report_window(as_of, days)
+    with reading(store) as connection:
+        if coordinate is not None:
+            coordinates = [coordinate]
+        else:
+            recorded = {stored.record.coordinate for stored in store.deprecations(name)}
+            seen = {used.coordinate for used in store.coordinates(name, since=first_day, until=last_day)}
+            coordinates = sorted(recorded | seen)
+        totals = daily_totals(connection, name, first_day, last_day)
+        evidence = gather(connection, name, coordinates, first_day, last_day)
+        deprecated = _deprecated_operations(connection, name, first_day, last_day)
+    if coordinate is not None and coordinate not in evidence.used and coordinate not in {
+        stored.record.coordinate for stored in store.deprecations(name)
+    }:
+        raise LookupError(f"{coordinate!r} was never used on {name} and has no deprecation record there")
+    rows = []
+    for day in sorted(totals):
+        total = totals[day]
+        per_coordinate = {
+            coordinate_name: CoordinateDay(count, _share(count, total))
+            for coordinate_name in coordinates
+            for count in [evidence.used.get(coordinate_name, {}).get(day, 0)]
+        }
+        used = deprecated.get(day, 0)
+        rows.append(UsageDay(day, total, used, _share(used, total), per_coordinate))
+    return UsageStats(name, first_day, last_day, len(rows), coordinates, rows)
+
+
+def _deprecated_operations(
+    connection: sa.Connection, endpoint: str, first_day: dt.date, last_day: dt.date
+) -> dict[dt.date, int]:
+    # Each operation has one signature, so summing per day counts it once however many elements it used.
+    rows = connection.execute(
+        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
+        .where(deprecation_usage.c.endpoint == endpoint, deprecation_usage.c.day.between(first_day, last_day))
+        .group_by(deprecation_usage.c.day)
+    )
+    return {(dt.date.fromisoformat(day) if isinstance(day, str) else day): int(count) for day, count in rows}

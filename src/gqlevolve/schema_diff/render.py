@@ -25,10 +25,16 @@ _MARKS = {Criticality.BREAKING: "✖", Criticality.DANGEROUS: "⚠", Criticality
 _GROUP_ORDER = (Criticality.BREAKING, Criticality.DANGEROUS, Criticality.SAFE)
 
 
-def _groups(changes: list[Change]) -> dict[Criticality, list[Change]]:
-    groups: dict[Criticality, list[Change]] = {criticality: [] for criticality in _GROUP_ORDER}
+_APPROVED = "approved"  # breaking removals that usage data approve (gqlevolve check --db)
+_TITLES[_APPROVED] = "Approved removals"  # type: ignore[index]
+_MARKS[_APPROVED] = "✔"  # type: ignore[index]
+
+
+def _groups(changes: list[Change]) -> dict[Any, list[Change]]:
+    groups: dict[Any, list[Change]] = {criticality: [] for criticality in _GROUP_ORDER}
+    groups[_APPROVED] = []
     for change in changes:
-        groups[change.criticality].append(change)
+        groups[_APPROVED if change.approval is not None else change.criticality].append(change)
     return groups
 
 
@@ -36,6 +42,8 @@ def summary(changes: list[Change]) -> str:
     groups = _groups(changes)
     total = len(changes)
     counts = ", ".join(f"{len(groups[c])} {c.value}" for c in _GROUP_ORDER)
+    if groups[_APPROVED]:
+        counts += f", {len(groups[_APPROVED])} breaking approved by usage"
     return f"{total} change{'' if total == 1 else 's'}: {counts}."
 
 

@@ -116,7 +116,7 @@ class DeprecationUsage:
         analysis = self.analyses.analysis(
             execution_context.schema,
             execution_context.query,
-            execution_context.provided_operation_name,
+            execution_context.operation_name,
             execution_context.graphql_document,
         )
         if analysis is None or analysis.introspection_only:
@@ -130,7 +130,7 @@ class DeprecationUsage:
             coordinates,
             client_name=name,
             client_version=version,
-            operation_name=execution_context.provided_operation_name,
+            operation_name=execution_context.operation_name,
             when=today,
         )
         if not coordinates:

@@ -1,0 +1,301 @@
+"""The DeprecationUsageExtension through ``schema.execute`` / ``execute_sync``, with a real SQLite store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gqlevolve import DeprecationUsageExtension, UsageStore, deprecation_usage
+from gqlevolve.extensions import DeprecationUsage
+from gqlevolve.lifecycle import Status
+from tests.extension_schema import DECLARED, TODAY, build_schema
+
+ENDPOINT = "/script"
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[UsageStore]:
+    store = UsageStore(sqlite_url, handle_shutdown=False)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def usage(store: UsageStore) -> Iterator[DeprecationUsage]:
+    usage = deprecation_usage(store=store, endpoint=ENDPOINT, declared=DECLARED, today=lambda: TODAY)
+    yield usage
+    usage.close()
+
+
+@pytest.fixture
+def schema(usage: DeprecationUsage):
+    schema = build_schema(usage)
+    usage.on_app_startup(schema=schema, endpoint=ENDPOINT)
+    return schema
+
+
+def counted(store: UsageStore, coordinate: str) -> tuple[int, int]:
+    """(operations that used ``coordinate``, all operations) on TODAY, after a flush."""
+    store.flush()
+    days = store.daily_usage(ENDPOINT, coordinate, since=TODAY, until=TODAY)
+    return (days[0].operations, days[0].total) if days else (0, 0)
+
+
+class TestTellsTheClient:
+    def test_entries_for_each_element_used_with_absent_values_omitted(self, schema) -> None:
+        result = schema.execute_sync("{ viewer { name } users(offset: 1) { id } }")
+        assert result.errors is None
+        assert result.data == {"viewer": {"name": "Ada Lovelace"}, "users": [{"id": "1"}]}
+        assert result.extensions == {
+            "deprecations": [
+                {
+                    "coordinate": "Query.users(offset:)",
+                    "reason": "Use after",
+                    "status": "deprecated",
+                    "deprecatedOn": TODAY.isoformat(),  # the day it was first seen
+                },
+                {
+                    "coordinate": "User.name",
+                    "reason": "Use fullName instead",  # from the schema: the declaration has none
+                    "status": "sunset_warning",
+                    "deprecatedOn": "2026-01-15",
+                    "sunsetOn": "2026-12-15",
+                    "replacement": "fullName",
+                    "migrationGuide": "https://docs.example.org/migrations/full-name",
+                },
+            ]
+        }
+
+    def test_nothing_is_added_to_an_operation_that_uses_nothing_deprecated(self, schema) -> None:
+        result = schema.execute_sync("{ viewer { id fullName } }")
+        assert result.errors is None
+        assert not result.extensions
+
+    async def test_async_execution_says_the_same(self, schema) -> None:
+        result = await schema.execute('{ users(filter: {role: GUEST, legacyGroup: "x"}) { id } }')
+        assert [entry["coordinate"] for entry in result.extensions["deprecations"]] == [
+            "Role.GUEST",
+            "UserFilter.legacyGroup",
+        ]
+
+    def test_variables_are_looked_into(self, schema) -> None:
+        result = schema.execute_sync(
+            "query($f: UserFilter) { users(filter: $f) { id } }", variable_values={"f": {"role": "GUEST"}}
+        )
+        assert [entry["coordinate"] for entry in result.extensions["deprecations"]] == ["Role.GUEST"]
+        clean = schema.execute_sync(
+            "query($f: UserFilter) { users(filter: $f) { id } }", variable_values={"f": {"role": "ADMIN"}}
+        )
+        assert not clean.extensions
+
+    def test_only_the_executed_operation_counts(self, schema, store) -> None:
+        document = "query A { viewer { name } } query B { viewer { id } }"
+        assert not schema.execute_sync(document, operation_name="B").extensions
+        assert schema.execute_sync(document, operation_name="A").extensions["deprecations"][0]["coordinate"] == "User.name"
+        assert counted(store, "User.name") == (1, 2)
+
+
+class TestCounts:
+    def test_every_operation_is_in_the_totals_and_users_in_the_usage(self, schema, store) -> None:
+        schema.execute_sync("{ viewer { name } }")
+        schema.execute_sync("{ viewer { name } }")
+        schema.execute_sync("{ viewer { id } }")
+        assert counted(store, "User.name") == (2, 3)
+        assert store.clients(ENDPOINT, "User.name")[0].name is None  # no request: an unknown client
+
+    def test_the_endpoint_is_the_name_given_when_there_is_no_request(self, schema, store) -> None:
+        schema.execute_sync("{ viewer { name } }")
+        store.flush()
+        assert ENDPOINT in store.endpoints()
+
+    def test_introspection_is_not_counted(self, schema, store) -> None:
+        schema.execute_sync("{ viewer { id } }")
+        result = schema.execute_sync("{ __schema { queryType { name } } __typename }")
+        assert result.errors is None and not result.extensions
+        assert counted(store, "User.name") == (0, 1)
+
+    @pytest.mark.parametrize(
+        "document",
+        ["{ viewer { name ", "{ viewer { name nope } }", "query($f: UserFilter) { users(filter: $g) { id } }"],
+        ids=["parse error", "unknown field", "undefined variable"],
+    )
+    def test_invalid_operations_are_not_counted(self, schema, store, document: str) -> None:
+        schema.execute_sync("{ viewer { id } }")
+        result = schema.execute_sync(document)
+        assert result.errors
+        assert not result.extensions
+        assert counted(store, "User.name") == (0, 1)
+
+    def test_a_client_identity_callable(self, store) -> None:
+        usage = deprecation_usage(
+            store=store, endpoint=ENDPOINT, today=lambda: TODAY,
+            client_identity=lambda execution_context: (execution_context.context["app"], "7.1"),
+        )
+        schema = build_schema(usage)
+        schema.execute_sync("{ viewer { name } }", context_value={"app": "batch-job"})
+        store.flush()
+        [client] = store.clients(ENDPOINT, "User.name")
+        assert (client.name, client.version, client.operations) == ("batch-job", "7.1", 1)
+        usage.close()
+
+
+class TestRemovedMeansGone:
+    MUTATION = 'mutation { upload_attachment(filename: "a.txt") }'
+
+    def test_a_removed_element_is_rejected_with_the_gone_body_and_still_counted(self, schema, store) -> None:
+        result = schema.execute_sync(self.MUTATION)
+        assert result.data is None
+        [error] = result.errors
+        assert error.message == "Mutation.upload_attachment was removed on 2026-06-30"
+        assert error.extensions == {
+            "code": "GONE",
+            "error": "Gone",
+            "message": "Mutation.upload_attachment was removed on 2026-06-30",
+            "replacement": "secure_file_upload",
+            "migration_guide": "https://docs.example.org/migrations/secure-file-upload",
+            "status_code": 410,
+            "coordinate": "Mutation.upload_attachment",
+            "removed_on": "2026-06-30",
+        }
+        assert result.extensions["deprecations"][0]["status"] == "removed"
+        assert counted(store, "Mutation.upload_attachment") == (1, 1)
+
+    async def test_rejected_in_async_execution_too(self, schema) -> None:
+        result = await schema.execute(self.MUTATION)
+        assert result.data is None
+        assert result.errors[0].extensions["code"] == "GONE"
+
+    def test_rolling_back_to_sunset_warning_makes_it_work_again(self, schema, store, usage) -> None:
+        assert schema.execute_sync(self.MUTATION).errors
+        store.update_deprecation(
+            ENDPOINT, "Mutation.upload_attachment", {"status_override": Status.SUNSET_WARNING},
+            actor="platform", why="partner X needs two more weeks",
+        )
+        usage.refresh()
+        result = schema.execute_sync(self.MUTATION)
+        assert result.errors is None
+        assert result.data == {"upload_attachment": True}
+        assert result.extensions["deprecations"][0]["status"] == "sunset_warning"
+
+    def test_several_removed_elements_in_one_error(self, store) -> None:
+        usage = deprecation_usage(store=store, endpoint=ENDPOINT, declared=DECLARED, today=lambda: TODAY)
+        schema = build_schema(usage)
+        usage.on_app_startup(schema=schema, endpoint=ENDPOINT)
+        for coordinate in ("User.name", "Query.users(offset:)"):
+            store.update_deprecation(ENDPOINT, coordinate, {"status_override": "removed"}, actor="platform")
+        usage.refresh()
+        result = schema.execute_sync("{ viewer { name } users(offset: 1) { id } }")
+        assert result.data is None
+        [error] = result.errors
+        assert error.message == "2 elements this operation uses were removed: Query.users(offset:), User.name"
+        assert [removed["coordinate"] for removed in error.extensions["removed"]] == ["Query.users(offset:)", "User.name"]
+        assert error.extensions["code"] == "GONE"
+        usage.close()
+
+
+class TestKnowsTheDates:
+    def test_every_deprecated_element_is_registered_at_start_up(self, schema, store) -> None:
+        records = {stored.record.coordinate: stored.record for stored in store.deprecations(ENDPOINT)}
+        assert set(records) == {
+            "Mutation.upload_attachment", "Query.users(offset:)", "Role.GUEST", "Subscription.legacyTicks",
+            "User.name", "UserFilter.legacyGroup",
+        }
+        assert records["Mutation.upload_attachment"].sunset_on.isoformat() == "2026-06-30"  # declared
+        assert records["Role.GUEST"].reason == "Guests are users now"
+        assert records["Role.GUEST"].deprecated_on is not None  # the day it was first seen
+
+    def test_the_store_wins_over_the_declaration(self, store) -> None:
+        store.register_deprecations(ENDPOINT, DECLARED)
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": "2027-06-30"}, actor="platform", why="extended")
+        usage = deprecation_usage(store=store, endpoint=ENDPOINT, declared=DECLARED, today=lambda: TODAY)
+        schema = build_schema(usage)
+        usage.on_app_startup(schema=schema, endpoint=ENDPOINT)
+        entry = schema.execute_sync("{ viewer { name } }").extensions["deprecations"][0]
+        assert (entry["sunsetOn"], entry["status"]) == ("2027-06-30", "deprecated")
+        usage.close()
+
+    def test_changes_in_the_store_reach_a_running_process_without_a_restart(self, store) -> None:
+        usage = deprecation_usage(
+            store=store, endpoint=ENDPOINT, declared=DECLARED, today=lambda: TODAY, refresh_interval=0.05
+        )
+        schema = build_schema(usage)
+        usage.on_app_startup(schema=schema, endpoint=ENDPOINT)
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": "2027-09-30"}, actor="platform", why="extend")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            entry = schema.execute_sync("{ viewer { name } }").extensions["deprecations"][0]
+            if entry["sunsetOn"] == "2027-09-30":
+                break
+            time.sleep(0.02)
+        assert entry["sunsetOn"] == "2027-09-30"
+        usage.close()
+
+    def test_an_endpoint_first_seen_on_a_request_is_registered_in_the_background(self, store) -> None:
+        usage = deprecation_usage(store=store, endpoint="/lazy", declared=DECLARED, today=lambda: TODAY)
+        schema = build_schema(usage)
+        # Served at once from the declarations, before the store has answered:
+        assert schema.execute_sync("{ viewer { name } }").extensions["deprecations"][0]["sunsetOn"] == "2026-12-15"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not store.deprecations("/lazy"):
+            time.sleep(0.02)
+        assert {stored.record.coordinate for stored in store.deprecations("/lazy")} >= {"User.name", "Role.GUEST"}
+        usage.close()
+
+
+class TestNeverTheCauseOfAFailure:
+    def test_an_internal_error_is_logged_and_the_operation_proceeds(self, store, caplog) -> None:
+        def broken(execution_context):
+            raise RuntimeError("identity service exploded")
+
+        usage = deprecation_usage(store=store, endpoint=ENDPOINT, client_identity=broken, today=lambda: TODAY)
+        schema = build_schema(usage)
+        with caplog.at_level(logging.ERROR, logger="gqlevolve.extensions"):
+            result = schema.execute_sync("{ viewer { name } }")
+        assert result.errors is None
+        assert result.data == {"viewer": {"name": "Ada Lovelace"}}
+        assert "identity service exploded" in caplog.text
+        usage.close()
+
+    def test_an_unreachable_store_does_not_stop_the_api(self, caplog) -> None:
+        store = UsageStore("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1", handle_shutdown=False)
+        usage = deprecation_usage(store=store, endpoint=ENDPOINT, declared=DECLARED, today=lambda: TODAY)
+        schema = build_schema(usage)
+        with caplog.at_level(logging.WARNING, logger="gqlevolve.extensions"):
+            usage.on_app_startup(schema=schema, endpoint=ENDPOINT)
+        assert "could not register the deprecation records" in caplog.text
+        result = schema.execute_sync('mutation { upload_attachment(filename: "a") }')
+        assert result.errors[0].extensions["code"] == "GONE"  # the declarations are served meanwhile
+        assert schema.execute_sync("{ viewer { name } }").data == {"viewer": {"name": "Ada Lovelace"}}
+        assert store.stats().pending_operations == 2  # counted in memory, waiting for the store
+        usage.close()
+        store.close()
+
+
+class TestConfiguration:
+    def test_a_passed_class_says_how_to_use_it(self) -> None:
+        with pytest.raises(TypeError, match=r"use strawberry.Schema\(..., extensions=\[deprecation_usage"):
+            DeprecationUsageExtension()
+
+    def test_a_store_is_required(self) -> None:
+        with pytest.raises(TypeError, match="needs a UsageStore"):
+            deprecation_usage(store=None)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"endpoint": " "}, "endpoint must be a non-empty name"),
+            ({"client_identity": "x-client"}, "client_identity must be callable"),
+            ({"refresh_interval": 0}, "refresh_interval must be a positive number"),
+            ({"cache_size": 0}, "at least one entry"),
+        ],
+    )
+    def test_bad_settings_are_refused(self, store, kwargs: dict, message: str) -> None:
+        with pytest.raises((TypeError, ValueError), match=message):
+            deprecation_usage(store=store, **kwargs)
+
+    def test_each_request_gets_its_own_extension(self, usage) -> None:
+        assert usage() is not usage()
+        assert isinstance(usage(), DeprecationUsageExtension)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
 
 from example_server import v2
 from example_server.data import directory
 
-__all__ = ["Query", "schema"]
+__all__ = ["Query", "build_schema", "schema"]
 
 
 @strawberry.type(name="Query")
@@ -23,4 +26,9 @@ class Query(v2.Query):
         return [v2.User.from_person(person) for person in matches[: max(first, 0)]]
 
 
-schema = strawberry.Schema(query=Query, mutation=v2.Mutation)
+def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """The draft schema, with Strawberry extensions (the example app adds ``deprecation_usage``)."""
+    return strawberry.Schema(query=Query, mutation=v2.Mutation, extensions=list(extensions))
+
+
+schema = build_schema()

@@ -7,15 +7,16 @@ its dates are declared in :mod:`example_server.deprecations`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from example_server import v2
 from example_server.data import Person, directory
 
-__all__ = ["Mutation", "Query", "Role", "User", "UserFilter", "schema"]
+__all__ = ["Mutation", "Query", "Role", "User", "UserFilter", "build_schema", "schema"]
 
 
 @strawberry.enum
@@ -86,4 +87,9 @@ class Mutation:
         return v2.secure_upload(input)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """The v1 schema, with Strawberry extensions (the example app adds ``deprecation_usage``)."""
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+
+
+schema = build_schema()

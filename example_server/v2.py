@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Sequence
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from example_server.data import Attachment as AttachmentRecord
 from example_server.data import Person, directory
 
-__all__ = ["Attachment", "Mutation", "Query", "Role", "SecureUploadInput", "User", "UserFilter", "schema"]
+__all__ = ["Attachment", "Mutation", "Query", "Role", "SecureUploadInput", "User", "UserFilter", "build_schema", "schema"]
 
 
 @strawberry.enum
@@ -106,4 +108,9 @@ class Mutation:
         return secure_upload(input)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """The v2 schema, with Strawberry extensions (the example app adds ``deprecation_usage``)."""
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+
+
+schema = build_schema()

@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, is_dataclass
 from enum import Enum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_DB_URL = "sqlite:///gqlevolve.db"
 
@@ -85,10 +86,15 @@ def print_json(value: Any) -> None:
 
 
 def console() -> Console:
+    # rich is imported when something is printed as a table, so commands that print none start faster.
+    from rich.console import Console
+
     return Console(soft_wrap=False, highlight=False)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column)

@@ -93,24 +93,33 @@ def daily_usage(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[DailyUsage]:
-    """One entry per day for which ``endpoint`` has data (``since`` and ``until`` included), oldest first."""
-    used = dict(
-        connection.execute(
-            sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
-            .where(
-                deprecation_usage.c.endpoint == endpoint,
-                deprecation_usage.c.signature.in_(_signatures_of(coordinate)),
-                *_between(deprecation_usage.c.day, since, until),
-            )
-            .group_by(deprecation_usage.c.day)
-        ).all()
+    """One entry per day for which ``endpoint`` has data (``since`` and ``until`` included), oldest first.
+
+    One query (one round trip): the day's totals, left-joined with the operations that referenced the
+    coordinate. A day with usage always has its totals: both are written in the same transaction.
+    """
+    totals = (
+        sa.select(operation_totals.c.day, sa.func.sum(operation_totals.c.count).label("total"))
+        .where(operation_totals.c.endpoint == endpoint, *_between(operation_totals.c.day, since, until))
+        .group_by(operation_totals.c.day)
+        .subquery("totals")
     )
-    totals = daily_totals(connection, endpoint, since=since, until=until)
-    days = sorted(totals.keys() | used.keys())
-    # Usage and totals are written in one transaction, so a used day always has its total; max() is a guard.
-    return [
-        DailyUsage(day, int(used.get(day, 0)), max(totals.get(day, 0), int(used.get(day, 0)))) for day in days
-    ]
+    used = (
+        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count).label("operations"))
+        .where(
+            deprecation_usage.c.endpoint == endpoint,
+            deprecation_usage.c.signature.in_(_signatures_of(coordinate)),
+            *_between(deprecation_usage.c.day, since, until),
+        )
+        .group_by(deprecation_usage.c.day)
+        .subquery("used")
+    )
+    rows = connection.execute(
+        sa.select(totals.c.day, sa.func.coalesce(used.c.operations, 0), totals.c.total)
+        .select_from(totals.outerjoin(used, used.c.day == totals.c.day))
+        .order_by(totals.c.day)
+    )
+    return [DailyUsage(_day(day), int(operations), int(total)) for day, operations, total in rows]
 
 
 def clients(

@@ -1,9 +1,10 @@
-"""The evidence for the removal rule, aggregated in the database: a few grouped queries per endpoint.
+"""The evidence for the removal rule, aggregated in the database: a fixed handful of grouped queries per endpoint.
 
 Usage is stored per operation signature (the set of deprecated coordinates an operation referenced), client
-and day. Every query here first sums ``deprecation_usage`` per signature (and day or client) with the
-excluded clients filtered out, then expands the sums to coordinates through ``signature_coordinates``, so
-the database does the work and Python receives one row per (coordinate, day) or (coordinate, client).
+and day. The database sums ``deprecation_usage`` per (signature, day) and per (signature, client), with the
+excluded clients filtered out; those sums (bounded by signatures x days, not by stored rows) are then fanned
+out to the coordinates each signature references, from a ``signature_coordinates`` map read once. Doing the
+fan-out in SQL instead (a join and a second GROUP BY) measured slower on SQLite than this dictionary walk.
 The denominator comes from ``operation_totals``, with the same clients left out.
 
 Example::
@@ -29,7 +30,10 @@ from gqlevolve.usage_store.tables import (
     signature_coordinates,
 )
 
-__all__ = ["ClientEvidence", "Evidence", "gather"]
+__all__ = ["ClientEvidence", "Evidence", "daily_totals", "gather"]
+
+#: The page cache a SQLite read connection gets for an aggregation (KiB).
+SQLITE_READ_CACHE_KIB = 131_072
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +70,53 @@ def gather(
     exclude: Sequence[str] = (),
 ) -> Evidence:
     """Totals, usage per coordinate and day, clients, and the last day used (up to ``last_day``)."""
+    _prepare_read(connection)
     evidence = Evidence(totals=daily_totals(connection, endpoint, first_day, last_day, exclude=exclude))
     if not coordinates:
         return evidence
-    for coordinate, day, count in _usage_by_day(connection, endpoint, coordinates, first_day, last_day, exclude):
-        evidence.used[coordinate][_as_date(day)] = int(count)
-    for coordinate, name, version, count, last_seen in _usage_by_client(
+    wanted = set(coordinates)
+    coordinates_of = _coordinates_of_signatures(connection, coordinates)
+
+    used = evidence.used
+    for signature, day, count in _sums_per_signature_and_day(connection, endpoint, coordinates, first_day, last_day, exclude):
+        day = _as_date(day)
+        for coordinate in coordinates_of[signature]:
+            per_day = used[coordinate]
+            per_day[day] = per_day.get(day, 0) + int(count)
+
+    per_client: dict[str, dict[tuple[str, str], list]] = defaultdict(dict)
+    for signature, name, version, count, last_seen in _sums_per_signature_and_client(
         connection, endpoint, coordinates, first_day, last_day, exclude
     ):
-        evidence.clients[coordinate].append(ClientEvidence(_client(name), _client(version), int(count), _as_date(last_seen)))
-    for found in evidence.clients.values():
-        found.sort(key=lambda client: (-client.operations, client.name or "", client.version or ""))
-    for coordinate, days in evidence.used.items():
+        last_seen = _as_date(last_seen)
+        for coordinate in coordinates_of[signature]:
+            entry = per_client[coordinate].setdefault((name, version), [0, last_seen])
+            entry[0] += int(count)
+            entry[1] = max(entry[1], last_seen)
+    for coordinate, found in per_client.items():
+        evidence.clients[coordinate] = sorted(
+            (ClientEvidence(_client(name), _client(version), count, last) for (name, version), (count, last) in found.items()),
+            key=lambda client: (-client.operations, client.name or "", client.version or ""),
+        )
+
+    for coordinate, days in used.items():
         evidence.last_used[coordinate] = max(days)
-    # Only the coordinates unused in the window need a look further back (a single grouped query).
-    unused = [coordinate for coordinate in coordinates if coordinate not in evidence.used]
+    # Only the coordinates unused in the window need a look further back.
+    unused = [coordinate for coordinate in coordinates if coordinate not in used]
     if unused:
-        for coordinate, day in _last_used_before(connection, endpoint, unused, first_day, exclude):
-            evidence.last_used[coordinate] = _as_date(day)
+        for signature, day in _last_day_per_signature(connection, endpoint, unused, first_day, exclude):
+            day = _as_date(day)
+            for coordinate in coordinates_of[signature]:
+                if coordinate in wanted and coordinate not in used:
+                    evidence.last_used[coordinate] = max(evidence.last_used.get(coordinate, day), day)
     return evidence
+
+
+def _prepare_read(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # SQLite's default page cache (2 MB) is far smaller than a window of usage rows; a read that
+        # aggregates them runs about three times faster with the pages it revisits kept in memory.
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_READ_CACHE_KIB}")
 
 
 def daily_totals(
@@ -124,17 +156,20 @@ def _usage_filter(
     return conditions
 
 
-def _to_coordinates(per_signature: sa.Subquery, coordinates: Sequence[str]) -> sa.Join:
-    return per_signature.join(
-        signature_coordinates,
-        sa.and_(
-            signature_coordinates.c.signature == per_signature.c.signature,
-            signature_coordinates.c.coordinate.in_(list(coordinates)),
-        ),
+def _coordinates_of_signatures(connection: sa.Connection, coordinates: Sequence[str]) -> dict[str, list[str]]:
+    """Signature -> the asked-for coordinates it references (an operation counts for each of them)."""
+    mapping: dict[str, list[str]] = defaultdict(list)
+    rows = connection.execute(
+        sa.select(signature_coordinates.c.signature, signature_coordinates.c.coordinate).where(
+            signature_coordinates.c.coordinate.in_(list(coordinates))
+        )
     )
+    for signature, coordinate in rows:
+        mapping[signature].append(coordinate)
+    return mapping
 
 
-def _usage_by_day(
+def _sums_per_signature_and_day(
     connection: sa.Connection,
     endpoint: str,
     coordinates: Sequence[str],
@@ -142,24 +177,14 @@ def _usage_by_day(
     last_day: dt.date,
     exclude: Sequence[str],
 ) -> sa.CursorResult:
-    per_signature = (
-        sa.select(
-            deprecation_usage.c.signature,
-            deprecation_usage.c.day,
-            sa.func.sum(deprecation_usage.c.count).label("operations"),
-        )
+    return connection.execute(
+        sa.select(deprecation_usage.c.signature, deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
         .where(*_usage_filter(endpoint, coordinates, first_day, last_day, exclude))
         .group_by(deprecation_usage.c.signature, deprecation_usage.c.day)
-        .subquery("per_signature")
-    )
-    return connection.execute(
-        sa.select(signature_coordinates.c.coordinate, per_signature.c.day, sa.func.sum(per_signature.c.operations))
-        .select_from(_to_coordinates(per_signature, coordinates))
-        .group_by(signature_coordinates.c.coordinate, per_signature.c.day)
     )
 
 
-def _usage_by_client(
+def _sums_per_signature_and_client(
     connection: sa.Connection,
     endpoint: str,
     coordinates: Sequence[str],
@@ -167,48 +192,30 @@ def _usage_by_client(
     last_day: dt.date,
     exclude: Sequence[str],
 ) -> sa.CursorResult:
-    per_signature = (
+    return connection.execute(
         sa.select(
             deprecation_usage.c.signature,
             deprecation_usage.c.client_name,
             deprecation_usage.c.client_version,
-            sa.func.sum(deprecation_usage.c.count).label("operations"),
-            sa.func.max(deprecation_usage.c.day).label("last_seen"),
+            sa.func.sum(deprecation_usage.c.count),
+            sa.func.max(deprecation_usage.c.day),
         )
         .where(*_usage_filter(endpoint, coordinates, first_day, last_day, exclude))
         .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, deprecation_usage.c.client_version)
-        .subquery("per_signature")
-    )
-    return connection.execute(
-        sa.select(
-            signature_coordinates.c.coordinate,
-            per_signature.c.client_name,
-            per_signature.c.client_version,
-            sa.func.sum(per_signature.c.operations),
-            sa.func.max(per_signature.c.last_seen),
-        )
-        .select_from(_to_coordinates(per_signature, coordinates))
-        .group_by(signature_coordinates.c.coordinate, per_signature.c.client_name, per_signature.c.client_version)
     )
 
 
-def _last_used_before(
+def _last_day_per_signature(
     connection: sa.Connection,
     endpoint: str,
     coordinates: Sequence[str],
     before: dt.date,
     exclude: Sequence[str],
 ) -> sa.CursorResult:
-    per_signature = (
-        sa.select(deprecation_usage.c.signature, sa.func.max(deprecation_usage.c.day).label("last_day"))
+    return connection.execute(
+        sa.select(deprecation_usage.c.signature, sa.func.max(deprecation_usage.c.day))
         .where(*_usage_filter(endpoint, coordinates, None, before - dt.timedelta(days=1), exclude))
         .group_by(deprecation_usage.c.signature)
-        .subquery("per_signature")
-    )
-    return connection.execute(
-        sa.select(signature_coordinates.c.coordinate, sa.func.max(per_signature.c.last_day))
-        .select_from(_to_coordinates(per_signature, coordinates))
-        .group_by(signature_coordinates.c.coordinate)
     )
 
 

@@ -67,8 +67,13 @@ class RemovalPolicy:
 
     def is_under(self, used: int, total: int) -> bool:
         """``used / total`` strictly under the threshold, in exact integer arithmetic (``total > 0``)."""
-        fraction = self._threshold_fraction
-        return used * fraction.denominator < fraction.numerator * total
+        numerator, denominator = self.threshold_ratio
+        return used * denominator < numerator * total
+
+    @property
+    def threshold_ratio(self) -> tuple[int, int]:
+        """The threshold as an exact fraction ``(p, q)``: 0.01 is ``(1, 100)``."""
+        return self._threshold_fraction.numerator, self._threshold_fraction.denominator
 
     @property
     def threshold_text(self) -> str:

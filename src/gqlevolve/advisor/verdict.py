@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gqlevolve.advisor.evidence import ClientEvidence
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
@@ -72,6 +73,18 @@ def _window(as_of: dt.date, policy: RemovalPolicy) -> tuple[dt.date, dt.date]:
     return as_of - dt.timedelta(days=policy.window_days), as_of - dt.timedelta(days=1)
 
 
+def window_days(as_of: dt.date, policy: RemovalPolicy) -> tuple[dt.date, ...]:
+    """The ``window_days`` complete days before ``as_of``, oldest first."""
+    return _days_before(as_of, policy.window_days)
+
+
+@lru_cache(maxsize=16)
+def _days_before(as_of: dt.date, count: int) -> tuple[dt.date, ...]:
+    # Cached: advise() judges every coordinate of an endpoint against the same window.
+    start = as_of - dt.timedelta(days=count)
+    return tuple(start + dt.timedelta(days=offset) for offset in range(count))
+
+
 def not_deprecated(endpoint: str, coordinate: str, as_of: dt.date, policy: RemovalPolicy) -> Verdict:
     """The verdict for a coordinate without a deprecation record: not removable, and it says why."""
     start, end = _window(as_of, policy)
@@ -116,48 +129,54 @@ def judge(
 ) -> Verdict:
     """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window)."""
     start, end = _window(as_of, policy)
-    window = [start + dt.timedelta(days=offset) for offset in range(policy.window_days)]
+    window = window_days(as_of, policy)
 
     missing: list[dt.date] = []  # no data at all
     silent: list[dt.date] = []  # watched, no traffic, and the policy does not count such a day
-    over: list[dt.date] = []
-    shares: list[tuple[float, dt.date]] = []
+    over: list[tuple[float, dt.date]] = []
     latest_covered: tuple[dt.date, bool] | None = None  # (day, under the threshold)
+    zero_is_covered = policy.zero_traffic is ZeroTrafficDays.UNDER_THRESHOLD
+    # used / total < p / q  <=>  used * q < p * total: exact, and cheap enough for every day of every coordinate.
+    numerator, denominator = policy.threshold_ratio
     operations = 0
+    share_sum = 0.0
+    traffic_days = 0
+    max_share, max_day = None, None
     for day in window:
         total = totals.get(day)
         count = used.get(day, 0)
         operations += count
         if total is None:
             missing.append(day)
-            continue
-        if total == 0:
-            if policy.zero_traffic is ZeroTrafficDays.UNCOVERED:
-                silent.append(day)
-            else:
+        elif total == 0:
+            if zero_is_covered:
                 latest_covered = (day, True)
-            continue
-        under = policy.is_under(count, total)
-        shares.append((count / total, day))
-        if not under:
-            over.append(day)
-        latest_covered = (day, under)
+            else:
+                silent.append(day)
+        else:
+            share = count / total
+            traffic_days += 1
+            share_sum += share
+            if max_share is None or share >= max_share:
+                max_share, max_day = share, day
+            under = count * denominator < numerator * total
+            if not under:
+                over.append((share, day))
+            latest_covered = (day, under)
 
     days_covered = policy.window_days - len(missing) - len(silent)
-    max_share, max_day = max(shares, key=lambda item: (item[0], item[1])) if shares else (None, None)
-    mean_share = sum(share for share, _ in shares) / len(shares) if shares else None
+    mean_share = share_sum / traffic_days if traffic_days else None
 
     reasons: list[str] = []
     threshold = policy.threshold_text
     if over:
-        over_days = set(over)
-        worst = max((item for item in shares if item[1] in over_days), key=lambda item: (item[0], item[1]))
-        relation = "above" if worst[0] > policy.threshold else "not under"
-        reasons.append(f"usage was {percent(worst[0])} on {worst[1].isoformat()}, {relation} {threshold}")
+        worst_share, worst_day = max(over)
+        relation = "above" if worst_share > policy.threshold else "not under"
+        reasons.append(f"usage was {percent(worst_share)} on {worst_day.isoformat()}, {relation} {threshold}")
         if len(over) > 1:
             reasons.append(
                 f"usage was at or above {threshold} on {len(over)} of the {policy.window_days} days "
-                f"from {start.isoformat()} to {end.isoformat()} (the last on {over[-1].isoformat()})"
+                f"from {start.isoformat()} to {end.isoformat()} (the last on {over[-1][1].isoformat()})"
             )
     if missing:
         reasons.append(
@@ -218,7 +237,7 @@ def judge(
         operations=operations,
         last_used=last_used,
         earliest_removal=as_of if removable else _earliest_removal(
-            record, as_of, policy, latest_covered, [*missing, *silent, *over]
+            record, as_of, policy, latest_covered, [*missing, *silent, *(day for _, day in over)]
         ),
         clients=list(clients),
     )

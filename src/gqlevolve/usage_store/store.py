@@ -131,6 +131,9 @@ class UsageStore:
                 "the usage store at %s is unreachable (%s); counting in memory until it answers",
                 redacted(self.url), self._last_error,
             )
+        except BaseException:  # a wrong schema revision: refuse the store, release its connections
+            self.engine.dispose()
+            raise
         if handle_shutdown:
             shutdown.register(self)
 

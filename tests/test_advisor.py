@@ -57,7 +57,8 @@ def watched_without_traffic(store: UsageStore, day: dt.date) -> None:
 
 
 def verdict(store: UsageStore, **policy) -> Verdict:
-    return advise(store, ENDPOINT, COORDINATE, as_of=AS_OF, policy=RemovalPolicy(**policy))
+    [only] = advise(store, ENDPOINT, COORDINATE, as_of=AS_OF, policy=RemovalPolicy(**policy))
+    return only
 
 
 def test_just_under_the_threshold_every_day_is_removable(store):

@@ -160,7 +160,7 @@ class AdminAPI:
         coordinate = request.path_params.get("coordinate")
         if coordinate is None:
             return advise(self.store, endpoint, as_of=_date(request, "as_of"), policy=_policy(request))
-        verdict = advise(self.store, endpoint, coordinate, as_of=_date(request, "as_of"), policy=_policy(request))
+        [verdict] = advise(self.store, endpoint, coordinate, as_of=_date(request, "as_of"), policy=_policy(request))
         if not verdict.deprecated:
             raise LookupError(verdict.reasons[0])
         return verdict

@@ -12,13 +12,13 @@ Example::
     store = UsageStore("sqlite:///gqlevolve.db")
     for verdict in advise(store, "/api/v1/graphql", policy=RemovalPolicy(exclude_clients=("load-test",))):
         print(verdict.coordinate, verdict.removable, verdict.earliest_removal, *verdict.reasons, sep="\\n  ")
-    advise(store, "v1", "User.name").removable      # one coordinate: one verdict
+    advise(store, "v1", "User.name")[0].removable   # one coordinate: a list of one verdict
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
@@ -75,16 +75,6 @@ def check_coordinate(coordinate: str) -> str:
     return coordinate
 
 
-@overload
-def advise(
-    store: UsageStore, endpoint: str | None, coordinate: None = None, *,
-    as_of: dt.date | None = None, policy: RemovalPolicy | None = None,
-) -> list[Verdict]: ...
-@overload
-def advise(
-    store: UsageStore, endpoint: str | None, coordinate: str, *,
-    as_of: dt.date | None = None, policy: RemovalPolicy | None = None,
-) -> Verdict: ...
 def advise(
     store: UsageStore,
     endpoint: str | None,
@@ -92,8 +82,10 @@ def advise(
     *,
     as_of: dt.date | None = None,
     policy: RemovalPolicy | None = None,
-) -> list[Verdict] | Verdict:
-    """Verdicts for every deprecated coordinate of ``endpoint`` (sorted by coordinate), or for one.
+) -> list[Verdict]:
+    """Verdicts for every deprecated coordinate of ``endpoint`` (sorted by coordinate), or for the one asked for.
+
+    Always a list, so callers handle one and all alike: ``advise(store, "v1", "User.name")[0]``.
 
     ``endpoint`` is a canonical path (``/api/v1/graphql``) or a version (``v1``); None picks the store's only
     endpoint. ``as_of`` is the day judged (default: today, UTC). A coordinate without a deprecation record
@@ -109,7 +101,7 @@ def advise(
     if coordinate is not None:
         records = {coordinate: records[coordinate]} if coordinate in records else {}
         if not records:
-            return not_deprecated(endpoint, coordinate, as_of, policy)
+            return [not_deprecated(endpoint, coordinate, as_of, policy)]
     coordinates = sorted(records)
 
     first_day = as_of - dt.timedelta(days=policy.window_days)
@@ -130,4 +122,4 @@ def advise(
         )
         for name in coordinates
     ]
-    return verdicts[0] if coordinate is not None else verdicts
+    return verdicts

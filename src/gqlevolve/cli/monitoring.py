@@ -115,7 +115,11 @@ def advise_command(
     day = _as_of(as_of)
     with open_store(db_url) as store:
         if coordinates:
-            verdicts = [advise(store, endpoint, coordinate, as_of=day, policy=policy) for coordinate in coordinates]
+            verdicts = [
+                verdict
+                for coordinate in coordinates
+                for verdict in advise(store, endpoint, coordinate, as_of=day, policy=policy)
+            ]
             unknown = [verdict for verdict in verdicts if not verdict.deprecated]
             if unknown:
                 known = ", ".join(stored.record.coordinate for stored in store.deprecations(unknown[0].endpoint))

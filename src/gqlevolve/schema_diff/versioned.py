@@ -248,23 +248,12 @@ def usage_approver(db_url: str, *, as_of: dt.date | None = None) -> tuple[Approv
 
     def approve(endpoint: str, change: Change) -> dict[str, Any] | None:
         try:
-            verdict = _verdict_for(advise(store, endpoint, change.coordinate, as_of=as_of), change.coordinate)
+            [verdict] = advise(store, endpoint, change.coordinate, as_of=as_of)
         except UnknownEndpoint:
             return None
-        return None if verdict is None else _evidence(verdict, endpoint)
+        return _evidence(verdict, endpoint)
 
     return approve, store.close
-
-
-def _verdict_for(verdicts: Any, coordinate: str) -> Any:
-    if verdicts is None:
-        return None
-    if hasattr(verdicts, "removable"):
-        return verdicts
-    for verdict in verdicts:
-        if verdict.coordinate == coordinate:
-            return verdict
-    return None
 
 
 def _evidence(verdict: Any, endpoint: str) -> dict[str, Any]:

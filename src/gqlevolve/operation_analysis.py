@@ -315,48 +315,53 @@ def _introspection_only(
 
 
 class AnalysisCache:
-    """A bounded LRU of analyses keyed by (schema, query text, operation name); thread-safe."""
+    """A bounded LRU of analyses keyed by (schema, query text, operation name); thread-safe.
+
+    A hit takes no lock: ``OrderedDict.move_to_end`` and item access are atomic, and an entry evicted between
+    the two is simply analysed again.
+    """
 
     def __init__(self, max_entries: int = 1_000) -> None:
         if max_entries < 1:
             raise ValueError(f"the analysis cache needs room for at least one entry, not {max_entries!r}")
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[int, str, str | None], OperationAnalysis | None] = OrderedDict()
-        self._indexes: dict[int, DeprecationIndex] = {}
+        # By id() of the schema object given (Strawberry's or graphql-core's); holding the schema keeps its id unique.
+        self._indexes: dict[int, tuple[Any, DeprecationIndex]] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def index_of(self, schema: Any) -> DeprecationIndex:
         """The schema's :class:`DeprecationIndex` (built on first use)."""
-        core = graphql_core_schema(schema)
-        index = self._indexes.get(id(core))
-        if index is None or index.schema is not core:
-            index = self._indexes[id(core)] = DeprecationIndex.of(core)
-        return index
+        known = self._indexes.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._indexes[id(schema)] = (schema, DeprecationIndex.of(schema))
+        return known[1]
 
     def analysis(
         self, schema: Any, query: str | None, operation_name: str | None, document: DocumentNode
     ) -> OperationAnalysis | None:
         """The cached analysis, or a new one of ``document`` (which must be ``query`` parsed)."""
-        index = self.index_of(schema)
         if query is None:  # a pre-parsed document: nothing stable to key by
-            return analyze_operation(index, document, operation_name)
-        key = (id(index.schema), query, operation_name)
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]
-        analysis = analyze_operation(index, document, operation_name)
+            return analyze_operation(self.index_of(schema), document, operation_name)
+        key = (id(schema), query, operation_name)
+        entries = self._entries
+        try:
+            entries.move_to_end(key)
+            analysis = entries[key]
+        except KeyError:
+            pass
+        else:
+            self.hits += 1
+            return analysis
+        analysis = analyze_operation(self.index_of(schema), document, operation_name)
         with self._lock:
             self.misses += 1
-            self._entries[key] = analysis
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            entries[key] = analysis
+            while len(entries) > self.max_entries:
+                entries.popitem(last=False)
         return analysis
 
     def __len__(self) -> int:
         return len(self._entries)
-

@@ -10,7 +10,7 @@ Example::
 
 from gqlevolve.extensions.client_identity import ClientIdentity, client_from_headers
 from gqlevolve.extensions.declared import DeclarationError, load_declarations
-from gqlevolve.extensions.deprecation_usage import DeprecationUsage, DeprecationUsageExtension, deprecation_usage
+from gqlevolve.extensions.usage_extension import DeprecationUsage, DeprecationUsageExtension, deprecation_usage
 from gqlevolve.extensions.notice import GONE_CODE
 
 __all__ = [

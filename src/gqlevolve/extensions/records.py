@@ -189,6 +189,8 @@ class DeprecationRecords:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if getattr(self.store, "closed", False):  # the app shut its store down: nothing left to refresh from
+                return
             self._wake.clear()
             self.refresh()
             self._wake.wait(self.refresh_interval)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +56,23 @@ logger = logging.getLogger("gqlevolve.extensions")
 DEFAULT_ENDPOINT = "graphql"
 
 
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+class UtcToday:
+    """Today's UTC date; the date object is made again only when the clock leaves the day (asked per request)."""
+
+    def __init__(self) -> None:
+        self._current = (0.0, 0.0, dt.date.min)  # (day starts, day ends, day): replaced as one, for threads
+
+    def __call__(self) -> dt.date:
+        now = time.time()
+        starts, ends, day = self._current
+        if not starts <= now < ends:
+            starts = now - now % 86_400
+            day = dt.datetime.fromtimestamp(starts, dt.timezone.utc).date()
+            self._current = (starts, starts + 86_400, day)
+        return day
+
+
+utc_today = UtcToday()
 
 
 class DeprecationUsage:

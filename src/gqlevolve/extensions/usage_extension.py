@@ -129,32 +129,26 @@ class DeprecationUsage:
 
     def observe(self, execution_context: Any) -> Notice | None:
         """Analyse, count and judge one valid operation; the notice for the client, if there is one."""
+        operation_name = execution_context.operation_name
         analysis = self.analyses.analysis(
-            execution_context.schema,
-            execution_context.query,
-            execution_context.operation_name,
-            execution_context.graphql_document,
+            execution_context.schema, execution_context.query, operation_name, execution_context.graphql_document
         )
         if analysis is None or analysis.introspection_only:
             return None
         coordinates = analysis.coordinates_for(execution_context.variables)
-        endpoint = request_endpoint(request_of(execution_context.context)) or self.endpoint
+        context = execution_context.context
+        endpoint = request_endpoint(request_of(context)) or self.endpoint
         name, version = self.client_identity(execution_context)
         today = self.today()
         self.store.record_buffered(
-            endpoint,
-            coordinates,
-            client_name=name,
-            client_version=version,
-            operation_name=execution_context.operation_name,
-            when=today,
+            endpoint, coordinates, client_name=name, client_version=version, operation_name=operation_name, when=today
         )
         if not coordinates:
             return None
         assert analysis.index is not None
         notice = self.records.for_endpoint(endpoint, analysis.index).notice(coordinates, today)
         if notice.headers and analysis.operation_type is not OperationType.SUBSCRIPTION:
-            _set_headers(execution_context.context, notice.headers)
+            _set_headers(context, notice.headers)
         return notice
 
 

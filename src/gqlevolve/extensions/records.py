@@ -93,7 +93,8 @@ class DeprecationRecords:
         self._snapshots: dict[str, EndpointRecords] = {}
         self._seeds: dict[str, dict[str, Deprecation]] = {}
         self._unregistered: set[str] = set()
-        self._lock = threading.Lock()  # registration and refresh, never the request path
+        self._lock = threading.Lock()  # registration and refresh (I/O), never taken on the request path
+        self._thread_lock = threading.Lock()  # starting the thread (a first request may do it)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -180,7 +181,7 @@ class DeprecationRecords:
         """Start the refresh thread (idempotent)."""
         if self._thread is not None and self._thread.is_alive():
             return
-        with self._lock:
+        with self._thread_lock:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._stop.clear()

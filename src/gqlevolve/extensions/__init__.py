@@ -1,7 +1,7 @@
 """Strawberry extensions of gqlevolve.
 
 - :func:`deprecation_usage` / :class:`DeprecationUsageExtension`: count the deprecated elements each operation
-  uses, tell the client, reject removed ones (:mod:`.deprecation_usage`).
+  uses, tell the client, reject removed ones (:mod:`.usage_extension`).
 
 Example::
 

@@ -2,9 +2,11 @@
 
 Two ways to count an operation:
 
-- :meth:`UsageStore.record_buffered` (the request path): an in-memory add, no I/O, never raises. A daemon
-  thread flushes the counters every ``flush_interval`` seconds as upserts; :meth:`~UsageStore.flush` and
-  :meth:`~UsageStore.close` flush at once (and so does the process exit, SIGTERM included).
+- :meth:`UsageStore.record_buffered` (the request path): one append to an in-memory inbox, no lock, no I/O,
+  never raises. A daemon thread drains the inbox into counters every second (validating, cleaning client
+  names, capping clients) and flushes the counters every ``flush_interval`` seconds as upserts;
+  :meth:`~UsageStore.flush` and :meth:`~UsageStore.close` drain and flush at once (and so does the process
+  exit, SIGTERM included).
 - :meth:`UsageStore.record_operation` (imports, backfills, tests): written straight through, errors raised.
 
 If the store cannot be reached (at construction or later), counts stay in memory, bounded by ``max_pending``
@@ -26,7 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +55,14 @@ __all__ = ["StoreStats", "UsageStore"]
 logger = logging.getLogger("gqlevolve.usage_store")
 
 _NAME_CACHE_SIZE = 10_000
+
+#: How often the flusher thread drains the inbox into counters (seconds), whatever ``flush_interval`` is.
+INBOX_DRAIN_INTERVAL = 1.0
+#: An inbox this long is drained by the request that finds it so (only when the flusher cannot keep up).
+INBOX_DRAIN_SIZE = 50_000
+
+# An observation waiting in the inbox: endpoint, coordinates, client name, client version, when, recorded at, count.
+_Observation = tuple[object, object, object, object, object, float, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +112,8 @@ class UsageStore:
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
         self._recorder = Recorder(max_pending)
+        # The request path only appends here (deque.append is atomic); draining does the rest off that path.
+        self._inbox: deque[_Observation] = deque()
         self._clients = ClientLimiter(max_clients_per_day)
         self._signatures = SignatureCache()
         self._names: dict[object, str] = {}
@@ -201,21 +215,37 @@ class UsageStore:
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
     ) -> None:
-        """Count ``count`` operations in memory (the request path): no I/O, never raises.
+        """Count ``count`` operations in memory (the request path): no lock, no I/O, never raises.
 
+        The observation is appended to an inbox as it is; draining it (every second, in the flusher thread)
+        validates and aggregates it, so invalid arguments are logged and counted in ``stats().rejected``
+        rather than raised. The day is taken now (``when`` or the current UTC time), not at draining.
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
         ``operation_name`` is accepted and not stored (see :mod:`~gqlevolve.usage_store.signatures`).
         """
-        try:
-            self._count(self._add_buffered, endpoint, coordinates, client_name, client_version, when, count)
-        except Exception as error:  # bad arguments: the request must not fail for it
-            valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
-            with self._recorder.lock:
-                self._rejected += count if valid_count else 1
-            logger.warning("usage not recorded: %s", error)
-            return
+        inbox = self._inbox
+        inbox.append((endpoint, coordinates, client_name, client_version, when, time.time(), count))
+        if len(inbox) >= INBOX_DRAIN_SIZE:
+            self._drain_inbox()
         if self._flusher is None and not self._closed:
             self.start()
+
+    def _drain_inbox(self) -> None:
+        """Move the observations waiting in the inbox into the recorder's counters."""
+        inbox = self._inbox
+        while True:
+            try:
+                endpoint, coordinates, name, version, when, recorded_at, count = inbox.popleft()
+            except IndexError:
+                return
+            try:
+                day = _utc_day(when) if when is not None else _utc_day_of_timestamp(recorded_at)
+                self._count(self._add_buffered, endpoint, coordinates, name, version, day, count)
+            except Exception as error:  # bad arguments: the request that sent them did not fail for it
+                valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
+                with self._recorder.lock:
+                    self._rejected += count if valid_count else 1
+                logger.warning("usage not recorded: %s", error)
 
     def _add_buffered(self, total_key: tuple, usage_key: tuple | None, coordinates: frozenset[str], count: int) -> None:
         endpoint, day, name, version = total_key
@@ -281,11 +311,17 @@ class UsageStore:
             self._flusher.start()
 
     def _run_flusher(self) -> None:
-        while not self._stop.wait(self.flush_interval):
-            self.flush()
+        next_flush = time.monotonic() + self.flush_interval
+        while not self._stop.wait(min(INBOX_DRAIN_INTERVAL, self.flush_interval)):
+            if time.monotonic() >= next_flush:
+                self.flush()
+                next_flush = time.monotonic() + self.flush_interval
+            else:
+                self._drain_inbox()
 
     def flush(self) -> int:
         """Write what the recorder holds; returns the operations written (0, and nothing lost, if the store is down)."""
+        self._drain_inbox()
         with self._flush_lock:
             batch = self._recorder.take()
             today = dt.datetime.now(dt.timezone.utc).date()
@@ -376,6 +412,7 @@ class UsageStore:
         return self._closed
 
     def stats(self) -> StoreStats:
+        self._drain_inbox()
         recorder = self._recorder.stats()
         in_doubt = self._in_doubt
         return StoreStats(
@@ -470,6 +507,10 @@ def _utc_day(when: dt.date | dt.datetime | None) -> dt.date:
     if isinstance(when, dt.date):
         return when
     raise ValueError(f"when must be a date or a datetime, not {when!r}")
+
+
+def _utc_day_of_timestamp(timestamp: float) -> dt.date:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date()
 
 
 def _describe(error: BaseException) -> str:

@@ -127,8 +127,19 @@ def test_buffered_recording_never_raises_on_bad_arguments(store):
     store.record_buffered(ENDPOINT, frozenset({""}))
     store.record_buffered(ENDPOINT, frozenset({"User.name"}), count=0)
     store.record_buffered(ENDPOINT, frozenset({"User.name"}), when="yesterday")  # type: ignore[arg-type]
-    assert store.stats().rejected == 4
+    store.record_buffered(ENDPOINT, frozenset({"User.name"}), count="3")  # type: ignore[arg-type]
+    assert store.stats().rejected == 5
     assert store.flush() == 0
+
+
+def test_buffered_recording_takes_unhashable_arguments(store):
+    # A list of coordinates or an odd client name cannot key the inbox: they are counted all the same.
+    store.record_buffered(ENDPOINT, ["User.name"], client_name=["web"], when=DAY)  # type: ignore[arg-type]
+    store.record_buffered(ENDPOINT, ["User.name"], client_name=["web"], when=DAY)  # type: ignore[arg-type]
+    store.record_buffered(ENDPOINT, frozenset({"User.name"}), when=dt.datetime.combine(DAY, dt.time(23, 59)))
+    assert store.flush() == 3
+    assert store.daily_usage(ENDPOINT, "User.name") == [DailyUsage(DAY, 3, 3)]
+    assert store.stats().rejected == 0
 
 
 @pytest.mark.parametrize(

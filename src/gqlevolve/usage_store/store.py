@@ -2,9 +2,10 @@
 
 Two ways to count an operation:
 
-- :meth:`UsageStore.record_buffered` (the request path): one append to an in-memory inbox, no lock, no I/O,
-  never raises. A daemon thread drains the inbox into counters every second (validating, cleaning client
-  names, capping clients) and flushes the counters every ``flush_interval`` seconds as upserts;
+- :meth:`UsageStore.record_buffered` (the request path): one addition to an in-memory inbox keyed by the
+  arguments as given, no I/O, never raises. A daemon thread drains the inbox into the recorder's counters every
+  second (validating, cleaning client names, capping clients: once per distinct key, not per request) and
+  flushes the counters every ``flush_interval`` seconds as upserts;
   :meth:`~UsageStore.flush` and :meth:`~UsageStore.close` drain and flush at once (and so does the process
   exit, SIGTERM included).
 - :meth:`UsageStore.record_operation` (imports, backfills, tests): written straight through, errors raised.
@@ -58,11 +59,11 @@ _NAME_CACHE_SIZE = 10_000
 
 #: How often the flusher thread drains the inbox into counters (seconds), whatever ``flush_interval`` is.
 INBOX_DRAIN_INTERVAL = 1.0
-#: An inbox this long is drained by the request that finds it so (only when the flusher cannot keep up).
+#: An inbox with this many distinct keys is drained by the request that finds it so (the flusher is behind).
 INBOX_DRAIN_SIZE = 50_000
 
-# An observation waiting in the inbox: endpoint, coordinates, client name, client version, when, recorded at, count.
-_Observation = tuple[object, object, object, object, object, float, object]
+# The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day).
+_InboxKey = tuple[object, object, object, object, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +113,12 @@ class UsageStore:
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
         self._recorder = Recorder(max_pending)
-        # The request path only appends here (deque.append is atomic); draining does the rest off that path.
-        self._inbox: deque[_Observation] = deque()
+        # The request path only adds to these; draining validates and counts them off that path. Keeping one
+        # entry per distinct key (not one per request) also keeps the garbage collector's old generation small.
+        self._inbox: dict[_InboxKey, int] = {}
+        self._inbox_lock = threading.Lock()
+        # Observations whose arguments cannot be a dictionary key (a list of coordinates), validated at draining.
+        self._odd_inbox: deque[tuple[_InboxKey, object]] = deque()
         self._clients = ClientLimiter(max_clients_per_day)
         self._signatures = SignatureCache()
         self._names: dict[object, str] = {}
@@ -215,32 +220,43 @@ class UsageStore:
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
     ) -> None:
-        """Count ``count`` operations in memory (the request path): no lock, no I/O, never raises.
+        """Count ``count`` operations in memory (the request path): no I/O, never raises.
 
-        The observation is appended to an inbox as it is; draining it (every second, in the flusher thread)
-        validates and aggregates it, so invalid arguments are logged and counted in ``stats().rejected``
-        rather than raised. The day is taken now (``when`` or the current UTC time), not at draining.
+        The arguments go into an inbox as given; draining it (every second, in the flusher thread) validates
+        and aggregates them, so invalid arguments are logged and counted in ``stats().rejected`` rather than
+        raised. The day is taken now (``when``, else today in UTC), not at draining.
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
         ``operation_name`` is accepted and not stored (see :mod:`~gqlevolve.usage_store.signatures`).
         """
-        inbox = self._inbox
-        inbox.append((endpoint, coordinates, client_name, client_version, when, time.time(), count))
-        if len(inbox) >= INBOX_DRAIN_SIZE:
+        key = (endpoint, coordinates, client_name, client_version, _day_of(when))
+        try:
+            if type(count) is not int or count < 1:
+                raise TypeError  # an invalid count is validated (and rejected) with the odd ones
+            with self._inbox_lock:
+                inbox = self._inbox
+                inbox[key] = inbox.get(key, 0) + count
+                full = len(inbox) >= INBOX_DRAIN_SIZE
+        except TypeError:
+            self._odd_inbox.append((key, count))
+            full = False
+        if full:
             self._drain_inbox()
         if self._flusher is None and not self._closed:
             self.start()
 
     def _drain_inbox(self) -> None:
-        """Move the observations waiting in the inbox into the recorder's counters."""
-        inbox = self._inbox
-        while True:
+        """Count what waits in the inbox into the recorder, once per distinct key."""
+        with self._inbox_lock:
+            inbox, self._inbox = self._inbox, {}
+        observations: list[tuple[_InboxKey, object]] = list(inbox.items())
+        while self._odd_inbox:
             try:
-                endpoint, coordinates, name, version, when, recorded_at, count = inbox.popleft()
+                observations.append(self._odd_inbox.popleft())
             except IndexError:
-                return
+                break
+        for (endpoint, coordinates, name, version, when), count in observations:
             try:
-                day = _utc_day(when) if when is not None else _utc_day_of_timestamp(recorded_at)
-                self._count(self._add_buffered, endpoint, coordinates, name, version, day, count)
+                self._count(self._add_buffered, endpoint, coordinates, name, version, when, count)
             except Exception as error:  # bad arguments: the request that sent them did not fail for it
                 valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
                 with self._recorder.lock:
@@ -500,7 +516,7 @@ class UsageStore:
 
 def _utc_day(when: dt.date | dt.datetime | None) -> dt.date:
     if when is None:
-        return dt.datetime.now(dt.timezone.utc).date()
+        return _utc_today()
     if isinstance(when, dt.datetime):
         # A naive datetime is taken as UTC.
         return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()
@@ -509,8 +525,18 @@ def _utc_day(when: dt.date | dt.datetime | None) -> dt.date:
     raise ValueError(f"when must be a date or a datetime, not {when!r}")
 
 
-def _utc_day_of_timestamp(timestamp: float) -> dt.date:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date()
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _day_of(when: object) -> object:
+    """``when``'s UTC day for the inbox key (so that datetimes of one day share a key); never raises."""
+    if type(when) is dt.date:
+        return when
+    try:
+        return _utc_day(when)  # type: ignore[arg-type]
+    except Exception:  # invalid: kept as given, and rejected when the inbox is drained
+        return when
 
 
 def _describe(error: BaseException) -> str:

@@ -68,3 +68,21 @@ def test_every_version_counts_and_is_registered(example) -> None:
         "Mutation.upload_attachment", "Query.users(offset:)", "Role.GUEST", "User.name", "UserFilter.legacyGroup",
     }
     assert store.deprecations(V2) == []
+
+
+def test_admin_api_is_mounted_with_a_token_from_the_environment(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GQLEVOLVE_DB", sqlite_url)
+    monkeypatch.setenv("GQLEVOLVE_ADMIN_TOKEN", "s3cret")
+    import example_server.app
+
+    module = importlib.reload(example_server.app)
+    try:
+        with TestClient(module.app) as client:
+            assert client.get("/api/admin/deprecations?endpoint=v1").status_code == 401
+            answer = client.get("/api/admin/deprecations?endpoint=v1", headers={"Authorization": "Bearer s3cret"})
+            assert answer.status_code == 200
+            assert "Mutation.upload_attachment" in answer.text
+    finally:
+        module.usage.close()
+        monkeypatch.delenv("GQLEVOLVE_ADMIN_TOKEN")
+        importlib.reload(example_server.app).usage.close()

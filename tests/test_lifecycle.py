@@ -102,7 +102,7 @@ def test_warning_texts_follow_the_policy() -> None:
     assert warning_header(UPLOAD, D(2026, 6, 15)) == '299 - "API will be removed in 15 days on 2026-06-30"'
     assert warning_header(UPLOAD, D(2026, 7, 1)) == '299 - "API was removed on 2026-06-30."'
     assert warning_header(UPLOAD, D(2025, 1, 1)) is None
-    assert warning_header(Deprecation("User.name"), D(2026, 1, 1)) == '299 - "Deprecated API."'
+    assert warning_header(Deprecation("User.name"), D(2026, 1, 1)) == '299 - "Deprecated API: User.name."'
 
 
 def test_warning_text_cannot_break_out_of_its_quotes() -> None:

@@ -191,7 +191,13 @@ def warning_header(record: Deprecation, today: dt.date) -> str | None:
     if status is Status.ACTIVE:
         return None
     if status is Status.DEPRECATED:
-        text = f"Deprecated API. Use {record.replacement} instead." if record.replacement else "Deprecated API."
+        # The policy's text names the replacement; without one, name the element, so that a response
+        # touching several deprecated elements says which each warning is about.
+        text = (
+            f"Deprecated API. Use {record.replacement} instead."
+            if record.replacement
+            else f"Deprecated API: {record.coordinate}."
+        )
     elif status is Status.SUNSET_WARNING and record.sunset_on is not None:
         text = f"API will be removed in {record.days_until_sunset(today)} days on {record.sunset_on.isoformat()}"
     elif status is Status.SUNSET_WARNING:  # pinned by an override with no sunset date

@@ -23,6 +23,9 @@ EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_ERROR = 2
 
+#: The width of tables printed to something that is not a terminal.
+PIPED_WIDTH = 200
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -89,7 +92,9 @@ def console() -> Console:
     # rich is imported when something is printed as a table, so commands that print none start faster.
     from rich.console import Console
 
-    return Console(soft_wrap=False, highlight=False)
+    # Piped into a file or a CI log, rich would assume 80 columns and squeeze the tables; give them room there.
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(soft_wrap=False, highlight=False, width=PIPED_WIDTH if wide else None)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -97,7 +102,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
     table = Table(title=title, show_lines=False)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a narrow terminal wraps values instead of cutting them
     for row in rows:
         table.add_row(*("" if cell is None else str(to_jsonable(cell)) for cell in row))
     console().print(table)

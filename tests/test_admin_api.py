@@ -11,11 +11,13 @@ import strawberry
 from starlette.testclient import TestClient
 
 from gqlevolve import UsageStore, versioned_app
-from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_before, deprecate, seed
+from gqlevolve.advisor import utc_today
+from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_through, deprecate, seed
 
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-WINDOW = days_before(AS_OF, 90)
+# The advisor's 90 complete days before AS_OF, and AS_OF itself: the last day of the reports' windows
+HISTORY = days_through(AS_OF, 91)
 
 
 @strawberry.type
@@ -30,11 +32,11 @@ SCHEMA = strawberry.Schema(Query)
 
 @pytest.fixture
 def bare_store(store_url: str) -> Iterator[UsageStore]:
-    """Two deprecation records and one day of traffic: enough for authentication and bad input."""
+    """Two deprecation records and one day of traffic (AS_OF): enough for authentication and bad input."""
     with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
         deprecate(store, "User.name", replacement="User.fullName")
         deprecate(store, "Mutation.upload", sunset_on=AS_OF + dt.timedelta(days=10))
-        seed(store, WINDOW[-1:], lambda day: 5, total=1_000)
+        seed(store, HISTORY[-1:], lambda day: 5, total=1_000)
         yield store
 
 
@@ -45,10 +47,10 @@ def bare_client(bare_store: UsageStore) -> TestClient:
 
 @pytest.fixture
 def store(bare_store: UsageStore) -> UsageStore:
-    """Ninety days of history: User.name is under 1% every day, Mutation.upload is not."""
-    seed(bare_store, WINDOW[:-1], lambda day: 5, total=1_000)
-    # 150 of 1,150 operations a day (13%) in the last week, 10 days before its sunset: the policy's alert
-    seed(bare_store, WINDOW[-7:], lambda day: 150, total=150, coordinates=["Mutation.upload"], client="ios")
+    """Ninety days of history before AS_OF and AS_OF itself: User.name is under 1% every day, Mutation.upload is not."""
+    seed(bare_store, HISTORY[:-1], lambda day: 5, total=1_000)
+    # 150 of 1,150 operations a day (13%) in the week ending with AS_OF, 10 days before its sunset: the policy's alert
+    seed(bare_store, HISTORY[-7:], lambda day: 150, total=150, coordinates=["Mutation.upload"], client="ios")
     return bare_store
 
 
@@ -87,11 +89,30 @@ def test_reports_answer_the_same_data_as_the_commands(client):
     ]
     usage = client.get("/api/admin/usage", params={**params, "days": 7, "coordinate": "User.name"}, headers=AUTH).json()
     assert usage["endpoint"] == ENDPOINT and len(usage["days"]) == 7
+    assert [day["day"] for day in usage["days"]] == [day.isoformat() for day in HISTORY[-7:]]
+    assert usage["last_day"] == AS_OF.isoformat()
     assert usage["days"][0]["coordinates"]["User.name"]["operations"] == 5
     warnings = client.get("/api/admin/sunset-warnings", params=params, headers=AUTH).json()
     assert [(w["coordinate"], w["alert"]) for w in warnings] == [("Mutation.upload", True)]
+    assert warnings[0]["recent_operations"] == 150 * 7
     migration = client.get("/api/admin/migration", params={**params, "weeks": 1}, headers=AUTH).json()
     assert {w["coordinate"]: w["remaining"] for w in migration} == {"Mutation.upload": ["ios"], "User.name": ["web"]}
+    assert {(w["week_start"], w["week_end"]) for w in migration} == {(HISTORY[-7].isoformat(), AS_OF.isoformat())}
+
+
+def test_reports_without_as_of_include_usage_recorded_today(bare_store):
+    today = utc_today()
+    bare_store.record_operation(ENDPOINT, ["User.name"], client_name="ios", client_version="2.1", count=3)
+    client = TestClient(versioned_app({"v1": SCHEMA}, store=bare_store, admin_token=TOKEN))
+
+    clients = client.get("/api/admin/clients", params={"days": 1}, headers=AUTH).json()
+    assert [(c["name"], c["last_seen"], [d["coordinate"] for d in c["deprecated"]]) for c in clients] == [
+        ("ios", today.isoformat(), ["User.name"]),
+    ]
+    usage = client.get("/api/admin/usage", params={"days": 1}, headers=AUTH).json()
+    assert [(day["day"], day["operations"], day["deprecated_operations"]) for day in usage["days"]] == [
+        (today.isoformat(), 3, 3),
+    ]
 
 
 def test_extend_and_rollback_write_the_audit_log(client, store):

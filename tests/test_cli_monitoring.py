@@ -9,19 +9,23 @@ import pytest
 from click.testing import CliRunner
 
 from gqlevolve import UsageStore
+from gqlevolve.advisor import utc_today
 from gqlevolve.cli import main
-from tests.advisor_helpers.history import AS_OF, days_before, deprecate, seed
+from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_before, days_through, deprecate, seed
 
-WINDOW = days_before(AS_OF, 90)
+WINDOW = days_before(AS_OF, 90)  # the advisor's: the complete days before AS_OF
+HISTORY = days_through(AS_OF, 91)  # WINDOW and AS_OF itself, the last day of the reports' windows
 
 
 @pytest.fixture
 def db(sqlite_url: str) -> str:
-    """A store where User.name is removable on AS_OF and Query.oldUsers is not (32 of 1,032 operations on one day)."""
+    """A store where User.name is removable on AS_OF and Query.oldUsers is not (32 of 1,032 operations on one day).
+
+    Traffic goes on on AS_OF itself: the advisor does not count it, the reports do."""
     with UsageStore(sqlite_url, migrate=True, handle_shutdown=False) as store:
         deprecate(store, "User.name", replacement="User.fullName")
         deprecate(store, "Query.oldUsers", sunset_on=AS_OF + dt.timedelta(days=10))
-        seed(store, WINDOW, lambda day: 0, total=1_000)
+        seed(store, HISTORY, lambda day: 0, total=1_000)
         seed(store, [WINDOW[-5]], lambda day: 32, total=32, coordinates=["Query.oldUsers"], client="ios", version="3.0")
     return sqlite_url
 
@@ -112,6 +116,9 @@ def test_usage_stats_prints_daily_operations_and_shares(db):
                  "--as-of", AS_OF.isoformat(), "--json", db=db)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
+    assert (stats["first_day"], stats["last_day"]) == ((AS_OF - dt.timedelta(days=6)).isoformat(), AS_OF.isoformat())
+    assert [day["day"] for day in stats["days"]] == [day.isoformat() for day in days_through(AS_OF, 7)]
+    assert stats["days"][-1]["operations"] == 1_000
     day = next(day for day in stats["days"] if day["day"] == WINDOW[-5].isoformat())
     assert day["operations"] == 1_032
     assert day["coordinates"]["Query.oldUsers"] == {"operations": 32, "share": pytest.approx(32 / 1_032)}
@@ -128,4 +135,64 @@ def test_client_versions_and_migration_report(db):
     assert {(w["coordinate"], tuple(w["remaining"])) for w in weeks} == {
         ("Query.oldUsers", ()), ("Query.oldUsers", ("ios",)), ("User.name", ()),
     }
+    assert {(w["week_start"], w["week_end"]) for w in weeks} == {
+        ((AS_OF - dt.timedelta(days=13)).isoformat(), (AS_OF - dt.timedelta(days=7)).isoformat()),
+        ((AS_OF - dt.timedelta(days=6)).isoformat(), AS_OF.isoformat()),
+    }
     assert run("migration-report", "--as-of", AS_OF.isoformat(), db=db).exit_code == 0
+
+
+# The windows end with the day asked for: without --as-of, usage recorded today (UTC) shows up at once, and
+# the days just outside a window do not.
+
+
+@pytest.fixture
+def today_db(sqlite_url: str) -> tuple[str, dt.date]:
+    """A store with operations recorded now (today, UTC) by ios 2.1, 3 of them using deprecated User.name."""
+    with UsageStore(sqlite_url, migrate=True, handle_shutdown=False) as store:
+        deprecate(store, "User.name")
+        today = utc_today()
+        store.record_operation(ENDPOINT, ["User.name"], client_name="ios", client_version="2.1", count=3)
+        store.record_operation(ENDPOINT, [], client_name="ios", client_version="2.1", count=7)
+    return sqlite_url, today
+
+
+def test_client_versions_show_usage_recorded_today(today_db):
+    db, today = today_db
+    result = run("client-versions", "--endpoint", "v1", "--json", db=db)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{
+        "endpoint": ENDPOINT, "name": "ios", "version": "2.1", "operations": 10, "last_seen": today.isoformat(),
+        "deprecated": [{"coordinate": "User.name", "operations": 3, "last_seen": today.isoformat()}],
+    }]
+    table = run("client-versions", "--endpoint", "v1", db=db)
+    assert table.exit_code == 0, table.output
+    assert "ios" in table.stdout and "User.name (3)" in table.stdout
+
+
+def test_usage_stats_show_usage_recorded_today(today_db):
+    db, today = today_db
+    result = run("usage-stats", "--endpoint", "v1", "--days", "7", "--json", db=db)
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert (stats["first_day"], stats["last_day"]) == ((today - dt.timedelta(days=6)).isoformat(), today.isoformat())
+    assert [(day["day"], day["operations"], day["deprecated_operations"]) for day in stats["days"]] == [
+        (today.isoformat(), 10, 3),
+    ]
+    assert f"to {today}" in run("usage-stats", "--endpoint", "v1", "--days", "7", db=db).stdout
+
+
+def test_client_versions_leave_out_the_day_before_the_window(db):
+    # ios used Query.oldUsers on AS_OF - 5 only: a 5-day window ending with AS_OF starts the day after
+    outside = json.loads(run("client-versions", "--days", "5", "--as-of", AS_OF.isoformat(), "--json", db=db).stdout)
+    assert [(c["name"], c["operations"], c["last_seen"]) for c in outside] == [("web", 5_000, AS_OF.isoformat())]
+    inside = json.loads(run("client-versions", "--days", "6", "--as-of", AS_OF.isoformat(), "--json", db=db).stdout)
+    assert [(c["name"], c["last_seen"]) for c in inside] == [("ios", WINDOW[-5].isoformat()), ("web", AS_OF.isoformat())]
+
+
+def test_usage_stats_leave_out_the_day_before_the_window(db):
+    result = run("usage-stats", "--days", "5", "--as-of", AS_OF.isoformat(), "--json", db=db)
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert [(day["day"], day["operations"]) for day in stats["days"]] == [(day.isoformat(), 1_000) for day in days_through(AS_OF, 5)]
+    assert WINDOW[-5].isoformat() not in {day["day"] for day in stats["days"]}

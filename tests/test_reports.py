@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gqlevolve import Status, UsageStore
+from gqlevolve.advisor import utc_today
 from gqlevolve.endpoints import UnknownEndpoint
 from gqlevolve.procedures import extend_sunset, rollback, set_deprecation
 from gqlevolve.reports import (
@@ -18,9 +19,9 @@ from gqlevolve.reports import (
     to_jsonable,
     usage_stats,
 )
-from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_before, deprecate, seed
+from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_through, deprecate, seed
 
-LAST_30 = days_before(AS_OF, 30)
+LAST_30 = days_through(AS_OF, 30)  # the reports' window: the 30 days ending with AS_OF
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_sunset_warnings_alert_above_10_percent_within_30_days_of_sunset(store):
     deprecate(store, "User.name", sunset_on=AS_OF + dt.timedelta(days=20))  # in sunset_warning
     deprecate(store, "User.email", sunset_on=AS_OF + dt.timedelta(days=35))  # enters it in 5 days
     deprecate(store, "User.phone", sunset_on=AS_OF + dt.timedelta(days=200))  # far away
-    seed(store, days_before(AS_OF, 7), lambda day: 150, total=1_000, coordinates=["User.name", "User.email"])
+    seed(store, days_through(AS_OF, 7), lambda day: 150, total=1_000, coordinates=["User.name", "User.email"])
 
     warnings = sunset_warnings(store, ENDPOINT, as_of=AS_OF)
 
@@ -70,13 +71,15 @@ def test_sunset_warnings_alert_above_10_percent_within_30_days_of_sunset(store):
 
 def test_usage_stats_gives_daily_operations_and_shares(store):
     deprecate(store, "User.name")
-    days = days_before(AS_OF, 3)
+    days = days_through(AS_OF, 3)
     seed(store, days, lambda day: 10, total=100, coordinates=["User.name", "User.email"])
     seed(store, days[-1:], lambda day: 5, total=5, coordinates=["User.email"], client="ios")
 
     stats = usage_stats(store, "v1", 3, as_of=AS_OF)
 
     assert stats.coordinates == ["User.email", "User.name"]
+    assert (stats.first_day, stats.last_day) == (days[0], AS_OF)
+    assert [day.day for day in stats.days] == days
     assert [day.operations for day in stats.days] == [100, 100, 105]
     last = stats.days[-1]
     assert last.deprecated_operations == 15  # each operation once, though it used two elements
@@ -98,7 +101,7 @@ def test_usage_stats_refuses_bad_input(store):
 
 def test_client_versions_show_last_seen_and_deprecated_elements_in_use(store):
     deprecate(store, "User.name")
-    days = days_before(AS_OF, 10)
+    days = days_through(AS_OF, 10)
     seed(store, days, lambda day: 3, total=50, client="ios", version="2.1")
     seed(store, days[:4], lambda day: 0, total=20, client="web", version="5.0")
 
@@ -106,14 +109,14 @@ def test_client_versions_show_last_seen_and_deprecated_elements_in_use(store):
 
     assert [(c.name, c.version) for c in clients] == [("ios", "2.1"), ("web", "5.0")]
     ios, web = clients
-    assert ios.last_seen == days[-1] and ios.operations == 500
+    assert ios.last_seen == days[-1] == AS_OF and ios.operations == 500
     assert [(use.coordinate, use.operations) for use in ios.deprecated] == [("User.name", 30)]
     assert web.last_seen == days[3] and web.deprecated == []
 
 
 def test_migration_report_counts_clients_migrated_versus_remaining(store):
     deprecate(store, "User.name")
-    weeks = days_before(AS_OF, 14)
+    weeks = days_through(AS_OF, 14)
     first_week, second_week = weeks[:7], weeks[7:]
     for client in ("ios", "web", "tv"):
         seed(store, first_week, lambda day: 1, total=10, client=client)
@@ -125,6 +128,136 @@ def test_migration_report_counts_clients_migrated_versus_remaining(store):
     assert [(w.week_start, w.remaining, w.migrated, w.inactive) for w in report] == [
         (first_week[0], ["ios", "tv", "web"], [], []),
         (second_week[0], ["ios"], ["web"], ["tv"]),
+    ]
+    assert [(w.week_start, w.week_end) for w in report] == [(first_week[0], first_week[-1]), (second_week[0], AS_OF)]
+
+
+# The window ends with the day asked for: usage recorded today shows up with the default as_of (today, UTC),
+# and the days just outside it (the day before its first day, the day after as_of) do not.
+
+OUTSIDE = (AS_OF - dt.timedelta(days=30), AS_OF + dt.timedelta(days=1))  # just outside a 30-day window
+
+
+def record_today(store: UsageStore, coordinates=("User.name",), *, count: int = 3, client: str = "ios") -> dt.date:
+    """``count`` operations recorded now (the store's own day, today in UTC); returns that day."""
+    today = utc_today()
+    store.record_operation(ENDPOINT, list(coordinates), client_name=client, client_version="2.1", count=count)
+    return today
+
+
+def test_client_versions_show_usage_recorded_today(store):
+    deprecate(store, "User.name")
+    today = record_today(store)
+
+    [ios] = client_versions(store, "v1", days=1)
+
+    assert (ios.name, ios.version, ios.operations, ios.last_seen) == ("ios", "2.1", 3, today)
+    assert [(use.coordinate, use.operations, use.last_seen) for use in ios.deprecated] == [("User.name", 3, today)]
+
+
+def test_client_versions_leave_out_the_days_just_outside_the_window(store):
+    deprecate(store, "User.name")
+    seed(store, LAST_30, lambda day: 1, total=2, client="ios", version="2.1")
+    for day, client in zip(OUTSIDE, ("old", "later"), strict=True):
+        seed(store, [day], lambda day: 7, total=7, client=client, version="9.9")
+
+    clients = client_versions(store, days=30, as_of=AS_OF)
+
+    assert [(c.name, c.version, c.operations, c.last_seen) for c in clients] == [("ios", "2.1", 60, AS_OF)]
+    assert [(use.coordinate, use.operations) for use in clients[0].deprecated] == [("User.name", 30)]
+
+
+def test_usage_stats_show_usage_recorded_today(store):
+    deprecate(store, "User.name")
+    today = record_today(store)
+    record_today(store, (), count=7, client="web")
+
+    stats = usage_stats(store, "v1", 7)
+
+    assert (stats.first_day, stats.last_day) == (today - dt.timedelta(days=6), today)
+    assert [(day.day, day.operations, day.deprecated_operations) for day in stats.days] == [(today, 10, 3)]
+    assert stats.days[0].coordinates["User.name"].share == pytest.approx(0.3)
+
+
+def test_usage_stats_leave_out_the_days_just_outside_the_window(store):
+    deprecate(store, "User.name")
+    days = days_through(AS_OF, 3)
+    seed(store, days, lambda day: 1, total=10)
+    seed(store, [AS_OF - dt.timedelta(days=3), AS_OF + dt.timedelta(days=1)], lambda day: 50, total=50)
+
+    stats = usage_stats(store, "v1", 3, as_of=AS_OF)
+
+    assert (stats.first_day, stats.last_day) == (days[0], AS_OF)
+    assert [(day.day, day.operations, day.deprecated_operations) for day in stats.days] == [(day, 10, 1) for day in days]
+
+
+def test_deprecation_report_shares_include_usage_recorded_today(store):
+    deprecate(store, "User.name")
+    record_today(store)
+    record_today(store, (), count=9, client="web")
+
+    [row] = deprecation_report(store, "v1")
+
+    assert row.operations_30d == 3 and row.share_30d == pytest.approx(0.25)
+    assert [client.name for client in row.clients] == ["ios"]
+    assert row.removable is False  # the advisor's verdict: no complete day of data before today
+
+
+def test_deprecation_report_leaves_out_the_days_just_outside_the_window(store):
+    deprecate(store, "User.name")
+    seed(store, LAST_30, lambda day: 1, total=100)
+    seed(store, OUTSIDE, lambda day: 100, total=100, client="ios")
+
+    [row] = deprecation_report(store, as_of=AS_OF)
+
+    assert row.operations_30d == 30 and row.share_30d == pytest.approx(0.01)
+    assert [client.name for client in row.clients] == ["web"]
+
+
+def test_sunset_warnings_share_includes_usage_recorded_today(store):
+    today = utc_today()
+    deprecate(store, "User.name", deprecated_on=today - dt.timedelta(days=100), sunset_on=today + dt.timedelta(days=20))
+    record_today(store)
+    record_today(store, (), count=7, client="web")
+
+    [warning] = sunset_warnings(store, ENDPOINT)
+
+    assert warning.recent_operations == 3 and warning.recent_share == pytest.approx(0.3)
+    assert warning.alert is True
+
+
+def test_sunset_warnings_share_leaves_out_the_days_just_outside_its_week(store):
+    deprecate(store, "User.name", sunset_on=AS_OF + dt.timedelta(days=20))
+    seed(store, days_through(AS_OF, 7), lambda day: 5, total=100)
+    seed(store, [AS_OF - dt.timedelta(days=7), AS_OF + dt.timedelta(days=1)], lambda day: 100, total=100, client="ios")
+
+    [warning] = sunset_warnings(store, ENDPOINT, as_of=AS_OF)
+
+    assert warning.recent_operations == 35 and warning.recent_share == pytest.approx(0.05)
+    assert warning.alert is False
+
+
+def test_migration_report_last_week_ends_today_with_its_usage(store):
+    deprecate(store, "User.name")
+    today = record_today(store)
+
+    report = migration_report(store, "v1", weeks=2)
+
+    assert [(w.week_start, w.week_end) for w in report] == [
+        (today - dt.timedelta(days=13), today - dt.timedelta(days=7)), (today - dt.timedelta(days=6), today),
+    ]
+    assert [w.remaining for w in report] == [[], ["ios"]]
+
+
+def test_migration_report_leaves_out_the_day_after_as_of(store):
+    deprecate(store, "User.name")
+    seed(store, [AS_OF - dt.timedelta(days=7)], lambda day: 1, total=1, client="ios")  # the day before the week
+    seed(store, [AS_OF + dt.timedelta(days=1)], lambda day: 1, total=1, client="web")
+
+    report = migration_report(store, weeks=1, as_of=AS_OF)
+
+    assert [(w.week_start, w.week_end, w.remaining, w.migrated, w.inactive) for w in report] == [
+        (AS_OF - dt.timedelta(days=6), AS_OF, [], [], ["ios"]),
     ]
 
 

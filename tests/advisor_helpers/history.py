@@ -16,6 +16,11 @@ def days_before(as_of: dt.date, count: int) -> list[dt.date]:
     return [as_of - dt.timedelta(days=offset) for offset in range(count, 0, -1)]
 
 
+def days_through(as_of: dt.date, count: int) -> list[dt.date]:
+    """The ``count`` days ending with ``as_of`` (included), oldest first: a report's window."""
+    return [as_of - dt.timedelta(days=offset) for offset in range(count - 1, -1, -1)]
+
+
 def deprecate(
     store: UsageStore, coordinate: str, deprecated_on: dt.date = dt.date(2025, 1, 1), endpoint: str = ENDPOINT, **fields
 ) -> None:

@@ -158,7 +158,7 @@ def advise_command(
 @json_option
 @handle_errors
 def deprecation_report_command(endpoint: str | None, as_of: str | None, db_url: str | None, as_json: bool) -> None:
-    """Every deprecation: status, dates, replacement, share over the last 30 days, clients, verdict."""
+    """Every deprecation: status, dates, replacement, share over the last 30 days (--as-of included), clients, verdict."""
     from gqlevolve.reports import deprecation_report
 
     with open_store(db_url) as store:
@@ -214,7 +214,7 @@ def sunset_warnings_command(
 
 @main.command("usage-stats")
 @endpoint_option
-@click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Complete days before --as-of.")
+@click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Days ending with --as-of, included (today so far by default).")
 @click.option("--coordinate", metavar="C", default=None, help="Only this coordinate.")
 @as_of_option
 @db_option
@@ -258,7 +258,7 @@ def usage_stats_command(
 
 @main.command("client-versions")
 @endpoint_option
-@click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Complete days before --as-of.")
+@click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Days ending with --as-of, included (today so far by default).")
 @as_of_option
 @db_option
 @json_option
@@ -285,7 +285,7 @@ def client_versions_command(endpoint: str | None, days: int, as_of: str | None, 
 
 @main.command("migration-report")
 @endpoint_option
-@click.option("--weeks", type=int, default=4, show_default=True, metavar="N", help="Complete weeks before --as-of.")
+@click.option("--weeks", type=int, default=4, show_default=True, metavar="N", help="Weeks (7 days) ending with --as-of, included.")
 @as_of_option
 @db_option
 @json_option

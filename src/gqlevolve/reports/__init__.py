@@ -2,9 +2,11 @@
 
 Each report is one function over a :class:`~gqlevolve.usage_store.UsageStore` that returns dataclasses
 (:func:`to_jsonable` turns them into JSON values); the command line prints them as tables or JSON, the admin
-API serves the same JSON.
+API serves the same JSON. Their usage window is the days *ending with* ``as_of`` (default today, UTC), both
+ends included: today's usage so far is part of it.
 
-- :func:`deprecation_report`: every deprecation with status, dates, replacement, 30-day share, clients, verdict;
+- :func:`deprecation_report`: every deprecation with status, dates, replacement, 30-day share, clients, verdict
+  (the verdict is the advisor's, over the complete days before ``as_of``);
 - :func:`sunset_warnings`: what is in (or enters) ``sunset_warning``, with the policy's >10% alert;
 - :func:`usage_stats`: daily operations and shares;
 - :func:`client_versions`: each client name and version, last seen, the deprecated elements it still uses;

@@ -1,4 +1,5 @@
-"""What the reports share: which endpoints to cover, the day judged, a read-only connection."""
+"""What the reports share: which endpoints to cover, the usage window (ending with the day asked for), a read-only
+connection."""
 
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ def check_days(days: int, *, name: str = "days", at_most: int = 3660) -> int:
 
 
 def report_window(as_of: dt.date | None, days: int) -> tuple[dt.date, dt.date, dt.date]:
-    """(as_of, first day, last day): the ``days`` complete UTC days before ``as_of``."""
+    """(as_of, first day, last day): the ``days`` UTC days ending with ``as_of``, both ends included.
+
+    The window is ``[as_of - (days - 1), as_of]``: with the default ``as_of`` (today, UTC) it includes today's
+    usage so far, so a monitoring report shows traffic as soon as it is recorded. (The removal advisor judges
+    a day by the complete days *before* it instead; that is the lifecycle policy, not this window.)
+    """
     as_of = check_as_of(as_of)
-    return as_of, as_of - dt.timedelta(days=days), as_of - dt.timedelta(days=1)
+    return as_of, as_of - dt.timedelta(days=days - 1), as_of
 
 
 @contextmanager

@@ -33,7 +33,8 @@ class DeprecatedUse:
 
 @dataclass(frozen=True, slots=True)
 class ClientVersion:
-    """A client (None: it did not say) over the report's days: its operations and the deprecated elements it used."""
+    """A client (None: it did not say) over the report's days (ending with ``as_of``): its operations and the
+    deprecated elements it used."""
 
     endpoint: str
     name: str | None
@@ -46,7 +47,8 @@ class ClientVersion:
 def client_versions(
     store: UsageStore, endpoint: str | None = None, *, days: int = 30, as_of: dt.date | None = None
 ) -> list[ClientVersion]:
-    """Clients seen in the ``days`` complete days before ``as_of``; those using deprecated elements first."""
+    """Clients seen in the ``days`` days ending with ``as_of`` (included; default today, so today's usage so far
+    counts); those using deprecated elements first."""
     check_days(days)
     as_of, first_day, last_day = report_window(as_of, days)
     result: list[ClientVersion] = []

@@ -22,14 +22,15 @@ if TYPE_CHECKING:
 
 __all__ = ["RECENT_DAYS", "DeprecationRow", "deprecation_report"]
 
-#: The report's "recent usage" covers this many complete days.
+#: The report's "recent usage" covers this many days, ending with ``as_of`` (included: today so far by default).
 RECENT_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
 class DeprecationRow:
-    """One deprecation. ``share_30d`` is operations that used it / all operations over the last 30 complete
-    days (None without traffic); ``clients`` used it in those days; the verdict is the advisor's."""
+    """One deprecation. ``share_30d`` is operations that used it / all operations over the 30 days ending with
+    ``as_of``, ``as_of`` included (None without traffic); ``clients`` used it in those days; the verdict
+    (``removable``, ``earliest_removal``, ``reasons``) is the advisor's, over the complete days before ``as_of``."""
 
     endpoint: str
     coordinate: str

@@ -1,6 +1,7 @@
 """The weekly migration report: per deprecated element and week, clients migrated away versus remaining.
 
-A client is a client *name* here (an app migrates by shipping a new version). In a week:
+A client is a client *name* here (an app migrates by shipping a new version). The weeks are the 7-day spans
+ending with ``as_of`` (the last one ends on ``as_of``, included). In a week:
 
 - **remaining**: clients that used the element that week;
 - **migrated**: clients that used it before (in an earlier week, or any time before the report) and were
@@ -56,7 +57,10 @@ def _week_of(column: sa.ColumnElement, first_day: dt.date, weeks: int) -> sa.Col
 def migration_report(
     store: UsageStore, endpoint: str | None = None, *, weeks: int = 4, as_of: dt.date | None = None
 ) -> list[MigrationWeek]:
-    """The ``weeks`` complete weeks (7 days) before ``as_of``, oldest first, for every deprecated element."""
+    """The ``weeks`` weeks (7 days each) ending with ``as_of``, oldest first, for every deprecated element.
+
+    The last week ends on ``as_of``, included (default today: its usage so far counts).
+    """
     check_days(weeks, name="weeks", at_most=520)
     as_of, first_day, last_day = report_window(as_of, 7 * weeks)
     report: list[MigrationWeek] = []

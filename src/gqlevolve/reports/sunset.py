@@ -1,8 +1,9 @@
 """Sunset warnings: deprecations in ``sunset_warning`` or entering it soon, and the policy's alert.
 
 The lifecycle policy alerts when an element still has more than 10% of traffic 30 days before its sunset.
-"Traffic" here is the share of the endpoint's operations that used the element over the last
-``RECENT_DAYS`` (7) complete days: one week, so that a quiet day does not hide a busy client.
+"Traffic" here is the share of the endpoint's operations that used the element over the ``RECENT_DAYS`` (7)
+days ending with ``as_of``, ``as_of`` included (today so far by default): one week, so that a quiet day does not
+hide a busy client.
 
 Example::
 
@@ -28,6 +29,7 @@ __all__ = ["RECENT_DAYS", "SUNSET_ALERT_SHARE", "SunsetWarning", "sunset_warning
 
 #: The policy's alert: more than this share of traffic within 30 days of the sunset.
 SUNSET_ALERT_SHARE = 0.10
+#: The days of the recent share, ending with ``as_of`` (included).
 RECENT_DAYS = 7
 
 

@@ -66,7 +66,9 @@ def usage_stats(
     coordinate: str | None = None,
     as_of: dt.date | None = None,
 ) -> UsageStats:
-    """The ``days`` complete UTC days before ``as_of`` (default today); days without data are left out."""
+    """The ``days`` UTC days ending with ``as_of`` (included; default today, so today's usage so far counts);
+    days without data are left out. ``first_day`` and ``last_day`` of the result are that window's ends
+    (``last_day`` is ``as_of``)."""
     check_days(days)
     if coordinate is not None:
         check_coordinate(coordinate)

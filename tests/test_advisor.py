@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from gqlevolve import Deprecation, RemovalPolicy, Status, UsageStore, advise
+from gqlevolve import RemovalPolicy, Status, UsageStore, advise
 from gqlevolve.advisor import UnknownEndpoint, Verdict, ZeroTrafficDays
 from gqlevolve.usage_store.tables import operation_totals
 

@@ -44,6 +44,7 @@ from gqlevolve.lifecycle import (
     gone_body,
     merge_headers,
     response_headers,
+    utc_today,
     validate_version,
 )
 
@@ -66,10 +67,6 @@ PROBLEM_JSON = "application/problem+json"
 def endpoint_path(version: str) -> str:
     """The canonical path of a version's GraphQL endpoint, used as the endpoint's name in the usage store."""
     return f"/api/{version}/graphql"
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 class ProblemResponse(JSONResponse):

@@ -20,7 +20,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gqlevolve.advisor import check_coordinate, utc_today
+from gqlevolve.advisor import check_coordinate
+from gqlevolve.lifecycle import utc_today
 from gqlevolve.endpoints import canonical_endpoint, resolve_endpoint
 from gqlevolve.lifecycle import Deprecation, Status
 

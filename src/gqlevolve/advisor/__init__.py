@@ -24,6 +24,7 @@ from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.advisor.verdict import Verdict, judge, not_deprecated
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
+from gqlevolve.lifecycle import utc_today
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -41,10 +42,6 @@ __all__ = [
 ]
 
 _COORDINATE_LENGTH = 300  # gqlevolve.usage_store.tables.COORDINATE_LENGTH, without importing SQLAlchemy here
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def check_as_of(as_of: dt.date | None, *, today: dt.date | None = None) -> dt.date:

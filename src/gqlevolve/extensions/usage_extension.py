@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,7 @@ from gqlevolve.extensions.client_identity import (
 from gqlevolve.extensions.declared import Declared, declarations
 from gqlevolve.extensions.notice import Notice, gone_error
 from gqlevolve.extensions.records import DeprecationRecords
+from gqlevolve.lifecycle import utc_today
 from gqlevolve.operation_analysis import AnalysisCache
 
 if TYPE_CHECKING:
@@ -56,23 +56,6 @@ logger = logging.getLogger("gqlevolve.extensions")
 DEFAULT_ENDPOINT = "graphql"
 
 
-class UtcToday:
-    """Today's UTC date; the date object is made again only when the clock leaves the day (asked per request)."""
-
-    def __init__(self) -> None:
-        self._current = (0.0, 0.0, dt.date.min)  # (day starts, day ends, day): replaced as one, for threads
-
-    def __call__(self) -> dt.date:
-        now = time.time()
-        starts, ends, day = self._current
-        if not starts <= now < ends:
-            starts = now - now % 86_400
-            day = dt.datetime.fromtimestamp(starts, dt.timezone.utc).date()
-            self._current = (starts, starts + 86_400, day)
-        return day
-
-
-utc_today = UtcToday()
 
 
 class DeprecationUsage:

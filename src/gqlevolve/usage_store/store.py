@@ -38,14 +38,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gqlevolve.lifecycle import Deprecation
+from gqlevolve.lifecycle import Deprecation, utc_today
 from gqlevolve.usage_store import deprecations as records
 from gqlevolve.usage_store import reads, shutdown
 from gqlevolve.usage_store.clients import ClientLimiter, clean_client_name, clean_client_version
 from gqlevolve.usage_store.engine import create_store_engine, is_sqlite
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult, prune
-from gqlevolve.usage_store.schema import StoreSchemaError, check_revision, current_revision, upgrade
+from gqlevolve.usage_store.schema import check_revision, current_revision, upgrade
 from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
 from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, UNKNOWN_CLIENT
 from gqlevolve.usage_store.urls import parse_store_url, redacted
@@ -340,7 +340,7 @@ class UsageStore:
         self._drain_inbox()
         with self._flush_lock:
             batch = self._recorder.take()
-            today = dt.datetime.now(dt.timezone.utc).date()
+            today = utc_today()
             for endpoint, day in self._watched.items():
                 if day != today:
                     batch.totals.setdefault((endpoint, today, UNKNOWN_CLIENT, UNKNOWN_CLIENT), 0)
@@ -516,17 +516,13 @@ class UsageStore:
 
 def _utc_day(when: dt.date | dt.datetime | None) -> dt.date:
     if when is None:
-        return _utc_today()
+        return utc_today()
     if isinstance(when, dt.datetime):
         # A naive datetime is taken as UTC.
         return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()
     if isinstance(when, dt.date):
         return when
     raise ValueError(f"when must be a date or a datetime, not {when!r}")
-
-
-def _utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def _day_of(when: object) -> object:

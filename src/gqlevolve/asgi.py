@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from gqlevolve.endpoints import endpoint_path
 from gqlevolve.lifecycle import (
     VERSION_RULE,
     Deprecation,
@@ -62,11 +63,6 @@ ENDPOINT_SCOPE_KEY = "gqlevolve.endpoint"
 VERSION_SCOPE_KEY = "gqlevolve.version"
 
 PROBLEM_JSON = "application/problem+json"
-
-
-def endpoint_path(version: str) -> str:
-    """The canonical path of a version's GraphQL endpoint, used as the endpoint's name in the usage store."""
-    return f"/api/{version}/graphql"
 
 
 class ProblemResponse(JSONResponse):

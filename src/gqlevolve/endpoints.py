@@ -1,6 +1,6 @@
 """Endpoint names as people type them: ``/api/v1/graphql`` or just ``v1``, checked against the store.
 
-The store names an endpoint by its canonical path (:func:`gqlevolve.asgi.endpoint_path`). The command line
+The store names an endpoint by its canonical path (:func:`endpoint_path`). The command line
 and the admin API accept that path or a bare version, and, when none is given and the store knows only one
 endpoint, take that one.
 
@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["UnknownEndpoint", "canonical_endpoint", "resolve_endpoint"]
+__all__ = ["UnknownEndpoint", "canonical_endpoint", "endpoint_path", "resolve_endpoint"]
+
+
+def endpoint_path(version: str) -> str:
+    """The canonical path of a version's GraphQL endpoint, used as the endpoint's name in the usage store."""
+    return f"/api/{version}/graphql"
 
 
 class UnknownEndpoint(LookupError):
@@ -28,7 +33,7 @@ def canonical_endpoint(name: str) -> str:
         raise UnknownEndpoint("an endpoint is a path such as /api/v1/graphql or a version such as v1, not ''")
     if name.startswith("/"):
         return name.rstrip("/") or "/"
-    return f"/api/{name}/graphql"
+    return endpoint_path(name)
 
 
 def resolve_endpoint(name: str | None, known: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gqlevolve.endpoints import endpoint_path
 from gqlevolve.lifecycle import is_draft, validate_version
 from gqlevolve.schema_diff import SchemaDiff, diff_loaded
 from gqlevolve.schema_diff.changes import Change, ChangeKind, Criticality
@@ -50,9 +51,8 @@ _DEPRECATED_REMOVALS = frozenset(
 )
 
 
-def endpoint_of(version: str) -> str:
-    """The path of a version's GraphQL endpoint, as the usage store records it."""
-    return f"/api/{version}/graphql"
+#: The path of a version's GraphQL endpoint, as the usage store records it (the name this module always had).
+endpoint_of = endpoint_path
 
 
 # --- the project's schemas --------------------------------------------------------------------

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from gqlevolve.usage_store.tables import (
-    UNKNOWN_CLIENT,
+    client_from_column,
+    day_from_column,
     deprecation_usage,
     operation_totals,
     signature_coordinates,
@@ -79,7 +80,7 @@ def gather(
 
     used = evidence.used
     for signature, day, count in _sums_per_signature_and_day(connection, endpoint, coordinates, first_day, last_day, exclude):
-        day = _as_date(day)
+        day = day_from_column(day)
         for coordinate in coordinates_of[signature]:
             per_day = used[coordinate]
             per_day[day] = per_day.get(day, 0) + int(count)
@@ -88,14 +89,17 @@ def gather(
     for signature, name, version, count, last_seen in _sums_per_signature_and_client(
         connection, endpoint, coordinates, first_day, last_day, exclude
     ):
-        last_seen = _as_date(last_seen)
+        last_seen = day_from_column(last_seen)
         for coordinate in coordinates_of[signature]:
             entry = per_client[coordinate].setdefault((name, version), [0, last_seen])
             entry[0] += int(count)
             entry[1] = max(entry[1], last_seen)
     for coordinate, found in per_client.items():
         evidence.clients[coordinate] = sorted(
-            (ClientEvidence(_client(name), _client(version), count, last) for (name, version), (count, last) in found.items()),
+            (
+                ClientEvidence(client_from_column(name), client_from_column(version), count, last)
+                for (name, version), (count, last) in found.items()
+            ),
             key=lambda client: (-client.operations, client.name or "", client.version or ""),
         )
 
@@ -105,7 +109,7 @@ def gather(
     unused = [coordinate for coordinate in coordinates if coordinate not in used]
     if unused:
         for signature, day in _last_day_per_signature(connection, endpoint, unused, first_day, exclude):
-            day = _as_date(day)
+            day = day_from_column(day)
             for coordinate in coordinates_of[signature]:
                 if coordinate in wanted and coordinate not in used:
                     evidence.last_used[coordinate] = max(evidence.last_used.get(coordinate, day), day)
@@ -136,7 +140,7 @@ def daily_totals(
         .where(operation_totals.c.endpoint == endpoint, operation_totals.c.day.between(first_day, last_day))
         .group_by(operation_totals.c.day)
     )
-    return {_as_date(day): int(total or 0) for day, total in rows}
+    return {day_from_column(day): int(total or 0) for day, total in rows}
 
 
 def _usage_filter(
@@ -217,12 +221,3 @@ def _last_day_per_signature(
         .where(*_usage_filter(endpoint, coordinates, None, before - dt.timedelta(days=1), exclude))
         .group_by(deprecation_usage.c.signature)
     )
-
-
-def _client(value: str) -> str | None:
-    return None if value == UNKNOWN_CLIENT else value
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    # SQLite hands back an aggregate (max) of a DATE column as text.
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value

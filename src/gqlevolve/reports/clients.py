@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
-from gqlevolve.usage_store.tables import UNKNOWN_CLIENT, deprecation_usage, operation_totals, signature_coordinates
+from gqlevolve.usage_store.tables import (
+    client_from_column,
+    day_from_column,
+    deprecation_usage,
+    operation_totals,
+    signature_coordinates,
+)
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -90,18 +96,18 @@ def client_versions(
             ).all()
         deprecated: dict[tuple[str, str], list[DeprecatedUse]] = defaultdict(list)
         for client_name, client_version, coordinate, operations, last_seen in uses:
-            deprecated[(client_name, client_version)].append(DeprecatedUse(coordinate, int(operations), _day(last_seen)))
+            use = DeprecatedUse(coordinate, int(operations), day_from_column(last_seen))
+            deprecated[(client_name, client_version)].append(use)
         for client_name, client_version, operations, last_seen in seen:
             used = sorted(deprecated.get((client_name, client_version), []), key=lambda use: (-use.operations, use.coordinate))
             result.append(
-                ClientVersion(name, _client(client_name), _client(client_version), int(operations), _day(last_seen), used)
+                ClientVersion(
+                    name,
+                    client_from_column(client_name),
+                    client_from_column(client_version),
+                    int(operations),
+                    day_from_column(last_seen),
+                    used,
+                )
             )
     return sorted(result, key=lambda client: (client.endpoint, not client.deprecated, client.name or "", client.version or ""))
-
-
-def _client(value: str) -> str | None:
-    return None if value == UNKNOWN_CLIENT else value
-
-
-def _day(value: dt.date | str) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value

@@ -19,7 +19,7 @@ from gqlevolve.advisor import check_coordinate
 from gqlevolve.advisor.evidence import daily_totals, gather
 from gqlevolve.endpoints import resolve_endpoint
 from gqlevolve.reports._common import check_days, reading, report_window
-from gqlevolve.usage_store.tables import deprecation_usage
+from gqlevolve.usage_store.tables import day_from_column, deprecation_usage
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -110,4 +110,4 @@ def _deprecated_operations(
         .where(deprecation_usage.c.endpoint == endpoint, deprecation_usage.c.day.between(first_day, last_day))
         .group_by(deprecation_usage.c.day)
     )
-    return {(dt.date.fromisoformat(day) if isinstance(day, str) else day): int(count) for day, count in rows}
+    return {day_from_column(day): int(count) for day, count in rows}

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from gqlevolve.usage_store.tables import (
-    UNKNOWN_CLIENT,
+    client_from_column,
+    day_from_column,
     deprecation_usage,
     deprecations,
     operation_totals,
@@ -119,7 +120,7 @@ def daily_usage(
         .select_from(totals.outerjoin(used, used.c.day == totals.c.day))
         .order_by(totals.c.day)
     )
-    return [DailyUsage(_day(day), int(operations), int(total)) for day, operations, total in rows]
+    return [DailyUsage(day_from_column(day), int(operations), int(total)) for day, operations, total in rows]
 
 
 def clients(
@@ -148,7 +149,7 @@ def clients(
         .order_by(operations.desc(), deprecation_usage.c.client_name, deprecation_usage.c.client_version)
     )
     return [
-        ClientUsage(_client(name), _client(version), int(count), _day(last_seen))
+        ClientUsage(client_from_column(name), client_from_column(version), int(count), day_from_column(last_seen))
         for name, version, count, last_seen in rows
     ]
 
@@ -169,19 +170,10 @@ def coordinates(
         .group_by(signature_coordinates.c.coordinate)
         .order_by(operations.desc(), signature_coordinates.c.coordinate)
     )
-    return [CoordinateUsage(coordinate, int(count), _day(last)) for coordinate, count, last in rows]
+    return [CoordinateUsage(coordinate, int(count), day_from_column(last)) for coordinate, count, last in rows]
 
 
 def endpoints(connection: sa.Connection) -> list[str]:
     """Every endpoint the store knows: with traffic, watched, or with deprecation records."""
     union = sa.union(sa.select(operation_totals.c.endpoint), sa.select(deprecations.c.endpoint))  # UNION is distinct
     return sorted(connection.execute(union).scalars())
-
-
-def _client(value: str) -> str | None:
-    return None if value == UNKNOWN_CLIENT else value
-
-
-def _day(value: dt.date | str) -> dt.date:
-    # SQLite returns max() of a DATE column as text: the aggregate loses the column's type.
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value

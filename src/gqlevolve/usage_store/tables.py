@@ -33,6 +33,8 @@ Example (the share of one coordinate per day)::
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "COORDINATE_LENGTH",
     "ENDPOINT_LENGTH",
     "UNKNOWN_CLIENT",
+    "client_from_column",
+    "day_from_column",
     "deprecation_audit",
     "deprecation_usage",
     "deprecations",
@@ -59,6 +63,16 @@ SIGNATURE_LENGTH = 32
 
 #: How a missing client name or version is stored.
 UNKNOWN_CLIENT = ""
+
+
+def client_from_column(value: str) -> str | None:
+    """A client name or version as read from a table: ``None`` for :data:`UNKNOWN_CLIENT`."""
+    return None if value == UNKNOWN_CLIENT else value
+
+
+def day_from_column(value: dt.date | str) -> dt.date:
+    """A day as read from a query: SQLite returns an aggregate (``max``, ``sum`` grouping) of a DATE column as text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 # Constraint names are spelled out so that migrations can refer to them on every backend.
 metadata = sa.MetaData(

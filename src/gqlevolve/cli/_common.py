@@ -7,15 +7,33 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, is_dataclass
-from enum import Enum
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from gqlevolve.jsonable import to_jsonable
+
 if TYPE_CHECKING:
     from rich.console import Console
+
+__all__ = [
+    "DEFAULT_DB_URL",
+    "EXIT_ERROR",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "PIPED_WIDTH",
+    "CommandError",
+    "console",
+    "db_option",
+    "default_db_url",
+    "handle_errors",
+    "json_option",
+    "parse_date",
+    "print_json",
+    "print_table",
+    "to_jsonable",
+]
 
 DEFAULT_DB_URL = "sqlite:///gqlevolve.db"
 
@@ -66,22 +84,6 @@ def handle_errors(func: F) -> F:
             raise CommandError(f"{type(error).__name__}: {error}") from error
 
     return wrapper  # type: ignore[return-value]
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, dates, enums, sets and tuples as plain JSON values."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(asdict(value))
-    if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [to_jsonable(item) for item in value]
-        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def print_json(value: Any) -> None:

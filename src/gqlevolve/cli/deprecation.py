@@ -36,10 +36,8 @@ def _actor(actor: str | None) -> str:
 
 
 def _show(result: object, as_json: bool) -> None:
-    from gqlevolve.reports import to_jsonable
-
     if as_json:
-        print_json(to_jsonable(result))
+        print_json(result)
         return
     after = result.after  # type: ignore[attr-defined]
     print_table(

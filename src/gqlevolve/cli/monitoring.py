@@ -62,12 +62,6 @@ def _as_of(value: str | None) -> dt.date | None:
     return parse_date(value, option="--as-of")
 
 
-def _jsonable(value: object) -> object:
-    from gqlevolve.reports import to_jsonable
-
-    return to_jsonable(value)
-
-
 def _clients(clients: list) -> str:
     names = [f"{client.name or '(unnamed)'} {client.version or ''}".strip() for client in clients]
     return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
@@ -127,7 +121,7 @@ def advise_command(
         else:
             verdicts = advise(store, endpoint, as_of=day, policy=policy)
     if as_json:
-        print_json(_jsonable(verdicts))
+        print_json(verdicts)
     else:
         print_table(
             f"Removal advice ({policy.threshold_text} over {policy.window_days} days)",
@@ -164,7 +158,7 @@ def deprecation_report_command(endpoint: str | None, as_of: str | None, db_url: 
     with open_store(db_url) as store:
         rows = deprecation_report(store, endpoint, as_of=_as_of(as_of))
     if as_json:
-        print_json(_jsonable(rows))
+        print_json(rows)
         return
     print_table(
         "Deprecations",
@@ -194,7 +188,7 @@ def sunset_warnings_command(
     with open_store(db_url) as store:
         warnings = sunset_warnings(store, endpoint, as_of=_as_of(as_of), within_days=within_days)
     if as_json:
-        print_json(_jsonable(warnings))
+        print_json(warnings)
         return
     print_table(
         "Sunset warnings",
@@ -229,7 +223,7 @@ def usage_stats_command(
     with open_store(db_url) as store:
         stats = usage_stats(store, endpoint, days, coordinate=coordinate, as_of=_as_of(as_of))
     if as_json:
-        print_json(_jsonable(stats))
+        print_json(stats)
         return
     columns = ["day", "operations", "deprecated ops", "deprecated share"]
     if coordinate:
@@ -270,7 +264,7 @@ def client_versions_command(endpoint: str | None, days: int, as_of: str | None, 
     with open_store(db_url) as store:
         clients = client_versions(store, endpoint, days=days, as_of=_as_of(as_of))
     if as_json:
-        print_json(_jsonable(clients))
+        print_json(clients)
         return
     print_table(
         f"Clients over the last {days} days",
@@ -297,7 +291,7 @@ def migration_report_command(endpoint: str | None, weeks: int, as_of: str | None
     with open_store(db_url) as store:
         report = migration_report(store, endpoint, weeks=weeks, as_of=_as_of(as_of))
     if as_json:
-        print_json(_jsonable(report))
+        print_json(report)
         return
     print_table(
         f"Migration over the last {weeks} weeks",

@@ -20,9 +20,9 @@ Example::
 
 from __future__ import annotations
 
+from gqlevolve.jsonable import to_jsonable
 from gqlevolve.reports.clients import ClientVersion, DeprecatedUse, client_versions
 from gqlevolve.reports.deprecations import DeprecationRow, deprecation_report
-from gqlevolve.reports.jsonable import to_jsonable
 from gqlevolve.reports.migration import MigrationWeek, migration_report
 from gqlevolve.reports.sunset import SUNSET_ALERT_SHARE, SunsetWarning, sunset_warnings
 from gqlevolve.reports.usage import CoordinateDay, UsageDay, UsageStats, usage_stats

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gqlevolve.endpoints import endpoint_path
+from gqlevolve.jsonable import to_jsonable
 from gqlevolve.lifecycle import is_draft, validate_version
 from gqlevolve.schema_diff import SchemaDiff, diff_loaded
 from gqlevolve.schema_diff.changes import Change, ChangeKind, Criticality
@@ -264,20 +265,10 @@ def _evidence(verdict: Any, endpoint: str) -> dict[str, Any]:
         "max_daily_share": share,
         "days_covered": verdict.days_covered,
         "earliest_removal": verdict.earliest_removal.isoformat() if verdict.earliest_removal else None,
-        "clients": [_jsonable(client) for client in verdict.clients or ()],
+        "clients": [to_jsonable(client) for client in verdict.clients or ()],
         "reasons": [str(reason) for reason in verdict.reasons or ()],
     }
     share_text = "no use" if share is None else f"at most {share:.2%} of daily operations"
     evidence["summary"] = f"{share_text} over {verdict.days_covered} days covered on {endpoint}"
     return evidence
-
-
-def _jsonable(value: Any) -> Any:
-    from dataclasses import asdict, is_dataclass
-
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {key: item.isoformat() if isinstance(item, (dt.date, dt.datetime)) else item for key, item in value.items()}
-    return value
 

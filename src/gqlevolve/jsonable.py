@@ -1,4 +1,10 @@
-"""Report values as JSON values: dataclasses as objects, dates as ISO strings, enums as their values."""
+"""Values as JSON values: dataclasses as objects (without their private ``_`` fields), dates as ISO strings (also
+as keys), enums as their values, sets as sorted lists, tuples as lists.
+
+One conversion serves the reports, the admin API, the command line's ``--json`` and its table cells, and the
+usage evidence of the schema check. It imports nothing beyond the standard library, so the command line can use it
+without loading SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ __all__ = ["to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON values (dicts with string keys, lists, strings, numbers, booleans, None)."""
     if is_dataclass(value) and not isinstance(value, type):
         return {field.name: to_jsonable(getattr(value, field.name)) for field in fields(value) if not field.name.startswith("_")}
     if isinstance(value, dict):

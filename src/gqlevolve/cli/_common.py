@@ -118,8 +118,3 @@ def parse_date(value: str | None, *, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
-
-
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(EXIT_ERROR)

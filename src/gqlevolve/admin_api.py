@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gqlevolve.advisor import RemovalPolicy, advise
 from gqlevolve.asgi import ProblemResponse
 from gqlevolve.endpoints import UnknownEndpoint, canonical_endpoint
+from gqlevolve.lifecycle import parse_iso_date
 from gqlevolve.procedures import extend_sunset, rollback
 from gqlevolve.reports import (
     client_versions,
@@ -100,9 +101,9 @@ def _date(request: Request, name: str) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not a date in the form YYYY-MM-DD") from None
+        return parse_iso_date(value, name=name)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
 
 
 def _int(value: Any, name: str, default: int | None = None) -> int | None:

@@ -44,6 +44,7 @@ __all__ = [
     "gone_body",
     "is_draft",
     "merge_headers",
+    "parse_iso_date",
     "response_headers",
     "sunset_header",
     "utc_today",
@@ -191,6 +192,14 @@ def is_draft(version: str) -> bool:
 
 
 # --- headers (RFC 9745, RFC 8594, the policy's Warning texts) ------------------------------------
+
+
+def parse_iso_date(value: str, *, name: str) -> dt.date:
+    """``value`` as a date (``YYYY-MM-DD``); a ``ValueError`` naming ``name`` (an option, a field) otherwise."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def _midnight_utc(day: dt.date) -> dt.datetime:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from gqlevolve.jsonable import to_jsonable
+from gqlevolve.lifecycle import parse_iso_date
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -115,6 +116,6 @@ def parse_date(value: str | None, *, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
+        return parse_iso_date(value, name=option)
+    except ValueError as error:
+        raise CommandError(str(error)) from None

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
-from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.lifecycle import Deprecation, Status, parse_iso_date
 from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, deprecation_audit, deprecations
 
 __all__ = [
@@ -182,10 +182,7 @@ def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
     for name in _DATE_FIELDS & changes.keys():
         value = changes[name]
         if isinstance(value, str):
-            try:
-                changes[name] = dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{name}: {value!r} is not a date in the form YYYY-MM-DD") from None
+            changes[name] = parse_iso_date(value, name=name)
         elif isinstance(value, dt.datetime):
             changes[name] = value.date()
         elif value is not None and not isinstance(value, dt.date):

@@ -44,7 +44,7 @@ endpoint_option = click.option(
     "--endpoint", "endpoint", metavar="E", default=None,
     help="Endpoint path (/api/v1/graphql) or version (v1) [default: the store's only endpoint].",
 )
-as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None, help="The day judged [default: today, UTC].")
+as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None, help="The day asked about: the day judged by the advisor, the last day of a report's window [default: today, UTC].")
 
 
 def parse_threshold(value: str | None) -> float | None:

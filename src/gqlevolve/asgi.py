@@ -128,15 +128,10 @@ class VersionEndpoint:
             # Closing before accepting makes the server answer the handshake with 403: no socket for a removed version.
             await send({"type": "websocket.close", "code": 1008, "reason": "Gone"})
             return
-        response = JSONResponse(gone_body(self.lifecycle), status_code=410, headers=dict(_single(headers)))
-        for name, value in headers:
-            if name.lower() in ("link", "warning"):
-                response.headers.append(name, value)
+        response = JSONResponse(gone_body(self.lifecycle), status_code=410)
+        for name, value in headers:  # appended, not set: Link and Warning may come more than once
+            response.headers.append(name, value)
         await response(scope, receive, send)
-
-
-def _single(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in headers if name.lower() not in ("link", "warning")]
 
 
 def _with_headers(raw: Sequence[tuple[bytes, bytes]], extra: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from gqlevolve import RemovalPolicy, UsageStore, advise
+from gqlevolve.clock import SYSTEM_CLOCK
 from gqlevolve.usage_store.signatures import signature_of
 from gqlevolve.usage_store.tables import (
     deprecation_usage,
@@ -60,7 +61,7 @@ def fill(store: UsageStore, coordinates: int, days: int, clients: int, operation
             pool.append(frozenset(rng.sample(names, per_operation)))
     signatures = {signature_of(coordinate_set): coordinate_set for coordinate_set in pool}
     ordered = list(signatures)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = SYSTEM_CLOCK.now()
     window = [AS_OF - dt.timedelta(days=offset) for offset in range(days, 0, -1)]
     with store.engine.begin() as connection:
         connection.execute(

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from gqlevolve.clock import utc_today  # noqa: E402
 from gqlevolve.usage_store import UsageStore  # noqa: E402
 from gqlevolve.usage_store.signatures import signature_of  # noqa: E402
 from gqlevolve.usage_store.tables import (  # noqa: E402
@@ -102,7 +103,7 @@ def bench_recording(url: str, operations: int, write_through_operations: int) ->
 
 def fill(engine: sa.Engine, days: int, coordinates: int, clients: int) -> int:
     """Every client uses every coordinate every day (one signature per coordinate). Returns the usage rows."""
-    first = dt.date.today() - dt.timedelta(days=days)
+    first = utc_today() - dt.timedelta(days=days)
     names = [(f"client-{i}", f"{i % 5}.0") for i in range(clients)]
     signatures = [(signature_of(frozenset({coordinate_name(c)})), coordinate_name(c)) for c in range(coordinates)]
     with engine.begin() as connection:
@@ -153,7 +154,7 @@ def coordinate_name(index: int) -> str:
 
 def bench_read(url: str, repeats: int, coordinate: str) -> dict[str, float]:
     store = UsageStore(url, handle_shutdown=False)
-    since = dt.date.today() - dt.timedelta(days=90)
+    since = utc_today() - dt.timedelta(days=90)
     assert store.daily_usage(ENDPOINT, coordinate, since=since)[0].operations > 0
 
     def median_ms(call) -> float:

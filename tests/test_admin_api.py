@@ -11,7 +11,7 @@ import strawberry
 from starlette.testclient import TestClient
 
 from gqlevolve import UsageStore, versioned_app
-from gqlevolve.advisor import utc_today
+from gqlevolve.clock import utc_today
 from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_through, deprecate, seed
 
 TOKEN = "s3cret-admin-token"

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from gqlevolve import UsageStore
-from gqlevolve.advisor import utc_today
+from gqlevolve.clock import utc_today
 from gqlevolve.cli import main
 from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_before, days_through, deprecate, seed
 

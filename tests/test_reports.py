@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gqlevolve import Status, UsageStore
-from gqlevolve.advisor import utc_today
+from gqlevolve.clock import utc_today
 from gqlevolve.endpoints import UnknownEndpoint
 from gqlevolve.procedures import extend_sunset, rollback, set_deprecation
 from gqlevolve.reports import (

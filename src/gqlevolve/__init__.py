@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "Clock": "gqlevolve.clock",
+    "FixedClock": "gqlevolve.clock",
+    "SYSTEM_CLOCK": "gqlevolve.clock",
     "Deprecation": "gqlevolve.lifecycle",
     "Status": "gqlevolve.lifecycle",
     "VersionLifecycle": "gqlevolve.lifecycle",
@@ -31,6 +34,7 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # pragma: no cover
     from gqlevolve.advisor import RemovalPolicy, advise
     from gqlevolve.asgi import versioned_app
+    from gqlevolve.clock import SYSTEM_CLOCK, Clock, FixedClock
     from gqlevolve.extensions import DeprecationUsageExtension, deprecation_usage
     from gqlevolve.lifecycle import (
         Deprecation,

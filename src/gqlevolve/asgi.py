@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
 from gqlevolve.endpoints import endpoint_path
 from gqlevolve.lifecycle import (
     VERSION_RULE,
@@ -45,7 +46,6 @@ from gqlevolve.lifecycle import (
     gone_body,
     merge_headers,
     response_headers,
-    utc_today,
     validate_version,
 )
 
@@ -83,14 +83,14 @@ class VersionEndpoint:
         graphql_app: ASGIApp,
         lifecycle: Deprecation | None,
         successor_path: str | None,
-        today: Callable[[], dt.date],
+        clock: Clock,
     ) -> None:
         self.version = version
         self.path = endpoint_path(version)
         self.graphql_app = graphql_app
         self.lifecycle = lifecycle
         self.successor_path = successor_path
-        self.today = today
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[ENDPOINT_SCOPE_KEY] = self.path
@@ -98,7 +98,7 @@ class VersionEndpoint:
         if self.lifecycle is None:
             await self.graphql_app(scope, receive, send)
             return
-        today = self.today()
+        today = self.clock.today()
         status = self.lifecycle.status_on(today)
         headers = self.lifecycle_headers(today)
         if status is Status.REMOVED:
@@ -173,7 +173,8 @@ def versioned_app(
     lifecycles: Mapping[str, VersionLifecycle] | None = None,
     admin_token: str | None = None,
     graphql_ide: str | None = "graphiql",
-    today: Callable[[], dt.date] = utc_today,
+    clock: Clock | Callable[[], dt.date] | None = None,
+    today: Callable[[], dt.date] | None = None,
     debug: bool = False,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
@@ -181,11 +182,14 @@ def versioned_app(
 
     ``store`` is started with the app and flushed and closed when it stops (the ASGI lifespan).
     ``lifecycles`` gives a whole version its dates and successor. ``admin_token`` mounts the admin API
-    under ``/api/admin/`` (not mounted without one). ``today`` is the clock of the lifecycle (tests pin it).
+    under ``/api/admin/`` (not mounted without one). ``clock`` (:mod:`gqlevolve.clock`) dates the versions'
+    lifecycles; by default the store's clock, so one pinned clock moves the whole app (``today=``, a
+    ``() -> date`` function, is the older spelling of the same).
     """
     if not schemas:
         raise ValueError("versioned_app needs at least one schema")
     versions = [validate_version(version) for version in schemas]
+    app_clock = clock_of(clock if clock is not None else today, store.clock if store is not None else SYSTEM_CLOCK)
     lifecycles = dict(lifecycles or {})
     for version, lifecycle in lifecycles.items():
         if version not in schemas:
@@ -202,7 +206,7 @@ def versioned_app(
             GraphQL(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True),
             lifecycle.as_deprecation(endpoint_path(version), successor_path) if lifecycle else None,
             successor_path,
-            today,
+            app_clock,
         )
         for path in (endpoint.path, endpoint.path + "/"):
             routes.append(Route(path, endpoint, methods=["GET", "POST"]))

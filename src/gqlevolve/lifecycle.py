@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
@@ -47,7 +46,6 @@ __all__ = [
     "parse_iso_date",
     "response_headers",
     "sunset_header",
-    "utc_today",
     "validate_version",
     "warning_header",
 ]
@@ -58,29 +56,6 @@ SUNSET_WARNING_DAYS = 30
 #: The ADR's rule for ``<version>`` in ``/api/<version>/<path>``.
 VERSION_RULE = "a version is 'draft' or 'v' followed by a number without a leading zero (v1, v2, v10)"
 _VERSION_PATTERN = re.compile(r"draft|v[1-9][0-9]*")
-
-
-class UtcToday:
-    """Today's date in UTC, the clock of every lifecycle decision.
-
-    Cheap enough for the request path: the date object is made again only when the clock leaves the day.
-    """
-
-    def __init__(self) -> None:
-        self._current = (0.0, 0.0, dt.date.min)  # (day starts, day ends, day): replaced as one, for threads
-
-    def __call__(self) -> dt.date:
-        now = time.time()
-        starts, ends, day = self._current
-        if not starts <= now < ends:
-            starts = now - now % 86_400
-            day = dt.datetime.fromtimestamp(starts, dt.timezone.utc).date()
-            self._current = (starts, starts + 86_400, day)
-        return day
-
-
-#: Today's date in UTC.
-utc_today = UtcToday()
 
 
 class Status(StrEnum):

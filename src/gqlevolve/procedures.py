@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gqlevolve.advisor import check_coordinate
-from gqlevolve.lifecycle import utc_today
 from gqlevolve.endpoints import canonical_endpoint, resolve_endpoint
 from gqlevolve.lifecycle import Deprecation, Status
 
@@ -100,7 +99,7 @@ def extend_sunset(
     if before.sunset_on is None:
         raise ValueError(f"{coordinate} on {endpoint} has no sunset date to extend; set one with --sunset")
     changes = {"sunset_on": before.sunset_on + dt.timedelta(days=days)}
-    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or utc_today())
+    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or store.clock.today())
 
 
 def rollback(
@@ -112,7 +111,7 @@ def rollback(
     The new sunset is the old one + 30 days; when that is not after today (the element was removed long ago),
     or there was none, it is today + 30 days, so that the client really gets its 30 days.
     """
-    today = today or utc_today()
+    today = today or store.clock.today()
     endpoint = _check(store, endpoint, coordinate, why, actor)
     before = _existing(store, endpoint, coordinate)
     extended = before.sunset_on + dt.timedelta(days=ROLLBACK_DAYS) if before.sunset_on else None
@@ -141,7 +140,7 @@ def set_deprecation(
 
     ``status`` pins a lifecycle status; ``"auto"`` removes a pin (the dates decide again).
     """
-    today = today or utc_today()
+    today = today or store.clock.today()
     endpoint = _check(store, endpoint, coordinate, why, actor, known=False)
     before = _current(store, endpoint, coordinate)
     changes: dict[str, object] = {

@@ -24,7 +24,6 @@ from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.advisor.verdict import Verdict, judge, not_deprecated
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
-from gqlevolve.lifecycle import utc_today
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -38,15 +37,13 @@ __all__ = [
     "advise",
     "check_as_of",
     "check_coordinate",
-    "utc_today",
 ]
 
 _COORDINATE_LENGTH = 300  # gqlevolve.usage_store.tables.COORDINATE_LENGTH, without importing SQLAlchemy here
 
 
-def check_as_of(as_of: dt.date | None, *, today: dt.date | None = None) -> dt.date:
-    """``as_of`` as a date (default: today, UTC); a day in the future is refused."""
-    today = today or utc_today()
+def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
+    """``as_of`` as a date (default: ``today``); a day after ``today`` is refused."""
     if as_of is None:
         return today
     if isinstance(as_of, dt.datetime):
@@ -85,12 +82,12 @@ def advise(
     Always a list, so callers handle one and all alike: ``advise(store, "v1", "User.name")[0]``.
 
     ``endpoint`` is a canonical path (``/api/v1/graphql``) or a version (``v1``); None picks the store's only
-    endpoint. ``as_of`` is the day judged (default: today, UTC). A coordinate without a deprecation record
+    endpoint. ``as_of`` is the day judged (default: today by the store's clock). A coordinate without a deprecation record
     gets a verdict that says so (not removable), not an exception. An unknown endpoint raises
     :class:`UnknownEndpoint`; a future ``as_of`` or a malformed coordinate, ``ValueError``.
     """
     policy = policy or RemovalPolicy()
-    as_of = check_as_of(as_of)
+    as_of = check_as_of(as_of, today=store.clock.today())
     if coordinate is not None:
         check_coordinate(coordinate)
     endpoint = resolve_endpoint(endpoint, store.endpoints())

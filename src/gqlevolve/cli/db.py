@@ -90,6 +90,7 @@ def current(db_url: str | None, as_json: bool) -> None:
 @handle_errors
 def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
     """Delete usage older than --older-than days; deprecation records and their audit log stay."""
+    from gqlevolve.clock import SYSTEM_CLOCK
     from gqlevolve.usage_store.retention import prune as prune_usage
     from gqlevolve.usage_store.schema import check_revision
 
@@ -97,7 +98,7 @@ def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
     try:
         with engine.begin() as connection:
             check_revision(connection)
-            result = prune_usage(connection, older_than_days=older_than)
+            result = prune_usage(connection, older_than_days=older_than, now=SYSTEM_CLOCK.now())
     finally:
         engine.dispose()
     if as_json:

@@ -11,7 +11,7 @@ announced, like the headers, which start on ``deprecated_on``.
 
 Example::
 
-    notice = Notice.of(frozenset({"User.name"}), {"User.name": record}, date.today())
+    notice = Notice.of(frozenset({"User.name"}), {"User.name": record}, date(2026, 6, 1))
     notice.entries      # ({'coordinate': 'User.name', 'reason': 'Use fullName instead', 'status': 'deprecated', ...},)
     notice.headers      # (('Deprecation', '@1719792000'), ('Warning', '299 - "Deprecated API. Use fullName instead."'))
 """

@@ -12,7 +12,7 @@ and the declarations.
 
 Example::
 
-    records = DeprecationRecords(store, declared, refresh_interval=30.0)
+    records = DeprecationRecords(store, declared, refresh_interval=30.0, today=store.clock.today)
     records.register("/api/v1/graphql", DeprecationIndex.of(schema))
     records.start()
     records.for_endpoint("/api/v1/graphql", index).records["User.name"]    # Deprecation(...)
@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,6 +82,7 @@ class DeprecationRecords:
         declared: Mapping[str, Deprecation],
         *,
         refresh_interval: float,
+        today: Callable[[], dt.date],
         actor: str = "gqlevolve",
     ) -> None:
         if not refresh_interval > 0:
@@ -89,6 +90,7 @@ class DeprecationRecords:
         self.store = store
         self.declared = declared
         self.refresh_interval = float(refresh_interval)
+        self.today = today  # a record first seen now is deprecated from this day
         self.actor = actor
         self._snapshots: dict[str, EndpointRecords] = {}
         self._seeds: dict[str, dict[str, Deprecation]] = {}
@@ -136,7 +138,9 @@ class DeprecationRecords:
         try:
             for endpoint in sorted(self._unregistered):
                 seed = self._seeds[endpoint]
-                effective = self.store.register_deprecations(endpoint, seed.values(), actor=self.actor)
+                effective = self.store.register_deprecations(
+                    endpoint, seed.values(), actor=self.actor, today=self.today()
+                )
                 self.store.watch(endpoint)
                 self._install(endpoint, effective)
                 self._unregistered.discard(endpoint)

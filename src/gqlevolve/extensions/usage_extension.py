@@ -42,7 +42,7 @@ from gqlevolve.extensions.client_identity import (
 from gqlevolve.extensions.declared import Declared, declarations
 from gqlevolve.extensions.notice import Notice, gone_error
 from gqlevolve.extensions.records import DeprecationRecords
-from gqlevolve.lifecycle import utc_today
+from gqlevolve.clock import Clock, clock_of
 from gqlevolve.operation_analysis import AnalysisCache
 
 if TYPE_CHECKING:
@@ -70,7 +70,8 @@ class DeprecationUsage:
         client_identity: ClientIdentifier = client_from_headers,
         refresh_interval: float = 30.0,
         cache_size: int = 1_000,
-        today: Callable[[], dt.date] = utc_today,
+        clock: Clock | Callable[[], dt.date] | None = None,
+        today: Callable[[], dt.date] | None = None,
     ) -> None:
         if store is None or not hasattr(store, "record_buffered"):
             raise TypeError(f"deprecation_usage needs a UsageStore as store=, not {store!r}")
@@ -81,9 +82,14 @@ class DeprecationUsage:
         self.store = store
         self.endpoint = endpoint or DEFAULT_ENDPOINT
         self.client_identity = client_identity
-        self.today = today
+        if clock is not None and today is not None:
+            raise TypeError("pass clock= or today=, not both (today= is a clock given as a () -> date function)")
+        self.clock = clock_of(clock if clock is not None else today, store.clock)
+        self.today = self.clock.today
         self.analyses = AnalysisCache(cache_size)
-        self.records = DeprecationRecords(store, declarations(declared), refresh_interval=refresh_interval)
+        self.records = DeprecationRecords(
+            store, declarations(declared), refresh_interval=refresh_interval, today=self.today
+        )
 
     def __call__(self) -> DeprecationUsageExtension:
         return DeprecationUsageExtension(self)
@@ -186,7 +192,8 @@ def deprecation_usage(
     client_identity: ClientIdentifier = client_from_headers,
     refresh_interval: float = 30.0,
     cache_size: int = 1_000,
-    today: Callable[[], dt.date] = utc_today,
+    clock: Clock | Callable[[], dt.date] | None = None,
+    today: Callable[[], dt.date] | None = None,
 ) -> DeprecationUsage:
     """The factory to put in ``strawberry.Schema(extensions=[...])``.
 
@@ -196,7 +203,9 @@ def deprecation_usage(
     ``client_identity``: ``execution_context -> (name, version)``; by default the client headers.
     ``refresh_interval``: seconds between reads of the records from the store.
     ``cache_size``: analyses kept (by schema, query text and operation name).
-    ``today``: the clock of the lifecycle (tests pin it).
+    ``clock``: where "today" comes from (:mod:`gqlevolve.clock`): the usage day, the first-seen
+    ``deprecated_on`` of a record registered from the schema, the lifecycle status. Default: the store's clock,
+    so pinning the store's pins everything. ``today`` is the same given as a ``() -> date`` function.
     """
     return DeprecationUsage(
         store,
@@ -205,5 +214,6 @@ def deprecation_usage(
         client_identity=client_identity,
         refresh_interval=refresh_interval,
         cache_size=cache_size,
+        clock=clock,
         today=today,
     )

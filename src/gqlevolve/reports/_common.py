@@ -31,14 +31,14 @@ def check_days(days: int, *, name: str = "days", at_most: int = 3660) -> int:
     return days
 
 
-def report_window(as_of: dt.date | None, days: int) -> tuple[dt.date, dt.date, dt.date]:
+def report_window(store: UsageStore, as_of: dt.date | None, days: int) -> tuple[dt.date, dt.date, dt.date]:
     """(as_of, first day, last day): the ``days`` UTC days ending with ``as_of``, both ends included.
 
-    The window is ``[as_of - (days - 1), as_of]``: with the default ``as_of`` (today, UTC) it includes today's
+    The window is ``[as_of - (days - 1), as_of]``: with the default ``as_of`` (today by the store's clock) it includes today's
     usage so far, so a monitoring report shows traffic as soon as it is recorded. (The removal advisor judges
     a day by the complete days *before* it instead; that is the lifecycle policy, not this window.)
     """
-    as_of = check_as_of(as_of)
+    as_of = check_as_of(as_of, today=store.clock.today())
     return as_of, as_of - dt.timedelta(days=days - 1), as_of
 
 

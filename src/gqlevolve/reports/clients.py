@@ -56,7 +56,7 @@ def client_versions(
     """Clients seen in the ``days`` days ending with ``as_of`` (included; default today, so today's usage so far
     counts); those using deprecated elements first."""
     check_days(days)
-    as_of, first_day, last_day = report_window(as_of, days)
+    as_of, first_day, last_day = report_window(store, as_of, days)
     result: list[ClientVersion] = []
     for name in endpoints_to_cover(store, endpoint):
         with reading(store) as connection:

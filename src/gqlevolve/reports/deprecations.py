@@ -57,7 +57,7 @@ def deprecation_report(
     policy: RemovalPolicy | None = None,
 ) -> list[DeprecationRow]:
     """Every deprecation of ``endpoint`` (default: of every endpoint), by endpoint and coordinate."""
-    as_of, first_day, last_day = report_window(as_of, RECENT_DAYS)
+    as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
     rows: list[DeprecationRow] = []
     for name in endpoints_to_cover(store, endpoint):
         verdicts = advise(store, name, as_of=as_of, policy=policy)

@@ -62,7 +62,7 @@ def migration_report(
     The last week ends on ``as_of``, included (default today: its usage so far counts).
     """
     check_days(weeks, name="weeks", at_most=520)
-    as_of, first_day, last_day = report_window(as_of, 7 * weeks)
+    as_of, first_day, last_day = report_window(store, as_of, 7 * weeks)
     report: list[MigrationWeek] = []
     for name in endpoints_to_cover(store, endpoint):
         coordinates = sorted(stored.record.coordinate for stored in store.deprecations(name))

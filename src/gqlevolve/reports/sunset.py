@@ -60,7 +60,7 @@ def sunset_warnings(
 ) -> list[SunsetWarning]:
     """Records in ``sunset_warning`` on ``as_of``, or entering it within ``within_days``; soonest sunset first."""
     check_days(within_days, name="within_days")
-    as_of, first_day, last_day = report_window(as_of, RECENT_DAYS)
+    as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
     horizon = as_of + dt.timedelta(days=within_days)
     warnings: list[SunsetWarning] = []
     for name in endpoints_to_cover(store, endpoint):

@@ -73,7 +73,7 @@ def usage_stats(
     if coordinate is not None:
         check_coordinate(coordinate)
     name = resolve_endpoint(endpoint, store.endpoints())
-    as_of, first_day, last_day = report_window(as_of, days)
+    as_of, first_day, last_day = report_window(store, as_of, days)
     with reading(store) as connection:
         if coordinate is not None:
             coordinates = [coordinate]

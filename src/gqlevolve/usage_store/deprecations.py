@@ -67,12 +67,15 @@ def register_deprecations(
     records: Iterable[Deprecation],
     *,
     actor: str,
+    now: dt.datetime,
     today: dt.date | None = None,
-    now: dt.datetime | None = None,
 ) -> list[Deprecation]:
-    """Insert the absent records, fill the store's empty fields; return the endpoint's effective records."""
+    """Insert the absent records, fill the store's empty fields; return the endpoint's effective records.
+
+    A new record without ``deprecated_on`` is deprecated from ``today`` (default: ``now``'s day): the day it was
+    first seen.
+    """
     _check_endpoint(endpoint)
-    now = now or _now()
     today = today or now.date()
     stored = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, endpoint)}
     for record in records:
@@ -105,8 +108,8 @@ def update_deprecation(
     *,
     actor: str,
     why: str | None,
+    now: dt.datetime,
     create: bool = False,
-    now: dt.datetime | None = None,
 ) -> Deprecation:
     """Apply ``changes`` (any of :data:`EDITABLE_FIELDS`); one audit entry per field that really changed."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -115,7 +118,6 @@ def update_deprecation(
     if not actor:
         raise ValueError("a change to a deprecation record needs an actor (who made it)")
     _check_endpoint(endpoint)
-    now = now or _now()
     existing = _find(connection, endpoint, coordinate)
     if existing is None:
         if not create:
@@ -161,10 +163,6 @@ def audit_log(
 
 
 # --- rows and values ------------------------------------------------------------------------------
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -33,12 +33,13 @@ class PruneResult:
     ledger_rows: int
 
 
-def prune(connection: sa.Connection, *, older_than_days: int = DEFAULT_RETENTION_DAYS, today: dt.date | None = None) -> PruneResult:
-    """Delete the days before ``today - older_than_days`` (call inside a transaction)."""
+def prune(
+    connection: sa.Connection, *, older_than_days: int = DEFAULT_RETENTION_DAYS, now: dt.datetime
+) -> PruneResult:
+    """Delete the days before ``now``'s day ``- older_than_days`` (call inside a transaction)."""
     if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or older_than_days < 1:
         raise ValueError(f"older_than_days must be a whole number of days, at least 1, not {older_than_days!r}")
-    now = dt.datetime.now(dt.timezone.utc)
-    cutoff = (today or now.date()) - dt.timedelta(days=older_than_days)
+    cutoff = now.date() - dt.timedelta(days=older_than_days)
     usage = connection.execute(deprecation_usage.delete().where(deprecation_usage.c.day < cutoff))
     totals = connection.execute(operation_totals.delete().where(operation_totals.c.day < cutoff))
     ledger = connection.execute(flush_ledger.delete().where(flush_ledger.c.updated_at < now - _LEDGER_RETENTION))

@@ -38,7 +38,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gqlevolve.lifecycle import Deprecation, utc_today
+from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
+from gqlevolve.lifecycle import Deprecation
 from gqlevolve.usage_store import deprecations as records
 from gqlevolve.usage_store import reads, shutdown
 from gqlevolve.usage_store.clients import ClientLimiter, clean_client_name, clean_client_version
@@ -94,6 +95,8 @@ class UsageStore:
     SQLite file without a schema (a new one); ``False`` never. A database at another revision than the code's
     raises :class:`~gqlevolve.usage_store.schema.StoreSchemaError` here, at construction; an unreachable one
     does not raise: the store retries at every flush, and counts wait in memory.
+    ``clock``: where "today" comes from (:mod:`gqlevolve.clock`); the extension, the advisor, the reports and
+    the interfaces built on this store use it too.
     """
 
     def __init__(
@@ -105,10 +108,13 @@ class UsageStore:
         max_clients_per_day: int = 1_000,
         migrate: bool | None = None,
         handle_shutdown: bool = True,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if not flush_interval > 0:
             raise ValueError(f"flush_interval must be a positive number of seconds, not {flush_interval!r}")
         self.url = parse_store_url(url)
+        #: Every date the store writes (usage days, first-seen, audit times, retention) and its readers use.
+        self.clock: Clock = clock_of(clock)
         self.flush_interval = float(flush_interval)
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
@@ -206,7 +212,7 @@ class UsageStore:
         self._count(batch.add, endpoint, coordinates, client_name, client_version, when, count)
         self._prepare()
         with self.engine.begin() as connection:
-            write_batch(connection, batch, known_signatures=self._written_signatures)
+            write_batch(connection, batch, known_signatures=self._written_signatures, now=self.clock.now())
         self._written_signatures.update(batch.signatures)
 
     def record_buffered(
@@ -228,7 +234,7 @@ class UsageStore:
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
         ``operation_name`` is accepted and not stored (see :mod:`~gqlevolve.usage_store.signatures`).
         """
-        key = (endpoint, coordinates, client_name, client_version, _day_of(when))
+        key = (endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when))
         try:
             if type(count) is not int or count < 1:
                 raise TypeError  # an invalid count is validated (and rejected) with the odd ones
@@ -284,7 +290,7 @@ class UsageStore:
             raise ValueError(f"count must be a positive whole number, not {count!r}")
         coordinates = coordinate_set(coordinates)
         signature = self._signatures.signature_of(coordinates) if coordinates else None
-        day = _utc_day(when)
+        day = self.clock.today() if when is None else _utc_day(when)
         name = self._clean(self._names, client_name, clean_client_name)
         version = self._clean(self._versions, client_version, clean_client_version)
         with self._recorder.lock:
@@ -340,7 +346,7 @@ class UsageStore:
         self._drain_inbox()
         with self._flush_lock:
             batch = self._recorder.take()
-            today = utc_today()
+            today = self.clock.today()
             for endpoint, day in self._watched.items():
                 if day != today:
                     batch.totals.setdefault((endpoint, today, UNKNOWN_CLIENT, UNKNOWN_CLIENT), 0)
@@ -365,7 +371,7 @@ class UsageStore:
                     with connection.begin():
                         write_batch(
                             connection, batch, known_signatures=self._written_signatures,
-                            ledger=(self._writer_id, number),
+                            ledger=(self._writer_id, number), now=self.clock.now(),
                         )
             except BaseException as error:
                 if number is None:  # nothing of this batch was sent
@@ -483,10 +489,22 @@ class UsageStore:
     # --- deprecation records ----------------------------------------------------------------------
 
     def register_deprecations(
-        self, endpoint: str, records_: Iterable[Deprecation], *, actor: str = "gqlevolve"
+        self,
+        endpoint: str,
+        records_: Iterable[Deprecation],
+        *,
+        actor: str = "gqlevolve",
+        today: dt.date | None = None,
     ) -> list[Deprecation]:
-        """Insert the schema's records that the store lacks, fill empty fields; the store wins otherwise."""
-        return self._write(records.register_deprecations, endpoint, list(records_), actor=actor)
+        """Insert the schema's records that the store lacks, fill empty fields; the store wins otherwise.
+
+        A record without ``deprecated_on`` is deprecated from ``today`` (the day it was first seen; default: the
+        store's clock).
+        """
+        return self._write(
+            records.register_deprecations, endpoint, list(records_), actor=actor,
+            today=today or self.clock.today(), now=self.clock.now(),
+        )
 
     def deprecations(self, endpoint: str | None = None) -> list[records.StoredDeprecation]:
         return self._read(records.list_deprecations, endpoint)
@@ -502,7 +520,10 @@ class UsageStore:
         create: bool = False,
     ) -> Deprecation:
         """Change fields of a record (one audit entry per changed field); ``LookupError`` if absent."""
-        return self._write(records.update_deprecation, endpoint, coordinate, changes, actor=actor, why=why, create=create)
+        return self._write(
+            records.update_deprecation, endpoint, coordinate, changes, actor=actor, why=why, create=create,
+            now=self.clock.now(),
+        )
 
     def audit_log(self, endpoint: str | None = None, coordinate: str | None = None) -> list[records.AuditEntry]:
         return self._read(records.audit_log, endpoint, coordinate)
@@ -511,12 +532,10 @@ class UsageStore:
 
     def prune(self, older_than_days: int = DEFAULT_RETENTION_DAYS) -> PruneResult:
         """Delete usage and totals older than ``older_than_days`` (never the deprecation records or their audit)."""
-        return self._write(prune, older_than_days=older_than_days)
+        return self._write(prune, older_than_days=older_than_days, now=self.clock.now())
 
 
-def _utc_day(when: dt.date | dt.datetime | None) -> dt.date:
-    if when is None:
-        return utc_today()
+def _utc_day(when: dt.date | dt.datetime) -> dt.date:
     if isinstance(when, dt.datetime):
         # A naive datetime is taken as UTC.
         return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()

@@ -83,10 +83,12 @@ def write_batch(
     *,
     known_signatures: set[str] | frozenset[str] = frozenset(),
     ledger: tuple[str, int] | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> None:
-    """Add the batch's counts (call inside a transaction). ``known_signatures`` were written before: skipped."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    """Add the batch's counts (call inside a transaction). ``known_signatures`` were written before: skipped.
+
+    ``now`` (the store's clock) stamps the ledger and a new signature's first day.
+    """
     new_signatures = {s: c for s, c in batch.signatures.items() if s not in known_signatures}
     write_signatures(connection, new_signatures, now.date())
     _add_counts(

@@ -238,7 +238,7 @@ def test_last_used_looks_before_the_window(store):
 
 def test_bad_input_is_refused_clearly(store):
     deprecate(store)
-    tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    tomorrow = store.clock.today() + dt.timedelta(days=1)
     with pytest.raises(ValueError, match="is in the future"):
         advise(store, ENDPOINT, COORDINATE, as_of=tomorrow)
     with pytest.raises(UnknownEndpoint, match="unknown endpoint 'v9'.*/api/v1/graphql"):

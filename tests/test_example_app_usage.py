@@ -9,19 +9,24 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from gqlevolve.clock import FixedClock
+
 V1 = "/api/v1/graphql"
 V2 = "/api/v2/graphql"
 
 
-@pytest.fixture
-def example(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, object]]:
-    monkeypatch.setenv("GQLEVOLVE_DB", sqlite_url)
-    import example_server.app
+#: The day these tests run on: after ``upload_attachment``'s sunset (2026-06-30), before any other.
+TODAY = dt.date(2026, 11, 21)
 
-    module = importlib.reload(example_server.app)  # a fresh store at this test's database
-    with TestClient(module.app) as client:
-        yield client, module.store
-    module.usage.close()
+
+@pytest.fixture
+def example(sqlite_url: str) -> Iterator[tuple[TestClient, object]]:
+    from example_server.app import create_app
+
+    server = create_app(sqlite_url, clock=FixedClock(TODAY))
+    with TestClient(server.app) as client:
+        yield client, server.store
+    server.usage.close()
 
 
 def test_v1_tells_the_client_about_user_name(example) -> None:
@@ -59,9 +64,8 @@ def test_every_version_counts_and_is_registered(example) -> None:
     client.get(V1, params={"query": '{ users(offset: 1) { fullName } }'})
     store.flush()
     assert set(store.endpoints()) >= {V1, V2, "/api/draft/graphql"}  # watched from start-up
-    today = dt.datetime.now(dt.timezone.utc).date()
-    assert sum(day.total for day in store.daily_usage(V2, "User.name", since=today)) == 1
-    assert [day.operations for day in store.daily_usage(V1, "Query.users(offset:)", since=today)] == [1]
+    assert sum(day.total for day in store.daily_usage(V2, "User.name", since=TODAY)) == 1
+    assert [day.operations for day in store.daily_usage(V1, "Query.users(offset:)", since=TODAY)] == [1]
     declared = {stored.record.coordinate: stored.record for stored in store.deprecations(V1)}
     assert declared["Mutation.upload_attachment"].deprecated_on == dt.date(2025, 9, 27)
     assert set(declared) == {

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from gqlevolve import Status, UsageStore
-from gqlevolve.clock import utc_today
 from gqlevolve.endpoints import UnknownEndpoint
 from gqlevolve.procedures import extend_sunset, rollback, set_deprecation
 from gqlevolve.reports import (
@@ -140,7 +139,7 @@ OUTSIDE = (AS_OF - dt.timedelta(days=30), AS_OF + dt.timedelta(days=1))  # just 
 
 def record_today(store: UsageStore, coordinates=("User.name",), *, count: int = 3, client: str = "ios") -> dt.date:
     """``count`` operations recorded now (the store's own day, today in UTC); returns that day."""
-    today = utc_today()
+    today = store.clock.today()
     store.record_operation(ENDPOINT, list(coordinates), client_name=client, client_version="2.1", count=count)
     return today
 
@@ -215,7 +214,7 @@ def test_deprecation_report_leaves_out_the_days_just_outside_the_window(store):
 
 
 def test_sunset_warnings_share_includes_usage_recorded_today(store):
-    today = utc_today()
+    today = store.clock.today()
     deprecate(store, "User.name", deprecated_on=today - dt.timedelta(days=100), sunset_on=today + dt.timedelta(days=20))
     record_today(store)
     record_today(store, (), count=7, client="web")

@@ -114,7 +114,7 @@ def test_buffered_recording_from_many_threads_loses_nothing(store):
 def test_watched_endpoint_has_a_total_for_a_day_without_traffic(store):
     store.watch(ENDPOINT)
     store.flush()
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = store.clock.today()
     assert store.daily_usage(ENDPOINT, "User.name") == [DailyUsage(today, 0, 0)]
     assert store.daily_totals(ENDPOINT) == {today: 0}
     store.flush()  # once a day is enough

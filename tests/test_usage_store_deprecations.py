@@ -6,20 +6,21 @@ import datetime as dt
 
 import pytest
 
+from gqlevolve.clock import FixedClock
 from gqlevolve.lifecycle import Deprecation, Status
 from gqlevolve.usage_store import UsageStore
 
 ENDPOINT = "/api/v1/graphql"
+TODAY = dt.date(2026, 11, 21)
 
 
 @pytest.fixture
 def store(store_url):
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
+    with UsageStore(store_url, migrate=True, handle_shutdown=False, clock=FixedClock(TODAY)) as store:
         yield store
 
 
 def test_registration_inserts_absent_records_and_dates_them_today(store):
-    today = dt.datetime.now(dt.timezone.utc).date()
     effective = store.register_deprecations(
         ENDPOINT,
         [
@@ -28,7 +29,7 @@ def test_registration_inserts_absent_records_and_dates_them_today(store):
         ],
     )
     assert [record.coordinate for record in effective] == ["Mutation.upload_attachment", "User.name"]
-    assert effective[1].deprecated_on == today
+    assert effective[1].deprecated_on == TODAY
     assert effective[0].deprecated_on == dt.date(2025, 9, 27)
     [stored_upload, stored_name] = store.deprecations(ENDPOINT)
     assert stored_name.endpoint == ENDPOINT

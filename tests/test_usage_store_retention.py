@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from gqlevolve.clock import FixedClock
 from gqlevolve.lifecycle import Deprecation
 from gqlevolve.usage_store import DailyUsage, UsageStore
 
@@ -13,8 +14,8 @@ ENDPOINT = "/api/v1/graphql"
 
 
 def test_prune_deletes_days_older_than_the_retention_and_keeps_the_audit_log(store_url):
-    today = dt.datetime.now(dt.timezone.utc).date()
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
+    today = dt.date(2026, 11, 21)
+    with UsageStore(store_url, migrate=True, handle_shutdown=False, clock=FixedClock(today)) as store:
         store.register_deprecations(ENDPOINT, [Deprecation("User.name", deprecated_on=today - dt.timedelta(days=800))])
         for age in (500, 401, 400, 10):
             store.record_operation(ENDPOINT, {"User.name"}, when=today - dt.timedelta(days=age))

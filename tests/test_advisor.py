@@ -241,7 +241,7 @@ def test_bad_input_is_refused_clearly(store):
     tomorrow = store.clock.today() + dt.timedelta(days=1)
     with pytest.raises(ValueError, match="is in the future"):
         advise(store, ENDPOINT, COORDINATE, as_of=tomorrow)
-    with pytest.raises(UnknownEndpoint, match="unknown endpoint 'v9'.*/api/v1/graphql"):
+    with pytest.raises(UnknownEndpoint, match='unknown endpoint "v9".*/api/v1/graphql'):
         advise(store, "v9", as_of=AS_OF)
     with pytest.raises(ValueError, match="not a schema coordinate"):
         advise(store, ENDPOINT, "User name", as_of=AS_OF)

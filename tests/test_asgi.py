@@ -89,7 +89,7 @@ def test_unknown_version_is_a_problem_json_404_listing_versions(client: TestClie
 
 def test_invalid_version_name_in_a_path_says_why(client: TestClient) -> None:
     body = client.get("/api/v01/graphql").json()
-    assert "'v01' is not a version name" in body["detail"]
+    assert '"v01" is not a version name' in body["detail"]
 
 
 @pytest.mark.parametrize("bad", ["v0", "v01", "V1", "1", "v", "latest"])
@@ -130,7 +130,9 @@ def test_deprecated_version_carries_the_headers_on_every_response() -> None:
             links = response.headers.get_list("link")
             assert '<https://docs.example/v2>; rel="deprecation"' in ", ".join(links)
             assert '</api/v2/graphql>; rel="successor-version"' in ", ".join(links)
-            assert response.headers["warning"] == '299 - "Deprecated API. Use /api/v2/graphql instead."'
+            assert response.headers["warning"] == (
+                '299 - "Deprecated API: /api/v1/graphql. Use /api/v2/graphql instead."'
+            )
             assert "sunset" not in response.headers
         untouched = client.post("/api/v2/graphql", json={"query": "{ hello }"})
         assert "deprecation" not in untouched.headers
@@ -142,7 +144,7 @@ def test_version_in_sunset_warning_says_when_it_goes() -> None:
         response = client.post("/api/v1/graphql", json={"query": "{ hello }"})
     assert response.status_code == 200
     assert response.headers["sunset"] == sunset_header(dt.date(2026, 12, 6))
-    assert response.headers["warning"] == '299 - "API will be removed in 15 days on 2026-12-06"'
+    assert response.headers["warning"] == '299 - "API will be removed in 15 days on 2026-12-06: /api/v1/graphql"'
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -164,6 +166,57 @@ def test_removed_version_answers_410_gone(method: str) -> None:
         "status_code": 410,
     }
     assert '</api/v2/graphql>; rel="successor-version"' in ", ".join(response.headers.get_list("link"))
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_other_methods_on_a_served_version_get_405_with_allow(client: TestClient, method: str, slash: str) -> None:
+    response = client.request(method, f"/api/v1/graphql{slash}", json={"query": "{ hello }"})
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/problem+json"
+    if method != "HEAD":
+        body = response.json()
+        assert body["status"] == 405 and body["title"] == "Method Not Allowed"
+        assert body["allowed_methods"] == ["GET", "POST"]
+        assert method in body["detail"] and "/api/v1/graphql" in body["detail"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+def test_an_unknown_version_is_404_whatever_the_method(client: TestClient, method: str) -> None:
+    for path in ("/api/v9/graphql", "/api/v9/graphql/"):
+        response = client.request(method, path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Unknown API version"
+        assert "allow" not in response.headers
+
+
+def test_405_on_a_deprecated_version_carries_its_lifecycle_headers() -> None:
+    lifecycle = VersionLifecycle(deprecated_on=dt.date(2026, 9, 1), successor="v2", migration_guide="/docs/v2")
+    with lifecycle_client(lifecycle) as client:
+        response = client.delete("/api/v1/graphql")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert response.headers["deprecation"] == deprecation_header(dt.date(2026, 9, 1))
+    assert '</docs/v2>; rel="deprecation"' in ", ".join(response.headers.get_list("link"))
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "OPTIONS"])
+def test_a_removed_version_is_gone_whatever_the_method(method: str) -> None:
+    lifecycle = VersionLifecycle(deprecated_on=dt.date(2026, 1, 1), sunset_on=TODAY, successor="v2")
+    with lifecycle_client(lifecycle) as client:
+        response = client.request(method, "/api/v1/graphql")
+    assert response.status_code == 410
+    assert response.json()["error"] == "Gone"
+    assert response.headers["warning"] == '299 - "API was removed on 2026-11-21: /api/v1/graphql"'
+
+
+def test_a_version_lifecycle_with_a_bad_guide_is_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match='migration_guide: "not a url" is not a migration guide'):
+        versioned_app(
+            {"v1": make_schema(), "v2": make_schema()},
+            lifecycles={"v1": VersionLifecycle(dt.date(2026, 1, 1), successor="v2", migration_guide="not a url")},
+        )
 
 
 def test_removed_version_refuses_websockets() -> None:

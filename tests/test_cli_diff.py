@@ -90,13 +90,26 @@ def test_diff_of_invalid_sdl_names_file_line_and_column(tmp_path, sdl_files):
         (["check", "--schemas", "nocolon"], "expected MODULE:ATTRIBUTE"),
         (["check", "--schemas", "no_such_module_xyz:SCHEMAS"], "cannot import no_such_module_xyz"),
         (["export", "--schemas", "example_server.schemas:MISSING"], "has no attribute 'MISSING'"),
-        (["check", "--as-of", "yesterday"], "--as-of: 'yesterday' is not a date"),
+        (["check", "--as-of", "yesterday"], "is not a date in the form YYYY-MM-DD"),
     ],
 )
 def test_bad_input_is_a_clear_error(args, message):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+    assert one_error_line(result)
+
+
+def one_error_line(result) -> bool:
+    """Exit 2, nothing on stdout, one line on stderr, no traceback and no SQLAlchemy link."""
+    return (
+        result.exit_code == 2
+        and result.stdout == ""
+        and result.stderr.startswith("Error: ")
+        and result.stderr.count("\n") == 1
+        and "Traceback" not in result.stderr
+        and "Background on this error" not in result.stderr
+    )
 
 
 def test_check_passes_on_this_repository():
@@ -152,6 +165,31 @@ def test_check_markdown_and_custom_snapshot_directory(project, tmp_path):
     assert result.exit_code == 1
     assert "## v1 (/api/v1/graphql) against published/v1.graphql: FAILED" in result.output
     assert "| `FIELD_REMOVED` | `User.name` |" in result.output
+
+
+def test_check_without_a_snapshot_folder_is_an_error_naming_snapshots(project, tmp_path):
+    project({"v1": OLD})
+    result = run("check")  # schemas/ was never exported
+    assert one_error_line(result), result.output
+    assert "no snapshot folder schemas/" in result.stderr and "--snapshots" in result.stderr
+    assert "FAILED" not in result.output and "breaking" not in result.output
+    result = run("check", "--snapshots", "published")
+    assert one_error_line(result) and "no snapshot folder published/" in result.stderr
+    assert "--snapshots" in run("check", "--help").stdout
+
+
+def test_check_db_errors_are_one_line_and_create_no_store(project, tmp_path):
+    project({"v1": OLD})
+    assert run("export").exit_code == 0
+    missing = run("check", "--db", "sqlite:///missing.db")
+    assert one_error_line(missing), missing.output
+    assert "no usage store at sqlite:///missing.db: the file missing.db does not exist" in missing.stderr
+    assert not (tmp_path / "missing.db").exists()
+    unreachable = run("check", "--db", "postgresql+psycopg://postgres:secret@127.0.0.1:1/x")
+    assert one_error_line(unreachable), unreachable.output
+    assert unreachable.stderr == (
+        "Error: cannot reach the usage store at postgresql+psycopg://postgres:***@127.0.0.1:1/x: connection refused\n"
+    )
 
 
 def test_check_db_approves_a_removal_with_evidence(project, sqlite_url):

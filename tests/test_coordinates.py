@@ -1,4 +1,5 @@
-"""Schema coordinates: formatting, parsing (and refusing what is not one), and a schema's deprecated elements."""
+"""Schema coordinates: formatting, parsing (and refusing what is not one), checking one against a schema, and a
+schema's deprecated elements."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import pytest
 import strawberry
 from graphql import build_schema
 
+from gqlevolve.advisor import check_coordinate
 from gqlevolve.coordinates import (
     InvalidCoordinate,
     SchemaCoordinate,
+    UnknownCoordinate,
+    check_in_schema,
     deprecated_elements,
     format_coordinate,
     graphql_core_schema,
+    is_valid_coordinate,
     parse_coordinate,
+    schema_coordinates,
 )
 
 SDL = """
@@ -102,3 +108,69 @@ def test_deprecated_elements_of_a_strawberry_schema_use_graphql_names() -> None:
 def test_something_that_is_not_a_schema_is_refused() -> None:
     with pytest.raises(TypeError, match="expected a Strawberry or graphql-core schema, not str"):
         graphql_core_schema("type Query { a: Int }")
+
+
+@pytest.mark.parametrize("text", ["User.name", "Query.users(offset:)", "Role.GUEST", "UserFilter.legacyGroup", "_x.y_1"])
+def test_well_formed_coordinates_are_valid(text: str) -> None:
+    assert is_valid_coordinate(text) and is_valid_coordinate(text, element=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["User..name", "9x.y", "User name", " User.name", "User.name ", "User.9name", "User.name()", "", "Nope.x.y"]
+)
+def test_malformed_coordinates_are_not_valid(text: str) -> None:
+    assert not is_valid_coordinate(text)
+    assert not is_valid_coordinate(text, element=True)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("User", "a type"), ("@cached", "a directive")])
+def test_an_element_coordinate_names_something_that_can_be_deprecated(text: str, kind: str) -> None:
+    assert is_valid_coordinate(text)
+    with pytest.raises(InvalidCoordinate, match=f"names {kind}, which cannot be deprecated"):
+        parse_coordinate(text, element=True)
+    assert parse_coordinate("@cached(ttl:)", element=True) == SchemaCoordinate("cached", argument="ttl", directive=True)
+
+
+def test_the_advisors_coordinate_check_is_this_parser() -> None:
+    assert check_coordinate("Query.users(offset:)") == "Query.users(offset:)"
+    for text in ("User..name", "9x.y", "User name"):
+        with pytest.raises(InvalidCoordinate, match="is not a schema coordinate"):
+            check_coordinate(text)
+    with pytest.raises(InvalidCoordinate, match="cannot be deprecated"):
+        check_coordinate("User", element=True)
+
+
+def test_schema_coordinates_lists_every_element_deprecated_or_not() -> None:
+    known = schema_coordinates(build_schema(SDL))
+    assert {"User.fullName", "User.name", "User.friends(first:)", "Role.ADMIN", "UserFilter.role", "@cached(maxAge:)"} <= known
+    assert "User" not in known and "@include(if:)" not in known  # types alone; the spec's own directives
+    assert schema_coordinates(SDL) == known  # SDL text is read too
+
+
+@pytest.mark.parametrize(
+    "coordinate", ["User.name", "User.friends(offset:)", "Role.GUEST", "UserFilter.legacyGroup", "@cached(ttl:)", "Node.id"]
+)
+def test_check_in_schema_accepts_what_the_schema_has(coordinate: str) -> None:
+    assert str(check_in_schema(coordinate, build_schema(SDL))) == coordinate
+
+
+@pytest.mark.parametrize(
+    ("coordinate", "message"),
+    [
+        ("Nope.x", "the v1 schema has no Nope.x (no type Nope)"),
+        ("User.nmae", "the v1 schema has no User.nmae (User has no field nmae); did you mean User.name"),
+        ("Role.GUST", "(Role has no value GUST); did you mean Role.GUEST"),
+        ("User.friends(ofset:)", "(User.friends has no argument ofset); did you mean User.friends(offset:)"),
+        ("@cahced(ttl:)", "(no directive @cahced); did you mean @cached(ttl:)"),
+    ],
+)
+def test_check_in_schema_names_the_schema_and_close_matches(coordinate: str, message: str) -> None:
+    with pytest.raises(UnknownCoordinate) as raised:
+        check_in_schema(coordinate, build_schema(SDL), where="the v1 schema")
+    assert message in str(raised.value)
+    assert isinstance(raised.value, ValueError)
+
+
+def test_check_in_schema_refuses_a_malformed_coordinate_before_looking() -> None:
+    with pytest.raises(InvalidCoordinate, match="'User..name' is not a schema coordinate"):
+        check_in_schema("User..name", build_schema(SDL))

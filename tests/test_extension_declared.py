@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
 from gqlevolve import UsageStore, deprecation_usage
 from gqlevolve.extensions.declared import DeclarationError, declarations, load_declarations
-from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.lifecycle import Deprecation, InvalidMigrationGuide, Status
 from tests.extension_schema import TODAY, build_schema
 
 TOML = """
@@ -113,5 +114,31 @@ def test_declarations_for_elements_a_schema_does_not_deprecate_are_ignored_for_i
     schema = build_schema(usage)
     usage.on_app_startup(schema=schema, endpoint="/v1")
     assert "Query.gone" not in {stored.record.coordinate for stored in store.deprecations("/v1")}
+    usage.close()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "guide", ["not a url", "javascript:alert(1)", "https://docs.example/a b", "https://docs.example/<x>", "docs/x", ""]
+)
+def test_a_declared_migration_guide_must_be_an_absolute_url_or_path(tmp_path: Path, guide: str) -> None:
+    text = f"[[deprecation]]\ncoordinate = 'User.name'\nmigration_guide = {json.dumps(guide)}\n"
+    with pytest.raises(DeclarationError) as refused:
+        load_declarations(write(tmp_path, text))
+    message = str(refused.value)
+    assert "deprecation #1: User.name: migration_guide: " in message and "is not a migration guide" in message
+    assert "an absolute http or https URL with a host" in message
+    # A Python declaration cannot even be written down with one.
+    with pytest.raises(InvalidMigrationGuide, match="is not a migration guide"):
+        declarations([Deprecation("User.name", migration_guide=guide)])
+
+
+def test_a_declared_guide_may_be_a_path_and_becomes_the_link(tmp_path: Path, sqlite_url: str) -> None:
+    text = "[[deprecation]]\ncoordinate = 'User.name'\nmigration_guide = '/docs/migrations/full-name'\n"
+    assert load_declarations(write(tmp_path, text))["User.name"].migration_guide == "/docs/migrations/full-name"
+    store = UsageStore(sqlite_url, handle_shutdown=False)
+    usage = deprecation_usage(store=store, endpoint="/script", declared=write(tmp_path, text), today=lambda: TODAY)
+    result = build_schema(usage).execute_sync("{ viewer { name } }")
+    assert result.extensions["deprecations"][0]["migrationGuide"] == "/docs/migrations/full-name"
     usage.close()
     store.close()

@@ -48,7 +48,7 @@ def test_a_deprecated_field_gets_the_entry_and_the_headers(client: TestClient) -
     assert response.headers["deprecation"] == "@1768435200"  # 2026-01-15T00:00:00Z
     assert response.headers["sunset"] == "Tue, 15 Dec 2026 00:00:00 GMT"
     assert response.headers.get_list("link") == ['<https://docs.example.org/migrations/full-name>; rel="deprecation"']
-    assert response.headers.get_list("warning") == ['299 - "API will be removed in 24 days on 2026-12-15"']
+    assert response.headers.get_list("warning") == ['299 - "API will be removed in 24 days on 2026-12-15: User.name"']
     assert response.headers["x-deprecated-replacement"] == "fullName"
 
 

@@ -92,7 +92,7 @@ def test_usage_stats_refuses_bad_input(store):
     deprecate(store, "User.name")
     with pytest.raises(ValueError, match="days must be a whole number from 1"):
         usage_stats(store, ENDPOINT, -5, as_of=AS_OF)
-    with pytest.raises(UnknownEndpoint, match="unknown endpoint 'v7'"):
+    with pytest.raises(UnknownEndpoint, match='unknown endpoint "v7"'):
         usage_stats(store, "v7", 5, as_of=AS_OF)
     with pytest.raises(LookupError, match="User.nope.*never used"):
         usage_stats(store, ENDPOINT, 5, coordinate="User.nope", as_of=AS_OF)
@@ -290,7 +290,7 @@ def test_rollback_long_after_the_sunset_still_gives_30_days(store):
 def test_set_creates_a_record_and_then_changes_it(store):
     created = set_deprecation(
         store, "v2", "Query.legacy", actor="carol", why="announced", sunset_on=dt.date(2025, 12, 1),
-        replacement="Query.modern", today=dt.date(2025, 6, 1),
+        replacement="Query.modern", today=dt.date(2025, 6, 1), new_endpoint=True,
     )
     assert created.before is None
     assert created.after.deprecated_on == dt.date(2025, 6, 1)

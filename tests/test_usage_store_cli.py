@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from gqlevolve.cli import main
+from gqlevolve.clock import utc_today
 from gqlevolve.usage_store import UsageStore
 from gqlevolve.usage_store.schema import head_revision
+from gqlevolve.usage_store.urls import redacted
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +24,29 @@ def run(*arguments: str):
     return CliRunner().invoke(main, list(arguments))
 
 
+def one_error_line(result) -> bool:
+    """Exit 2, nothing on stdout, one line on stderr, no traceback and no SQLAlchemy link."""
+    return (
+        result.exit_code == 2
+        and result.stdout == ""
+        and result.stderr.startswith("Error: ")
+        and result.stderr.count("\n") == 1
+        and "Traceback" not in result.stderr
+        and "Background on this error" not in result.stderr
+    )
+
+
 def test_upgrade_then_current(store_url):
-    result = run("db", "current", "--db", store_url, "--json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["current"] is None
+    if store_url.startswith("sqlite:///"):  # a file that does not exist yet: `db current` never creates it
+        path = Path(store_url.removeprefix("sqlite:///"))
+        result = run("db", "current", "--db", store_url)
+        assert one_error_line(result), result.output
+        assert f"no usage store at {store_url}: the file {path} does not exist" in result.stderr
+        assert not path.exists()
+    else:
+        result = run("db", "current", "--db", store_url, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["current"] is None
     result = run("db", "upgrade", "--db", store_url, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) | {"db": None} == {"db": None, "from": None, "to": head_revision(), "changed": True}
@@ -43,9 +64,10 @@ def test_db_defaults_to_the_environment(tmp_path, monkeypatch):
 
 
 def test_prune(store_url):
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = utc_today()
     with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
         store.record_operation("/api/v1/graphql", {"User.name"}, when=today - dt.timedelta(days=20))
+        store.record_operation("/api/v1/graphql", {"User.name"}, when=today - dt.timedelta(days=8))
         store.record_operation("/api/v1/graphql", {"User.name"}, when=today)
     result = run("db", "prune", "--older-than", "10", "--db", store_url, "--json")
     assert result.exit_code == 0, result.output
@@ -53,8 +75,11 @@ def test_prune(store_url):
     assert (report["cutoff"], report["usage_rows"], report["total_rows"]) == (
         (today - dt.timedelta(days=10)).isoformat(), 1, 1,
     )
-    result = run("db", "prune", "--db", store_url)
+    result = run("db", "prune", "--older-than", "5", "--db", store_url)
     assert result.exit_code == 0 and "deprecation_usage" in result.output
+    result = run("db", "prune", "--db", store_url)  # an empty report: one sentence
+    cutoff = (today - dt.timedelta(days=400)).isoformat()
+    assert (result.exit_code, result.stdout) == (0, f"Nothing to delete: no usage before {cutoff} in {redacted(store_url)}.\n")
 
 
 @pytest.mark.parametrize(
@@ -72,10 +97,72 @@ def test_bad_input_is_a_clear_error(arguments, message):
     assert "Traceback" not in result.output
 
 
-def test_prune_refuses_a_store_without_schema(sqlite_url):
-    result = run("db", "prune", "--db", sqlite_url)
-    assert result.exit_code == 2
-    assert "gqlevolve db upgrade" in result.output
+def test_prune_refuses_a_store_without_schema(postgres_url):
+    result = run("db", "prune", "--db", postgres_url)
+    assert one_error_line(result), result.output
+    assert "has no gqlevolve schema yet; run `gqlevolve db upgrade" in result.stderr
+
+
+UNREACHABLE = "postgresql+psycopg://postgres:secret@127.0.0.1:1/x"
+
+
+@pytest.mark.parametrize("command", ["upgrade", "current", "prune"])
+def test_an_unreachable_store_is_one_line(command):
+    result = run("db", command, "--db", UNREACHABLE)
+    assert one_error_line(result), result.output
+    assert result.stderr == (
+        "Error: cannot reach the usage store at postgresql+psycopg://postgres:***@127.0.0.1:1/x: connection refused\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["current", "prune"])
+def test_reading_commands_never_create_a_sqlite_file(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = run("db", command, "--db", "sqlite:///missing.db")
+    assert one_error_line(result), result.output
+    assert "no usage store at sqlite:///missing.db: the file missing.db does not exist" in result.stderr
+    assert "'gqlevolve db upgrade --db sqlite:///missing.db' creates a store" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("command", "start"), [("upgrade", "cannot create the usage store at"), ("current", "no usage store at")])
+def test_a_sqlite_file_in_a_missing_folder_is_one_line(tmp_path, monkeypatch, command, start):
+    monkeypatch.chdir(tmp_path)
+    result = run("db", command, "--db", "sqlite:///no/such/gqlevolve.db")
+    assert one_error_line(result), result.output
+    assert f"Error: {start} sqlite:///no/such/gqlevolve.db: the folder no/such does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_store_is_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a database, but long enough to have a header of a hundred bytes " * 3)
+    result = run("db", "current", "--db", f"sqlite:///{tmp_path / 'notes.txt'}")
+    assert one_error_line(result), result.output
+    assert "the file is not a SQLite database" in result.stderr
+
+
+def test_a_missing_database_on_the_server_is_one_line():
+    from tests.conftest import postgres_base_url
+
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("no PostgreSQL configured")
+    url = base.rsplit("/", 1)[0] + "/gqlevolve_no_such_database"
+    result = run("db", "current", "--db", url)
+    assert one_error_line(result), result.output
+    assert 'database "gqlevolve_no_such_database" does not exist' in result.stderr
+
+
+def test_the_installed_command_says_a_missing_file_does_not_exist(tmp_path):
+    executable = Path(sys.executable).with_name("gqlevolve")
+    completed = subprocess.run(
+        [str(executable), "db", "current", "--db", "sqlite:///missing.db"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert completed.stderr.startswith("Error: no usage store at sqlite:///missing.db: the file missing.db does not exist")
+    assert completed.stderr.count("\n") == 1
+    assert not (tmp_path / "missing.db").exists()
 
 
 def test_the_installed_command_upgrades_a_store(tmp_path):

@@ -12,11 +12,23 @@
 ``GET  /migration[?endpoint=&weeks=&as_of=]``              weekly clients migrated versus remaining
 ``POST /deprecations/{coordinate}/extend``                 ``{"days": 30, "reason": "...", "endpoint"?, "actor"?}``
 ``POST /deprecations/{coordinate}/rollback``               ``{"reason": "...", "endpoint"?, "actor"?}``
+``POST /deprecations/{coordinate}/set``                    ``{"reason": "...", "sunset_on"?, ..., "new_endpoint"?}``
+``POST /deprecations/{coordinate}/delete``                 ``{"reason": "...", "endpoint"?, "actor"?}``
+``GET  /history[?endpoint=&coordinate=]``                  the audit log, oldest first
 =========================================================  ====================================================
 
-Every request needs ``Authorization: Bearer <token>`` (compared in constant time); a missing or wrong one gets
-401 ``application/problem+json`` and a log line. Bad input gets 400/404 problem+json. The store is synchronous,
-so handlers run in Starlette's thread pool and never block the event loop.
+The POSTs refuse what cannot be right, as the commands do (``gqlevolve.procedures``): a coordinate that is not
+a schema coordinate naming an element, or that the served schema of the endpoint's version does not have; an
+endpoint that neither this server serves nor the store knows, unless ``set`` says ``"new_endpoint": true``.
+
+Every request needs ``Authorization: Bearer <token>`` (the scheme in any case, as RFC 7235 says: ``bearer``,
+``BEARER``; the token compared in constant time); a missing or wrong one gets 401 ``application/problem+json``
+and a log line. Bad input gets 400/404 problem+json whose ``detail`` names the request's field (``days``,
+``endpoint``, ``as_of``; also in a ``field`` member) and shows the values sent JSON-style (``"v9"``, ``1.5``).
+Whole numbers (``days``, ``weeks``, ``within_days``, ``window_days``, ...) are digits only in a query string
+(``7``, not ``7.0``, ``1e3``, `` 7`` or ``true``) and JSON integers in a body. A request that needs one endpoint
+and names none, on a server with several, is a 400 listing them (``choices``). The store is synchronous, so
+handlers run in Starlette's thread pool and never block the event loop.
 
 Example::
 
@@ -28,7 +40,8 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -39,10 +52,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gqlevolve.advisor import RemovalPolicy, advise
-from gqlevolve.asgi import ProblemResponse
-from gqlevolve.endpoints import UnknownEndpoint, canonical_endpoint
+from gqlevolve.endpoints import EndpointNotChosen, UnknownEndpoint, canonical_endpoint
+from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import parse_iso_date
-from gqlevolve.procedures import extend_sunset, rollback
+from gqlevolve.problems import ProblemResponse
+from gqlevolve.procedures import delete_deprecation, extend_sunset, rollback, set_deprecation
+from gqlevolve.procedures import history as audit_history
 from gqlevolve.reports import (
     client_versions,
     deprecation_report,
@@ -63,30 +78,45 @@ DEFAULT_ACTOR = "admin-api"
 
 
 class BadRequest(ValueError):
-    """Input the API refuses with 400 (a malformed date, a negative number, a missing field)."""
+    """Input the API refuses with 400 (a malformed date, a negative number, a missing field).
+
+    ``field`` names the request's field, and ``extra`` members go into the problem body (``choices``).
+    """
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.extra = extra
 
 
 class BearerTokenGuard:
-    """Lets a request through only with ``Authorization: Bearer <token>``; 401 problem+json otherwise."""
+    """Lets a request through only with ``Authorization: Bearer <token>``; 401 problem+json otherwise.
+
+    The scheme is case-insensitive (RFC 7235 section 2.1: ``bearer`` and ``BEARER`` are ``Bearer``) and may be
+    followed by several spaces; the token is compared in constant time.
+    """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         if not token:
             raise ValueError("the admin API needs a non-empty token")
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         given = dict(scope.get("headers", ())).get(b"authorization")
-        if given is not None and hmac.compare_digest(given, self._expected):
+        token = _bearer_token(given)
+        # compare_digest may reveal the tokens' lengths, never where they differ.
+        if token is not None and hmac.compare_digest(token, self._expected):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
+        problem = "missing" if given is None else "wrong" if token is not None else "non-Bearer"
         logger.warning(
             "admin API: %s token for %s %s from %s",
-            "missing" if given is None else "wrong", scope.get("method"), scope.get("path"), client[0] if client else "?",
+            problem, scope.get("method"), scope.get("path"), client[0] if client else "?",
         )
         response = ProblemResponse(401, "Unauthorized", "the admin API needs 'Authorization: Bearer <admin token>'")
         response.headers["WWW-Authenticate"] = 'Bearer realm="gqlevolve-admin"'
@@ -96,6 +126,20 @@ class BearerTokenGuard:
 # --- request parameters ---------------------------------------------------------------------------
 
 
+_BEARER = re.compile(rb"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+)")
+# Digits only (a sign for the range check to refuse): int() would also take " 7", "7_000" and other scripts' digits.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
+_SHARE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)%?")
+
+
+def _bearer_token(header: bytes | None) -> bytes | None:
+    """The token of ``Bearer <token>`` (any case, RFC 7235), None for another scheme or none."""
+    if header is None:
+        return None
+    match = _BEARER.fullmatch(header.strip(b" \t"))
+    return match.group(1) if match else None
+
+
 def _date(request: Request, name: str) -> dt.date | None:
     value = request.query_params.get(name)
     if value is None or value == "":
@@ -103,32 +147,43 @@ def _date(request: Request, name: str) -> dt.date | None:
     try:
         return parse_iso_date(value, name=name)
     except ValueError as error:
-        raise BadRequest(str(error)) from None
+        raise BadRequest(str(error), field=name) from None
 
 
-def _int(value: Any, name: str, default: int | None = None) -> int | None:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise BadRequest(f"{name}: expected a whole number, not {value!r}")
-    try:
+def _whole_number(value: Any, name: str) -> int:
+    """A whole number from a query string (digits) or a JSON body (an integer: not 1.5, 1e3, true or "7")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
         return int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name}: expected a whole number, not {value!r}") from None
+    raise BadRequest(f"{name}: expected a whole number, not {json_quote(value)}", field=name)
+
+
+def _query_int(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name)
+    return default if value is None or value == "" else _whole_number(value, name)
+
+
+def _body_int(body: dict[str, Any], name: str, default: int) -> int:
+    value = body.get(name)
+    if isinstance(value, str):  # a JSON body says 30, not "30"
+        raise BadRequest(f"{name}: expected a whole number (a JSON integer), not {json_quote(value)}", field=name)
+    return default if value is None else _whole_number(value, name)
 
 
 def _policy(request: Request) -> RemovalPolicy:
     params = request.query_params
     settings: dict[str, Any] = {"exclude_clients": tuple(params.getlist("exclude_client"))}
     if params.get("threshold"):
-        text = params["threshold"].strip()
-        try:
-            settings["threshold"] = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            raise BadRequest(f"threshold: {text!r} is not a share (0.01) or a percentage (1%)") from None
+        text = params["threshold"]
+        if _SHARE.fullmatch(text) is None:
+            raise BadRequest(
+                f"threshold: {json_quote(text)} is not a share (0.01) or a percentage (1%)", field="threshold"
+            )
+        settings["threshold"] = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     for name in ("window_days", "min_deprecated_days"):
         if params.get(name):
-            settings[name] = _int(params[name], name)
+            settings[name] = _whole_number(params[name], name)
     if params.get("zero_traffic"):
         settings["zero_traffic"] = params["zero_traffic"]
     return RemovalPolicy(**settings)
@@ -137,23 +192,45 @@ def _policy(request: Request) -> RemovalPolicy:
 class AdminAPI:
     """The handlers, over one store; ``endpoints`` are the app's canonical endpoint paths."""
 
-    def __init__(self, store: UsageStore, endpoints: Sequence[str]) -> None:
+    def __init__(self, store: UsageStore, endpoints: Sequence[str], schemas: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.endpoints = list(endpoints)
+        #: The served schemas by version: a coordinate given to a POST must exist in its endpoint's version.
+        self.schemas = dict(schemas) if schemas else None
 
-    def endpoint(self, value: str | None) -> str | None:
-        """An endpoint served by the app (path or version), or None to let the reports choose."""
+    def endpoint(self, value: Any, *, required: bool = True) -> str | None:
+        """The endpoint named by the request's ``endpoint`` (a path or a version), checked.
+
+        Without one: the server's only endpoint; on a server with several, None when the handler covers every
+        endpoint (``required=False``), else a 400 that lists them.
+        """
         if value is None or value == "":
-            return self.endpoints[0] if len(self.endpoints) == 1 else None
+            if len(self.endpoints) == 1:
+                return self.endpoints[0]
+            if not required:
+                return None
+            raise BadRequest(
+                f"endpoint: required, as this server has several endpoints: {', '.join(self.endpoints)} "
+                f"(a path, or its version: {', '.join(_versions(self.endpoints))})",
+                field="endpoint", choices=self.endpoints,
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequest(
+                f"endpoint: expected a path such as /api/v1/graphql or a version such as v1, not {json_quote(value)}",
+                field="endpoint", choices=self.endpoints,
+            )
         endpoint = canonical_endpoint(value)
         if endpoint not in self.endpoints and endpoint not in self.store.endpoints():
-            raise UnknownEndpoint(f"unknown endpoint {value!r}; this server has: {', '.join(self.endpoints)}")
+            raise UnknownEndpoint(
+                f"unknown endpoint {json_quote(value)}; this server has: {', '.join(self.endpoints)}",
+                given=value, known=self.endpoints,
+            )
         return endpoint
 
     def deprecations(self, request: Request) -> Any:
         return deprecation_report(
-            self.store, self.endpoint(request.query_params.get("endpoint")), as_of=_date(request, "as_of"),
-            policy=_policy(request),
+            self.store, self.endpoint(request.query_params.get("endpoint"), required=False),
+            as_of=_date(request, "as_of"), policy=_policy(request),
         )
 
     def eligibility(self, request: Request) -> Any:
@@ -168,60 +245,142 @@ class AdminAPI:
 
     def sunset_warnings(self, request: Request) -> Any:
         return sunset_warnings(
-            self.store, self.endpoint(request.query_params.get("endpoint")), as_of=_date(request, "as_of"),
-            within_days=_int(request.query_params.get("within_days"), "within_days", 7),
+            self.store, self.endpoint(request.query_params.get("endpoint"), required=False),
+            as_of=_date(request, "as_of"), within_days=_query_int(request, "within_days", 7),
         )
 
     def clients(self, request: Request) -> Any:
         return client_versions(
-            self.store, self.endpoint(request.query_params.get("endpoint")),
-            days=_int(request.query_params.get("days"), "days", 30), as_of=_date(request, "as_of"),
+            self.store, self.endpoint(request.query_params.get("endpoint"), required=False),
+            days=_query_int(request, "days", 30), as_of=_date(request, "as_of"),
         )
 
     def usage(self, request: Request) -> Any:
         return usage_stats(
             self.store, self.endpoint(request.query_params.get("endpoint")),
-            _int(request.query_params.get("days"), "days", 30),
+            _query_int(request, "days", 30),
             coordinate=request.query_params.get("coordinate") or None, as_of=_date(request, "as_of"),
         )
 
     def migration(self, request: Request) -> Any:
         return migration_report(
-            self.store, self.endpoint(request.query_params.get("endpoint")),
-            weeks=_int(request.query_params.get("weeks"), "weeks", 4), as_of=_date(request, "as_of"),
+            self.store, self.endpoint(request.query_params.get("endpoint"), required=False),
+            weeks=_query_int(request, "weeks", 4), as_of=_date(request, "as_of"),
         )
 
     def extend(self, request: Request, body: dict[str, Any]) -> Any:
         return extend_sunset(
             self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
-            _int(body.get("days"), "days", 30), actor=_actor(body), why=_text(body, "reason"),
+            _body_int(body, "days", 30), actor=_actor(body), why=_text(body, "reason"), schemas=self.schemas,
         )
 
     def rollback(self, request: Request, body: dict[str, Any]) -> Any:
         return rollback(
             self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
+            actor=_actor(body), why=_text(body, "reason"), schemas=self.schemas,
+        )
+
+    def set_record(self, request: Request, body: dict[str, Any]) -> Any:
+        """``gqlevolve deprecation set``: an endpoint this server serves counts as known to the store."""
+        new_endpoint = body.get("new_endpoint", False)
+        if not isinstance(new_endpoint, bool):
+            raise BadRequest(f"new_endpoint: expected true or false, not {json_quote(new_endpoint)}", field="new_endpoint")
+        value = body.get("endpoint")
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(
+                f"endpoint: expected a path such as /api/v1/graphql or a version such as v1, not {json_quote(value)}",
+                field="endpoint",
+            )
+        endpoint = canonical_endpoint(value) if value else self.endpoint(None)
+        return set_deprecation(
+            self.store, endpoint, request.path_params["coordinate"], actor=_actor(body), why=_text(body, "reason"),
+            deprecated_on=_body_date(body, "deprecated_on"), sunset_on=_body_date(body, "sunset_on"),
+            replacement=_optional_text(body, "replacement"), migration_guide=_optional_text(body, "migration_guide"),
+            reason=_optional_text(body, "deprecation_reason"), status=_optional_text(body, "status"),
+            new_endpoint=new_endpoint or endpoint in self.endpoints, schemas=self.schemas,
+        )
+
+    def delete(self, request: Request, body: dict[str, Any]) -> Any:
+        return delete_deprecation(
+            self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
             actor=_actor(body), why=_text(body, "reason"),
         )
+
+    def history(self, request: Request) -> Any:
+        """Not checked against the known endpoints: a deleted phantom endpoint's history stays readable."""
+        return audit_history(
+            self.store, request.query_params.get("endpoint") or None, request.query_params.get("coordinate") or None
+        )
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name}: expected a string, not {json_quote(value)}", field=name)
+    return value
+
+
+def _body_date(body: dict[str, Any], name: str) -> dt.date | None:
+    value = _optional_text(body, name)
+    return None if value is None else parse_iso_date(value, name=name)
 
 
 def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"{name!r} is required (a non-empty string): every change is audited with why it was made")
+        raise BadRequest(
+            f"{name} is required (a non-empty string): every change is audited with why it was made", field=name
+        )
     return value
 
 
 def _actor(body: dict[str, Any]) -> str:
     actor = body.get("actor", DEFAULT_ACTOR)
     if not isinstance(actor, str) or not actor.strip():
-        raise BadRequest("'actor' must be a non-empty string")
+        raise BadRequest(f"actor: expected a non-empty string, not {json_quote(actor)}", field="actor")
     return actor
 
 
-def _problem(error: Exception) -> Response:
+def _versions(endpoints: Sequence[str]) -> list[str]:
+    return [endpoint.removeprefix("/api/").removesuffix("/graphql") for endpoint in endpoints]
+
+
+def _sent(request: Request, body: dict[str, Any] | None = None) -> list[str]:
+    """The texts the client sent: path parameters, query values, a body's top-level strings."""
+    values = [str(value) for value in request.path_params.values()]
+    values += [value for _, value in request.query_params.multi_items()]
+    values += [value for value in (body or {}).values() if isinstance(value, str)]
+    return values
+
+
+def _detail(error: Exception, sent: Sequence[str]) -> str:
+    """The error's message, with any value the client sent quoted JSON-style.
+
+    The layers below are shared with the command line and the declarations loader; some of their messages still
+    show a value as Python does (``'User name'``). A client sees ``"User name"`` whichever layer refused it.
+    """
+    detail = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    for value in sorted(set(sent), key=len, reverse=True):
+        if value and repr(value) != json_quote(value, limit=len(value)):
+            detail = detail.replace(repr(value), json_quote(value, limit=len(value)))
+    return detail
+
+
+def _problem(error: Exception, sent: Sequence[str] = ()) -> Response:
+    detail = _detail(error, sent)
+    if isinstance(error, BadRequest):
+        extra = {"field": error.field, **error.extra} if error.field else error.extra
+        return ProblemResponse(400, "Bad request", detail, **extra)
+    if isinstance(error, EndpointNotChosen):  # a report that needs one endpoint, and the store knows several
+        return ProblemResponse(
+            400, "Bad request", f"endpoint: required, as the usage store knows several endpoints: "
+            f"{', '.join(error.known)}", field="endpoint", choices=error.known,
+        )
+    if isinstance(error, UnknownEndpoint):
+        return ProblemResponse(404, "Not found", detail, field="endpoint")
     if isinstance(error, LookupError):
-        return ProblemResponse(404, "Not found", str(error).strip("'\""))
-    return ProblemResponse(400, "Bad request", str(error))
+        return ProblemResponse(404, "Not found", detail)
+    return ProblemResponse(400, "Bad request", detail)
 
 
 def _read(handler: Callable[[Request], Any]) -> Callable[[Request], Awaitable[Response]]:
@@ -229,7 +388,7 @@ def _read(handler: Callable[[Request], Any]) -> Callable[[Request], Awaitable[Re
         try:
             result = await run_in_threadpool(handler, request)
         except (ValueError, LookupError) as error:
-            return _problem(error)
+            return _problem(error, _sent(request))
         return JSONResponse(to_jsonable(result))
 
     return endpoint
@@ -246,16 +405,19 @@ def _write(handler: Callable[[Request, dict[str, Any]], Any]) -> Callable[[Reque
         try:
             result = await run_in_threadpool(handler, request, body)
         except (ValueError, LookupError) as error:
-            return _problem(error)
+            return _problem(error, _sent(request, body))
         logger.info("admin API: %s %s by %s", request.method, request.url.path, body.get("actor", DEFAULT_ACTOR))
         return JSONResponse(to_jsonable(result))
 
     return endpoint
 
 
-def admin_app(store: UsageStore, *, token: str, endpoints: Sequence[str]) -> ASGIApp:
-    """The admin API over ``store``, guarded by ``token``; ``endpoints`` are the served endpoints' paths."""
-    api = AdminAPI(store, endpoints)
+def admin_app(
+    store: UsageStore, *, token: str, endpoints: Sequence[str], schemas: Mapping[str, Any] | None = None
+) -> ASGIApp:
+    """The admin API over ``store``, guarded by ``token``; ``endpoints`` are the served endpoints' paths and
+    ``schemas`` (by version) the schemas they serve."""
+    api = AdminAPI(store, endpoints, schemas)
     routes = [
         Route("/deprecations", _read(api.deprecations), methods=["GET"]),
         Route("/eligibility", _read(api.eligibility), methods=["GET"]),
@@ -266,6 +428,9 @@ def admin_app(store: UsageStore, *, token: str, endpoints: Sequence[str]) -> ASG
         Route("/migration", _read(api.migration), methods=["GET"]),
         Route("/deprecations/{coordinate}/extend", _write(api.extend), methods=["POST"]),
         Route("/deprecations/{coordinate}/rollback", _write(api.rollback), methods=["POST"]),
+        Route("/deprecations/{coordinate}/set", _write(api.set_record), methods=["POST"]),
+        Route("/deprecations/{coordinate}/delete", _write(api.delete), methods=["POST"]),
+        Route("/history", _read(api.history), methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return BearerTokenGuard(app, token)
@@ -276,4 +441,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
-    return ProblemResponse(405, "Method not allowed", f"{request.method} is not allowed on {request.url.path}")
+    allow = getattr(exc, "headers", None) or {}  # Starlette's 405 says which methods the route has: Allow
+    return ProblemResponse(
+        405, "Method not allowed", f"{request.method} is not allowed on {request.url.path}", headers=dict(allow)
+    )

@@ -14,10 +14,12 @@ Example::
 
 Version names follow the ADR (``draft`` or ``vN``); a bad one is refused here, at start-up. While a version is
 deprecated, every response it gives carries the policy's headers and ``Link: <successor>; rel="successor-version"``;
-once removed it answers ``410 Gone`` with the policy's body. An unknown version gets a 404 problem+json body that
-lists the versions there are. Strawberry's own view serves each endpoint, so its context (``request``,
-``response``) is what extensions expect; the endpoint's canonical path is put in the ASGI scope under
-``"gqlevolve.endpoint"`` (the same with or without a trailing slash).
+once removed it answers ``410 Gone`` with the policy's body. An endpoint answers ``GET`` and ``POST``; any other
+method gets ``405 Method Not Allowed`` with ``Allow: GET, POST`` (a removed version answers 410 to every method).
+An unknown version gets a 404 problem+json body that lists the versions there are, whatever the method.
+Strawberry's own view serves each endpoint, so its context (``request``, ``response``) is what extensions
+expect; the endpoint's canonical path is put in the ASGI scope under ``"gqlevolve.endpoint"`` (the same with or
+without a trailing slash).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
-from gqlevolve.endpoints import endpoint_path
+from gqlevolve.jsonable import json_quote
+from gqlevolve.problems import ProblemResponse
+from gqlevolve.endpoints import ENDPOINT_SCOPE_KEY, VERSION_SCOPE_KEY, ServesEndpoints, endpoint_path
 from gqlevolve.lifecycle import (
     VERSION_RULE,
     Deprecation,
@@ -58,20 +62,8 @@ __all__ = ["ENDPOINT_SCOPE_KEY", "VERSION_SCOPE_KEY", "endpoint_path", "versione
 
 logger = logging.getLogger("gqlevolve.asgi")
 
-#: ASGI scope keys set for every request to a versioned endpoint.
-ENDPOINT_SCOPE_KEY = "gqlevolve.endpoint"
-VERSION_SCOPE_KEY = "gqlevolve.version"
-
-PROBLEM_JSON = "application/problem+json"
-
-
-class ProblemResponse(JSONResponse):
-    """An RFC 9457 ``application/problem+json`` response."""
-
-    media_type = PROBLEM_JSON
-
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}, status)
+#: The methods a versioned GraphQL endpoint answers (GraphQL over HTTP: queries by GET, everything by POST).
+ALLOWED_METHODS = ("GET", "POST")
 
 
 class VersionEndpoint:
@@ -95,14 +87,21 @@ class VersionEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[ENDPOINT_SCOPE_KEY] = self.path
         scope[VERSION_SCOPE_KEY] = self.version
+        allowed = scope["type"] != "http" or scope["method"] in ALLOWED_METHODS
         if self.lifecycle is None:
-            await self.graphql_app(scope, receive, send)
+            if allowed:
+                await self.graphql_app(scope, receive, send)
+            else:
+                await self.not_allowed(scope, receive, send, [])
             return
         today = self.clock.today()
         status = self.lifecycle.status_on(today)
         headers = self.lifecycle_headers(today)
-        if status is Status.REMOVED:
+        if status is Status.REMOVED:  # gone for every method, as an unknown version is not found for every method
             await self.gone(scope, receive, send, headers)
+            return
+        if not allowed:
+            await self.not_allowed(scope, receive, send, headers)
             return
         if not headers or scope["type"] != "http":
             await self.graphql_app(scope, receive, send)
@@ -121,6 +120,20 @@ class VersionEndpoint:
         if headers and self.successor_path:
             headers.append(("Link", f'<{self.successor_path}>; rel="successor-version"'))
         return headers
+
+    async def not_allowed(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
+        """405 problem+json with ``Allow``; a deprecated version's headers come along, as on every response."""
+        allow = ", ".join(ALLOWED_METHODS)
+        response = ProblemResponse(
+            405,
+            "Method Not Allowed",
+            f"{self.path} answers {' and '.join(ALLOWED_METHODS)}, not {scope['method']}.",
+            headers={"Allow": allow},
+            allowed_methods=list(ALLOWED_METHODS),
+        )
+        for name, value in headers:
+            response.headers.append(name, value)
+        await response(scope, receive, send)
 
     async def gone(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
         assert self.lifecycle is not None
@@ -152,9 +165,9 @@ def unknown_version_endpoint(versions: Sequence[str]) -> Callable[[Request], Any
         asked = request.path_params.get("version", "")
         try:
             validate_version(asked)
-            detail = f"There is no GraphQL endpoint for version {asked!r}."
+            detail = f"There is no GraphQL endpoint for version {json_quote(asked)}."
         except InvalidVersionName:
-            detail = f"{asked!r} is not a version name: {VERSION_RULE}."
+            detail = f"{json_quote(asked)} is not a version name: {VERSION_RULE}."
         return ProblemResponse(
             404,
             "Unknown API version",
@@ -209,16 +222,18 @@ def versioned_app(
             app_clock,
         )
         for path in (endpoint.path, endpoint.path + "/"):
-            routes.append(Route(path, endpoint, methods=["GET", "POST"]))
+            # Every method reaches the endpoint, which answers 405 to those it does not allow: routed by method,
+            # a PUT would fall through to the unknown-version route below and get a 404.
+            routes.append(Route(path, endpoint, methods=None))
             routes.append(WebSocketRoute(path, endpoint))
 
     if admin_token is not None:
-        routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions)))
+        routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions, schemas)))
     routes.extend(extra_routes)
 
-    unknown = unknown_version_endpoint(versions)
+    unknown = _EveryMethod(unknown_version_endpoint(versions))
     for path in ("/api/{version}/graphql", "/api/{version}/graphql/"):
-        routes.append(Route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
+        routes.append(Route(path, unknown, methods=None))
 
     app = Starlette(debug=debug, routes=routes, lifespan=_lifespan(schemas, store))
     app.router.redirect_slashes = False
@@ -227,14 +242,27 @@ def versioned_app(
     return app
 
 
-def _admin_app(store: UsageStore | None, token: str, versions: Sequence[str]) -> ASGIApp:
+class _EveryMethod:
+    """A request handler as an ASGI app: Starlette routes an app, unlike a function, whatever the method."""
+
+    def __init__(self, handler: Callable[[Request], Any]) -> None:
+        self.app = request_response(handler)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def _admin_app(
+    store: UsageStore | None, token: str, versions: Sequence[str], schemas: Mapping[str, BaseSchema]
+) -> ASGIApp:
     if not token:
         raise ValueError("admin_token must not be empty; pass None to leave the admin API unmounted")
     if store is None:
         raise ValueError("the admin API answers from the usage store: pass store=... with admin_token")
     from gqlevolve.admin_api import admin_app
 
-    return admin_app(store, token=token, endpoints=[endpoint_path(version) for version in versions])
+    # The served schemas: the emergency procedures refuse a coordinate that the endpoint's schema does not have.
+    return admin_app(store, token=token, endpoints=[endpoint_path(version) for version in versions], schemas=schemas)
 
 
 def _lifespan(
@@ -256,12 +284,11 @@ def _lifespan(
 
 
 def _notify_startup(schema: BaseSchema, endpoint: str) -> None:
-    """Let extension factories that care (``deprecation_usage``) know the endpoint they serve."""
-    for extension in getattr(schema, "extensions", ()):
-        hook = getattr(extension, "on_app_startup", None)
-        if hook is None:
+    """Tell the schema's extensions that serve endpoints (:class:`ServesEndpoints`) the endpoint they serve."""
+    for extension in schema.extensions:
+        if not isinstance(extension, ServesEndpoints):
             continue
         try:
-            hook(schema=schema, endpoint=endpoint)
+            extension.on_app_startup(schema=schema, endpoint=endpoint)
         except Exception:  # an extension's start-up trouble must not keep the API down
             logger.exception("start-up hook of %r failed for %s", extension, endpoint)

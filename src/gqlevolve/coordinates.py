@@ -12,6 +12,9 @@ A schema coordinate names one element of a schema:
 ``@cached(ttl:)``           an argument of a directive
 ==========================  ===========================================
 
+:func:`parse_coordinate` is the one parser of that syntax (``User..name``, ``9x.y`` and ``User name`` are
+refused); with ``element=True`` it also refuses a type or a directive alone, which cannot carry a deprecation.
+:func:`check_in_schema` says whether a schema has the element a coordinate names (with close matches when not).
 :func:`deprecated_elements` lists every element of a schema that has a ``deprecation_reason``, with its
 reason; the operation analysis (:mod:`gqlevolve.operation_analysis`) finds which of them an operation uses.
 
@@ -19,11 +22,14 @@ Example::
 
     format_coordinate("Query", "users", "offset")      # 'Query.users(offset:)'
     parse_coordinate("Query.users(offset:)")           # SchemaCoordinate(type_name='Query', member='users', ...)
+    is_valid_coordinate("User..name")                  # False
+    check_in_schema("User.nmae", schema, where="the v1 schema")   # UnknownCoordinate: ... did you mean User.name?
     deprecated_elements(schema)                        # {'User.name': 'Use fullName instead', ...}
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, NamedTuple
 
@@ -33,19 +39,24 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    build_schema,
     is_specified_directive,
 )
 
 __all__ = [
     "InvalidCoordinate",
     "SchemaCoordinate",
+    "UnknownCoordinate",
     "argument_coordinate",
+    "check_in_schema",
     "deprecated_elements",
     "directive_argument_coordinate",
     "format_coordinate",
     "graphql_core_schema",
+    "is_valid_coordinate",
     "member_coordinate",
     "parse_coordinate",
+    "schema_coordinates",
 ]
 
 _NAME = r"[_A-Za-z][_0-9A-Za-z]*"
@@ -57,6 +68,10 @@ _COORDINATE = re.compile(
 
 class InvalidCoordinate(ValueError):
     """A string that is not a schema coordinate."""
+
+
+class UnknownCoordinate(InvalidCoordinate):
+    """A well-formed coordinate naming an element that the schema it was checked against does not have."""
 
 
 class SchemaCoordinate(NamedTuple):
@@ -97,8 +112,12 @@ def directive_argument_coordinate(directive: str, argument: str) -> str:
     return f"@{directive}({argument}:)"
 
 
-def parse_coordinate(text: str) -> SchemaCoordinate:
-    """Parse a coordinate; :class:`InvalidCoordinate` (a ``ValueError``) says what is wrong with a bad one."""
+def parse_coordinate(text: str, *, element: bool = False) -> SchemaCoordinate:
+    """Parse a coordinate; :class:`InvalidCoordinate` (a ``ValueError``) says what is wrong with a bad one.
+
+    ``element=True`` accepts only what can be deprecated: ``Type.field``, ``Type.field(argument:)``,
+    ``Enum.VALUE``, ``Input.field`` and ``@directive(argument:)``; a type or a directive alone is refused.
+    """
     if not isinstance(text, str):
         raise InvalidCoordinate(f"a schema coordinate is a string, not {type(text).__name__}")
     match = _COORDINATE.fullmatch(text)
@@ -108,8 +127,79 @@ def parse_coordinate(text: str) -> SchemaCoordinate:
             "Enum.VALUE, Input.field, @directive or @directive(argument:)"
         )
     if match["directive"]:
-        return SchemaCoordinate(match["directive"], argument=match["directive_argument"], directive=True)
-    return SchemaCoordinate(match["type"], match["member"], match["argument"])
+        parsed = SchemaCoordinate(match["directive"], argument=match["directive_argument"], directive=True)
+    else:
+        parsed = SchemaCoordinate(match["type"], match["member"], match["argument"])
+    if element and parsed.member is None and parsed.argument is None:
+        raise InvalidCoordinate(
+            f"{text!r} names a {'directive' if parsed.directive else 'type'}, which cannot be deprecated: expected "
+            "Type.field, Type.field(argument:), Enum.VALUE, Input.field or @directive(argument:)"
+        )
+    return parsed
+
+
+def is_valid_coordinate(text: object, *, element: bool = False) -> bool:
+    """Whether :func:`parse_coordinate` accepts ``text``."""
+    try:
+        parse_coordinate(text, element=element)  # type: ignore[arg-type]
+    except InvalidCoordinate:
+        return False
+    return True
+
+
+def schema_coordinates(schema: Any) -> set[str]:
+    """The coordinate of every element of ``schema`` that can carry a deprecation: fields of object, interface
+    and input types, their arguments, enum values and the arguments of the schema's own directives."""
+    core = _core_schema(schema)
+    found: set[str] = set()
+    for type_name, named_type in core.type_map.items():
+        if type_name.startswith("__"):
+            continue
+        if isinstance(named_type, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named_type.fields.items():
+                found.add(member_coordinate(type_name, field_name))
+                found.update(argument_coordinate(type_name, field_name, argument) for argument in field.args)
+        elif isinstance(named_type, GraphQLInputObjectType):
+            found.update(member_coordinate(type_name, field_name) for field_name in named_type.fields)
+        elif isinstance(named_type, GraphQLEnumType):
+            found.update(member_coordinate(type_name, value_name) for value_name in named_type.values)
+    for directive in core.directives:
+        if not is_specified_directive(directive):
+            found.update(directive_argument_coordinate(directive.name, argument) for argument in directive.args)
+    return found
+
+
+def check_in_schema(coordinate: str, schema: Any, *, where: str = "the schema") -> SchemaCoordinate:
+    """``coordinate`` parsed (``element=True``) if ``schema`` has that element; else :class:`UnknownCoordinate`
+    naming ``where`` (e.g. ``"the v1 schema"``) and the closest coordinates it does have.
+
+    ``schema`` is a Strawberry schema, a graphql-core ``GraphQLSchema`` or SDL text.
+    """
+    parsed = parse_coordinate(coordinate, element=True)
+    core = _core_schema(schema)
+    known = schema_coordinates(core)
+    if coordinate in known:
+        return parsed
+    if parsed.directive:
+        missing = f"no directive @{parsed.type_name}" if core.get_directive(parsed.type_name) is None else None
+    else:
+        missing = f"no type {parsed.type_name}" if parsed.type_name not in core.type_map else None
+    if missing is None:
+        owner = str(parsed._replace(argument=None)) if parsed.argument is not None and not parsed.directive else None
+        if owner is not None and owner in known:
+            missing = f"{owner} has no argument {parsed.argument}"
+        elif parsed.directive:
+            missing = f"@{parsed.type_name} has no argument {parsed.argument}"
+        else:
+            noun = "value" if isinstance(core.type_map[parsed.type_name], GraphQLEnumType) else "field"
+            missing = f"{parsed.type_name} has no {noun} {parsed.member}"
+    close = difflib.get_close_matches(coordinate, sorted(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownCoordinate(f"{where} has no {coordinate} ({missing}){hint}")
+
+
+def _core_schema(schema: Any) -> GraphQLSchema:
+    return build_schema(schema) if isinstance(schema, str) else graphql_core_schema(schema)
 
 
 def graphql_core_schema(schema: Any) -> GraphQLSchema:

@@ -4,16 +4,20 @@ as keys), enums as their values, sets as sorted lists, tuples as lists.
 One conversion serves the reports, the admin API, the command line's ``--json`` and its table cells, and the
 usage evidence of the schema check. It imports nothing beyond the standard library, so the command line can use it
 without loading SQLAlchemy.
+
+:func:`json_quote` is how an error message shows a value someone sent: JSON-style, so a string is in double quotes
+with its control characters escaped (``"v9"``, ``"a\\tb"``), the same in the admin API and on the command line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["to_jsonable"]
+__all__ = ["json_quote", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -31,3 +35,17 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+def json_quote(value: Any, *, limit: int = 80) -> str:
+    """``value`` as an error message shows it: JSON-style (``"v9"``, ``1.5``, ``true``, ``null``).
+
+    A string longer than ``limit`` characters is cut, with ``…`` after the closing quote; a value that is not a
+    JSON value is shown as its text, quoted.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return json.dumps(value[:limit], ensure_ascii=False) + "…"
+    try:
+        return json.dumps(to_jsonable(value), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return json_quote(str(value), limit=limit)

@@ -3,31 +3,63 @@
 - :func:`extend_sunset`: move a sunset later by some days;
 - :func:`rollback`: a removal that hurt a critical client is undone: status back to ``sunset_warning``
   (pinned, see :attr:`~gqlevolve.lifecycle.Deprecation.status_override`) and the sunset 30 days later;
-- :func:`set_deprecation`: record or correct a deprecation by hand (created when there is none).
+- :func:`set_deprecation`: record or correct a deprecation by hand (created when there is none);
+- :func:`delete_deprecation`: delete a record written by mistake (a typo, a phantom endpoint);
+- :func:`history`: read the audit log back.
 
-Each change goes through :meth:`UsageStore.update_deprecation`, which writes one audit entry per changed field
-with who (``actor``) and why (``why``, required here).
+Each change goes through :meth:`UsageStore.update_deprecation` (or :meth:`~UsageStore.delete_deprecation`),
+which writes one audit entry per changed field with who (``actor``) and why (``why``, required here).
+
+They refuse what cannot be right: a coordinate must be one in the GraphQL spec's syntax that names an element
+(``Type.field``, ``Type.field(arg:)``, ``Enum.VALUE``, ``Input.field``, ``@directive(arg:)``); given ``schemas``
+(version -> schema: the project's configured schemas, or the schemas a server serves), it must exist in the
+schema of the endpoint's version; and an endpoint must be one the store knows (traffic, watched, or records),
+unless ``set_deprecation(..., new_endpoint=True)`` says that the record creates it. A record that exists can
+always be deleted, whatever its coordinate, so that a phantom can be undone.
 
 Example::
 
     extend_sunset(store, "/api/v1/graphql", "Mutation.upload_attachment", 30,
-                  actor="alice", why="Partner X ships its fix on the 15th")
+                  actor="alice", why="Partner X ships its fix on the 15th", schemas=SCHEMAS)
+    delete_deprecation(store, "v7", "Nope.x", actor="alice", why="created by a typo")
+    history(store, "v1", "Mutation.upload_attachment")     # [AuditEntry(...), ...], oldest first
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gqlevolve.advisor import check_coordinate
-from gqlevolve.endpoints import canonical_endpoint, resolve_endpoint
-from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.coordinates import check_in_schema
+from gqlevolve.endpoints import (
+    EndpointNotChosen,
+    UnknownEndpoint,
+    canonical_endpoint,
+    endpoint_version,
+    resolve_endpoint,
+)
+from gqlevolve.jsonable import json_quote
+from gqlevolve.lifecycle import Deprecation, Status, validate_version
 
 if TYPE_CHECKING:
-    from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store import AuditEntry, UsageStore
 
-__all__ = ["ROLLBACK_DAYS", "ChangeResult", "extend_sunset", "rollback", "set_deprecation"]
+__all__ = [
+    "ROLLBACK_DAYS",
+    "ChangeResult",
+    "DeletionResult",
+    "delete_deprecation",
+    "extend_sunset",
+    "history",
+    "rollback",
+    "set_deprecation",
+]
+
+#: Schemas by version name (``{"v1": schema_v1, ...}``): Strawberry or graphql-core schemas, or SDL text.
+Schemas = Mapping[str, Any]
 
 #: The policy's rollback extends the sunset by this many days.
 ROLLBACK_DAYS = 30
@@ -46,18 +78,46 @@ class ChangeResult:
     changed: list[str]
 
 
-def _check(
-    store: UsageStore, endpoint: str | None, coordinate: str, why: str, actor: str, *, known: bool = True
-) -> str:
-    """The canonical endpoint; ``known=False`` lets a record be created on an endpoint without traffic yet."""
-    check_coordinate(coordinate)
+@dataclass(frozen=True, slots=True)
+class DeletionResult:
+    """A deleted record; ``endpoint_known``: whether the store still lists its endpoint (traffic, other records)."""
+
+    endpoint: str
+    coordinate: str
+    deleted: Deprecation
+    endpoint_known: bool
+
+
+def _check_who(why: str, actor: str) -> None:
     if not isinstance(why, str) or not why.strip():
         raise ValueError("a reason is required: every change to a deprecation record is audited with why it was made")
     if not isinstance(actor, str) or not actor.strip():
         raise ValueError("an actor (who makes the change) is required")
-    if not known and endpoint is not None:
-        return canonical_endpoint(endpoint)
+
+
+def _check(
+    store: UsageStore, endpoint: str | None, coordinate: str, why: str, actor: str, *, new_endpoint: bool = False
+) -> str:
+    """The canonical endpoint, one the store knows; ``new_endpoint=True`` lets a record create its endpoint."""
+    check_coordinate(coordinate, element=True)
+    _check_who(why, actor)
+    if new_endpoint and endpoint is not None:
+        name = canonical_endpoint(endpoint)
+        version = endpoint_version(name)
+        if version is not None:
+            validate_version(version)  # /api/V1/graphql would be a phantom beside /api/v1/graphql
+        return name
     return resolve_endpoint(endpoint, store.endpoints())
+
+
+def _check_schema(endpoint: str, coordinate: str, schemas: Schemas | None) -> None:
+    """With ``schemas``, the coordinate must exist in the schema of ``endpoint``'s version (when there is one)."""
+    if not schemas:
+        return
+    version = endpoint_version(endpoint)
+    if version is None or version not in schemas:
+        return
+    check_in_schema(coordinate, schemas[version], where=f"the {version} schema ({endpoint})")
 
 
 def _current(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation | None:
@@ -71,10 +131,7 @@ def _existing(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation:
     record = _current(store, endpoint, coordinate)
     if record is None:
         known = ", ".join(stored.record.coordinate for stored in store.deprecations(endpoint)) or "none"
-        raise LookupError(
-            f"no deprecation record for {coordinate!r} on {endpoint} (deprecated there: {known}); "
-            "create one with 'gqlevolve deprecation set'"
-        )
+        raise LookupError(f"no deprecation record for {json_quote(coordinate)} on {endpoint} (deprecated there: {known})")
     return record
 
 
@@ -89,22 +146,23 @@ def _apply(
 
 def extend_sunset(
     store: UsageStore, endpoint: str | None, coordinate: str, days: int, *,
-    actor: str, why: str, today: dt.date | None = None,
+    actor: str, why: str, today: dt.date | None = None, schemas: Schemas | None = None,
 ) -> ChangeResult:
     """Move the sunset ``days`` later (a record without a sunset date cannot be extended: set one)."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
-        raise ValueError(f"days must be a whole number from 1 to 3660, not {days!r}")
+        raise ValueError(f"days must be a whole number from 1 to 3660, not {json_quote(days)}")
     endpoint = _check(store, endpoint, coordinate, why, actor)
     before = _existing(store, endpoint, coordinate)
+    _check_schema(endpoint, coordinate, schemas)
     if before.sunset_on is None:
-        raise ValueError(f"{coordinate} on {endpoint} has no sunset date to extend; set one with --sunset")
+        raise ValueError(f"{coordinate} on {endpoint} has no sunset date to extend; set one first")
     changes = {"sunset_on": before.sunset_on + dt.timedelta(days=days)}
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or store.clock.today())
 
 
 def rollback(
     store: UsageStore, endpoint: str | None, coordinate: str, *,
-    actor: str, why: str, today: dt.date | None = None,
+    actor: str, why: str, today: dt.date | None = None, schemas: Schemas | None = None,
 ) -> ChangeResult:
     """Status back to ``sunset_warning`` (pinned) and the sunset 30 days later.
 
@@ -114,6 +172,7 @@ def rollback(
     today = today or store.clock.today()
     endpoint = _check(store, endpoint, coordinate, why, actor)
     before = _existing(store, endpoint, coordinate)
+    _check_schema(endpoint, coordinate, schemas)
     extended = before.sunset_on + dt.timedelta(days=ROLLBACK_DAYS) if before.sunset_on else None
     if extended is None or extended <= today:
         extended = today + dt.timedelta(days=ROLLBACK_DAYS)
@@ -135,13 +194,26 @@ def set_deprecation(
     reason: str | None = None,
     status: Status | str | None = None,
     today: dt.date | None = None,
+    new_endpoint: bool = False,
+    schemas: Schemas | None = None,
 ) -> ChangeResult:
     """Set the given fields, creating the record when there is none (deprecated today unless told otherwise).
 
-    ``status`` pins a lifecycle status; ``"auto"`` removes a pin (the dates decide again).
+    ``status`` pins a lifecycle status; ``"auto"`` removes a pin (the dates decide again). The endpoint must be
+    one the store knows unless ``new_endpoint`` says that this record creates it.
     """
     today = today or store.clock.today()
-    endpoint = _check(store, endpoint, coordinate, why, actor, known=False)
+    try:
+        endpoint = _check(store, endpoint, coordinate, why, actor, new_endpoint=new_endpoint)
+    except UnknownEndpoint as error:
+        if isinstance(error, EndpointNotChosen) or endpoint is None:
+            raise
+        raise UnknownEndpoint(
+            f"{error}. A record on an endpoint the store does not know yet must say that it creates it: "
+            "--new-endpoint (\"new_endpoint\": true in the admin API)",
+            given=error.given, known=error.known,
+        ) from None
+    _check_schema(endpoint, coordinate, schemas)
     before = _current(store, endpoint, coordinate)
     changes: dict[str, object] = {
         name: value
@@ -159,9 +231,44 @@ def set_deprecation(
                 changes["status_override"] = Status(status)
             except ValueError:
                 allowed = ", ".join([*(member.value for member in Status), _AUTO])
-                raise ValueError(f"status {status!r} is not one of {allowed}") from None
+                raise ValueError(f"status {json_quote(status)} is not one of {allowed}") from None
     if before is None and "deprecated_on" not in changes:
         changes["deprecated_on"] = today
     if before is not None and not changes:
         raise ValueError("nothing to change: give at least one of the dates, replacement, guide, reason or status")
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today)
+
+
+def delete_deprecation(
+    store: UsageStore, endpoint: str | None, coordinate: str, *, actor: str, why: str
+) -> DeletionResult:
+    """Delete the record of ``coordinate`` on ``endpoint`` (audited).
+
+    Any record that exists can be deleted, even one whose coordinate is not well-formed (written before such were
+    refused); otherwise the coordinate is checked, so that a typo gets a syntax error rather than "no record".
+    """
+    _check_who(why, actor)
+    if not isinstance(coordinate, str) or not coordinate:
+        raise ValueError(f"a schema coordinate is a non-empty string, not {json_quote(coordinate)}")
+    endpoint = resolve_endpoint(endpoint, store.endpoints())
+    if _current(store, endpoint, coordinate) is None:
+        check_coordinate(coordinate)
+        known = ", ".join(stored.record.coordinate for stored in store.deprecations(endpoint)) or "none"
+        raise LookupError(f"no deprecation record for {json_quote(coordinate)} on {endpoint} (records there: {known})")
+    deleted = store.delete_deprecation(endpoint, coordinate, actor=actor, why=why.strip())
+    return DeletionResult(endpoint, coordinate, deleted, endpoint in store.endpoints())
+
+
+def history(store: UsageStore, endpoint: str | None = None, coordinate: str | None = None) -> list[AuditEntry]:
+    """The audit log, oldest first, for one endpoint and/or one coordinate (default: all).
+
+    The endpoint is not checked against the store's endpoints: the history of a deleted phantom endpoint stays
+    readable. A coordinate without entries that is not well-formed is an error (a typo), not an empty history.
+    """
+    name = canonical_endpoint(endpoint) if endpoint else None
+    if coordinate == "":
+        coordinate = None
+    entries = store.audit_log(name, coordinate)
+    if not entries and coordinate is not None:
+        check_coordinate(coordinate)
+    return entries

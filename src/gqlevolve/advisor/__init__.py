@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.advisor.verdict import Verdict, judge, not_deprecated
+from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
+from gqlevolve.jsonable import json_quote
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -49,7 +51,7 @@ def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
     if isinstance(as_of, dt.datetime):
         as_of = as_of.astimezone(dt.timezone.utc).date() if as_of.tzinfo else as_of.date()
     if not isinstance(as_of, dt.date):
-        raise ValueError(f"as_of must be a date, not {as_of!r}")
+        raise ValueError(f"as_of must be a date, not {json_quote(as_of)}")
     if as_of > today:
         raise ValueError(
             f"as_of {as_of.isoformat()} is in the future (today is {today.isoformat()}, UTC): "
@@ -58,14 +60,15 @@ def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
     return as_of
 
 
-def check_coordinate(coordinate: str) -> str:
+def check_coordinate(coordinate: str, *, element: bool = False) -> str:
+    """``coordinate`` if it is a schema coordinate in the GraphQL spec's syntax (:func:`gqlevolve.coordinates.parse_coordinate`)
+    that the store can keep; ``element=True`` also refuses a type or a directive alone. ``ValueError`` otherwise."""
     if not isinstance(coordinate, str) or not coordinate.strip() or len(coordinate) > _COORDINATE_LENGTH:
         raise ValueError(
             f"a schema coordinate (User.name, Role.GUEST, Query.users(offset:)) is a non-empty string of at most "
             f"{_COORDINATE_LENGTH} characters, not {coordinate!r:.80}"
         )
-    if any(character.isspace() for character in coordinate):
-        raise ValueError(f"{coordinate!r:.80} is not a schema coordinate: it contains white space")
+    parse_coordinate(coordinate, element=element)  # InvalidCoordinate, a ValueError, says what is wrong
     return coordinate
 
 

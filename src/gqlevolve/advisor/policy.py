@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from gqlevolve.jsonable import json_quote
+
 __all__ = ["RemovalPolicy", "ZeroTrafficDays"]
 
 
@@ -49,19 +51,25 @@ class RemovalPolicy:
 
     def __post_init__(self) -> None:
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
-            raise ValueError(f"threshold must be a number between 0 and 1, not {self.threshold!r}")
+            raise ValueError(f"threshold must be a number between 0 and 1, not {json_quote(self.threshold)}")
         if not math.isfinite(self.threshold) or not 0 < self.threshold <= 1:
-            raise ValueError(f"threshold must be a share above 0 and at most 1 (0.01 = 1%), not {self.threshold!r}")
+            raise ValueError(
+                f"threshold must be a share above 0 and at most 1 (0.01 = 1%), not {json_quote(self.threshold)}"
+            )
         for name in ("window_days", "min_deprecated_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a whole number of days, 0 or more, not {value!r}")
+                raise ValueError(f"{name} must be a whole number of days, 0 or more, not {json_quote(value)}")
         if self.window_days == 0:
             raise ValueError("window_days must be at least 1: the rule needs days of evidence")
         if isinstance(self.exclude_clients, str):  # a lone name would otherwise be split into letters
             object.__setattr__(self, "exclude_clients", (self.exclude_clients,))
         object.__setattr__(self, "exclude_clients", tuple(dict.fromkeys(self.exclude_clients)))
-        object.__setattr__(self, "zero_traffic", ZeroTrafficDays(self.zero_traffic))
+        try:
+            object.__setattr__(self, "zero_traffic", ZeroTrafficDays(self.zero_traffic))
+        except ValueError:
+            allowed = ", ".join(member.value for member in ZeroTrafficDays)
+            raise ValueError(f"zero_traffic must be one of {allowed}, not {json_quote(self.zero_traffic)}") from None
         # Shares are compared exactly: used / total < p / q  <=>  used * q < p * total.
         object.__setattr__(self, "_threshold_fraction", Fraction(str(self.threshold)))
 

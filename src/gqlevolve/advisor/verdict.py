@@ -95,7 +95,7 @@ def not_deprecated(endpoint: str, coordinate: str, as_of: dt.date, policy: Remov
         removable=False,
         reasons=[
             f"{coordinate} has no deprecation record on {endpoint}: only a deprecated element can be removed "
-            "(deprecate it in the schema, or record it with 'gqlevolve deprecation set')"
+            "(deprecate it in the schema, or give it a deprecation record)"
         ],
         deprecated=False,
         status=None,
@@ -116,6 +116,121 @@ def not_deprecated(endpoint: str, coordinate: str, as_of: dt.date, policy: Remov
     )
 
 
+@dataclass(slots=True)
+class _WindowScan:
+    """The window's days sorted by what they say about the rule (one pass over the daily sums)."""
+
+    missing: list[dt.date] = field(default_factory=list)  # no data at all
+    silent: list[dt.date] = field(default_factory=list)  # watched, no traffic, and the policy does not count it
+    over: list[tuple[float, dt.date]] = field(default_factory=list)  # at or above the threshold
+    latest_covered: tuple[dt.date, bool] | None = None  # (day, under the threshold)
+    operations: int = 0
+    share_sum: float = 0.0
+    traffic_days: int = 0
+    max_share: float | None = None
+    max_day: dt.date | None = None
+
+    @property
+    def mean_share(self) -> float | None:
+        return self.share_sum / self.traffic_days if self.traffic_days else None
+
+    @property
+    def blocking_days(self) -> list[dt.date]:
+        return [*self.missing, *self.silent, *(day for _, day in self.over)]
+
+
+def _scan(window: Sequence[dt.date], totals: Mapping[dt.date, int], used: Mapping[dt.date, int], policy: RemovalPolicy) -> _WindowScan:
+    scan = _WindowScan()
+    zero_is_covered = policy.zero_traffic is ZeroTrafficDays.UNDER_THRESHOLD
+    # used / total < p / q  <=>  used * q < p * total: exact, and cheap enough for every day of every coordinate.
+    numerator, denominator = policy.threshold_ratio
+    for day in window:
+        total = totals.get(day)
+        count = used.get(day, 0)
+        scan.operations += count
+        if total is None:
+            scan.missing.append(day)
+        elif total == 0:
+            if zero_is_covered:
+                scan.latest_covered = (day, True)
+            else:
+                scan.silent.append(day)
+        else:
+            share = count / total
+            scan.traffic_days += 1
+            scan.share_sum += share
+            if scan.max_share is None or share >= scan.max_share:
+                scan.max_share, scan.max_day = share, day
+            under = count * denominator < numerator * total
+            if not under:
+                scan.over.append((share, day))
+            scan.latest_covered = (day, under)
+    return scan
+
+
+def _usage_reasons(scan: _WindowScan, policy: RemovalPolicy, start: dt.date, end: dt.date) -> list[str]:
+    """Why the window's usage blocks the removal (nothing when every day is covered and under)."""
+    reasons: list[str] = []
+    threshold = policy.threshold_text
+    if scan.over:
+        worst_share, worst_day = max(scan.over)
+        relation = "above" if worst_share > policy.threshold else "not under"
+        reasons.append(f"usage was {percent(worst_share)} on {worst_day.isoformat()}, {relation} {threshold}")
+        if len(scan.over) > 1:
+            reasons.append(
+                f"usage was at or above {threshold} on {len(scan.over)} of the {policy.window_days} days "
+                f"from {start.isoformat()} to {end.isoformat()} (the last on {scan.over[-1][1].isoformat()})"
+            )
+    if scan.missing:
+        reasons.append(
+            f"{len(scan.missing)} of the {policy.window_days} days from {start.isoformat()} to {end.isoformat()} "
+            f"have no usage data ({_days(scan.missing)}); every day of the window must be covered"
+        )
+    if scan.silent:
+        reasons.append(
+            f"{len(scan.silent)} day(s) of the window had no traffic at all ({_days(scan.silent)}); the policy does "
+            "not count a day without traffic as evidence (zero_traffic=uncovered)"
+        )
+    return reasons
+
+
+def _record_reasons(record: Deprecation, as_of: dt.date, policy: RemovalPolicy) -> list[str]:
+    """Why the record itself blocks the removal: no date, not deprecated long enough, withdrawn."""
+    reasons: list[str] = []
+    if record.deprecated_on is None:
+        reasons.append(f"{record.coordinate} has no deprecation date, so its {policy.min_deprecated_days} days cannot be counted")
+    else:
+        old_enough_on = record.deprecated_on + dt.timedelta(days=policy.min_deprecated_days)
+        if as_of < old_enough_on:
+            age = (as_of - record.deprecated_on).days
+            since = f"{age} days before {as_of.isoformat()}" if age >= 0 else f"{-age} days after {as_of.isoformat()}"
+            reasons.append(
+                f"deprecated on {record.deprecated_on.isoformat()}, {since}; the policy asks for at least "
+                f"{policy.min_deprecated_days} days (reached on {old_enough_on.isoformat()})"
+            )
+    if record.status_on(as_of) is Status.ACTIVE and record.status_override is Status.ACTIVE:
+        reasons.append(f"{record.coordinate} is pinned to status 'active' (its deprecation was withdrawn)")
+    return reasons
+
+
+def _removable_reasons(
+    record: Deprecation, scan: _WindowScan, as_of: dt.date, policy: RemovalPolicy, start: dt.date, end: dt.date
+) -> list[str]:
+    """Why a removable coordinate is removable: the window and the age, with their figures."""
+    assert record.deprecated_on is not None
+    highest = (
+        f" (highest {percent(scan.max_share)} on {scan.max_day.isoformat()})"
+        if scan.max_share is not None and scan.max_day is not None
+        else ""
+    )
+    return [
+        f"usage was under {policy.threshold_text} on each of the {policy.window_days} days from {start.isoformat()} "
+        f"to {end.isoformat()}{highest}",
+        f"deprecated on {record.deprecated_on.isoformat()}, {(as_of - record.deprecated_on).days} days before "
+        f"{as_of.isoformat()} (at least {policy.min_deprecated_days} required)",
+    ]
+
+
 def judge(
     endpoint: str,
     record: Deprecation,
@@ -129,92 +244,11 @@ def judge(
 ) -> Verdict:
     """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window)."""
     start, end = _window(as_of, policy)
-    window = window_days(as_of, policy)
-
-    missing: list[dt.date] = []  # no data at all
-    silent: list[dt.date] = []  # watched, no traffic, and the policy does not count such a day
-    over: list[tuple[float, dt.date]] = []
-    latest_covered: tuple[dt.date, bool] | None = None  # (day, under the threshold)
-    zero_is_covered = policy.zero_traffic is ZeroTrafficDays.UNDER_THRESHOLD
-    # used / total < p / q  <=>  used * q < p * total: exact, and cheap enough for every day of every coordinate.
-    numerator, denominator = policy.threshold_ratio
-    operations = 0
-    share_sum = 0.0
-    traffic_days = 0
-    max_share, max_day = None, None
-    for day in window:
-        total = totals.get(day)
-        count = used.get(day, 0)
-        operations += count
-        if total is None:
-            missing.append(day)
-        elif total == 0:
-            if zero_is_covered:
-                latest_covered = (day, True)
-            else:
-                silent.append(day)
-        else:
-            share = count / total
-            traffic_days += 1
-            share_sum += share
-            if max_share is None or share >= max_share:
-                max_share, max_day = share, day
-            under = count * denominator < numerator * total
-            if not under:
-                over.append((share, day))
-            latest_covered = (day, under)
-
-    days_covered = policy.window_days - len(missing) - len(silent)
-    mean_share = share_sum / traffic_days if traffic_days else None
-
-    reasons: list[str] = []
-    threshold = policy.threshold_text
-    if over:
-        worst_share, worst_day = max(over)
-        relation = "above" if worst_share > policy.threshold else "not under"
-        reasons.append(f"usage was {percent(worst_share)} on {worst_day.isoformat()}, {relation} {threshold}")
-        if len(over) > 1:
-            reasons.append(
-                f"usage was at or above {threshold} on {len(over)} of the {policy.window_days} days "
-                f"from {start.isoformat()} to {end.isoformat()} (the last on {over[-1][1].isoformat()})"
-            )
-    if missing:
-        reasons.append(
-            f"{len(missing)} of the {policy.window_days} days from {start.isoformat()} to {end.isoformat()} "
-            f"have no usage data ({_days(missing)}); every day of the window must be covered"
-        )
-    if silent:
-        reasons.append(
-            f"{len(silent)} day(s) of the window had no traffic at all ({_days(silent)}); the policy does not "
-            "count a day without traffic as evidence (zero_traffic=uncovered)"
-        )
-
-    old_enough_on = record.deprecated_on + dt.timedelta(days=policy.min_deprecated_days) if record.deprecated_on else None
-    status = record.status_on(as_of)
-    if record.deprecated_on is None:
-        reasons.append(f"{record.coordinate} has no deprecation date, so its {policy.min_deprecated_days} days cannot be counted")
-    elif old_enough_on is not None and as_of < old_enough_on:
-        age = (as_of - record.deprecated_on).days
-        since = f"{age} days before {as_of.isoformat()}" if age >= 0 else f"{-age} days after {as_of.isoformat()}"
-        reasons.append(
-            f"deprecated on {record.deprecated_on.isoformat()}, {since}; the policy asks for at least "
-            f"{policy.min_deprecated_days} days (reached on {old_enough_on.isoformat()})"
-        )
-    if status is Status.ACTIVE and record.status_override is Status.ACTIVE:
-        reasons.append(f"{record.coordinate} is pinned to status 'active' (its deprecation was withdrawn)")
-
+    scan = _scan(window_days(as_of, policy), totals, used, policy)
+    reasons = _usage_reasons(scan, policy, start, end) + _record_reasons(record, as_of, policy)
     removable = not reasons
     if removable:
-        highest = f" (highest {percent(max_share)} on {max_day.isoformat()})" if max_share is not None else ""
-        reasons.append(
-            f"usage was under {threshold} on each of the {policy.window_days} days from {start.isoformat()} "
-            f"to {end.isoformat()}{highest}"
-        )
-        reasons.append(
-            f"deprecated on {record.deprecated_on.isoformat()}, {(as_of - record.deprecated_on).days} days before "
-            f"{as_of.isoformat()} (at least {policy.min_deprecated_days} required)"
-        )
-
+        reasons = _removable_reasons(record, scan, as_of, policy, start, end)
     return Verdict(
         endpoint=endpoint,
         coordinate=record.coordinate,
@@ -222,7 +256,7 @@ def judge(
         removable=removable,
         reasons=reasons,
         deprecated=True,
-        status=status,
+        status=record.status_on(as_of),
         deprecated_on=record.deprecated_on,
         sunset_on=record.sunset_on,
         replacement=record.replacement,
@@ -230,14 +264,14 @@ def judge(
         window_start=start,
         window_end=end,
         window_days=policy.window_days,
-        days_covered=days_covered,
-        max_daily_share=max_share,
-        max_share_day=max_day,
-        mean_share=mean_share,
-        operations=operations,
+        days_covered=policy.window_days - len(scan.missing) - len(scan.silent),
+        max_daily_share=scan.max_share,
+        max_share_day=scan.max_day,
+        mean_share=scan.mean_share,
+        operations=scan.operations,
         last_used=last_used,
         earliest_removal=as_of if removable else _earliest_removal(
-            record, as_of, policy, latest_covered, [*missing, *silent, *(day for _, day in over)]
+            record, as_of, policy, scan.latest_covered, scan.blocking_days
         ),
         clients=list(clients),
     )

@@ -5,11 +5,18 @@ Each concept has its own module that adds its commands to :data:`main`:
 - ``db``          – ``gqlevolve db upgrade|prune``: the usage store's schema and retention;
 - ``diff``        – ``gqlevolve diff|export|check``: schema changes and the CI gate;
 - ``monitoring``  – ``gqlevolve advise|deprecation-report|sunset-warnings|usage-stats|client-versions|migration-report``;
-- ``deprecation`` – ``gqlevolve deprecation extend|rollback|set``: the policy's emergency procedures.
+- ``deprecation`` – ``gqlevolve deprecation extend|rollback|set|delete|history``: the policy's emergency procedures
+  and their audit log.
 
 Every command takes ``--json``; those that read the store take ``--db URL`` (default: ``$GQLEVOLVE_DB``,
-then ``sqlite:///gqlevolve.db``). Exit codes: 0 success, 1 a negative answer (something breaking,
-something not removable), 2 an error (bad input, store unreachable), printed without a traceback.
+then ``sqlite:///gqlevolve.db``; only ``db upgrade`` creates a missing SQLite file, every other command says it
+does not exist). Without ``--endpoint``, a command takes the store's only endpoint when it knows exactly one;
+when it knows several, the reports that can cover several cover them all and the others stop with an error
+listing them (each command's ``--help`` says which it does).
+
+Exit codes: 0 success, 1 a negative answer (something breaking, something not removable, a sunset alert),
+2 an error (bad input, no store, store unreachable, no snapshot folder): one line ``Error: ...``, never a
+traceback or a driver's message (``cli._common.handle_errors``).
 """
 
 from __future__ import annotations

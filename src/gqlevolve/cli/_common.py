@@ -1,38 +1,65 @@
-"""What every ``gqlevolve`` command shares: ``--db``, ``--json``, output and error handling."""
+"""What every ``gqlevolve`` command shares: ``--db``, ``--endpoint``, ``--json``, output and error handling.
+
+Errors: :func:`handle_errors` is the one place where an exception becomes a message. Whatever goes wrong (bad
+input, a missing store file, an unreachable database, a parser), the command prints one line, ``Error: ...``,
+and exits with 2; never a traceback, a driver's multi-line message or SQLAlchemy's "Background on this error"
+link. A store URL in a message has its password redacted.
+
+Tables (:func:`print_table`) never cut a value: dates, numbers, coordinates, statuses and other values are
+printed whole on one line; only free-text columns (clients, reasons) fold, at spaces. When the whole values do
+not fit the terminal's width, each row is printed as a record instead: its key on a line, then ``name: value``
+pairs filling the lines below. Printed to something that is not a terminal (a file, a CI log), tables are
+:data:`PIPED_WIDTH` columns wide unless ``COLUMNS`` says otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gqlevolve.jsonable import to_jsonable
+from gqlevolve.endpoints import EndpointNotChosen
+from gqlevolve.jsonable import json_quote, to_jsonable
 from gqlevolve.lifecycle import parse_iso_date
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from sqlalchemy.engine import URL
 
 __all__ = [
     "DEFAULT_DB_URL",
+    "ENDPOINT_HELP_ONE",
+    "ENDPOINT_HELP_SEVERAL",
     "EXIT_ERROR",
     "EXIT_NEGATIVE",
     "EXIT_OK",
     "PIPED_WIDTH",
+    "Column",
     "CommandError",
     "console",
     "db_option",
     "default_db_url",
+    "describe_store_error",
+    "endpoint_option",
     "handle_errors",
     "json_option",
+    "one_line",
     "parse_date",
     "print_json",
     "print_table",
+    "print_text",
+    "store_url",
+    "text_column",
     "to_jsonable",
 ]
 
@@ -63,15 +90,52 @@ db_option = click.option(
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 
+# Every command treats a missing --endpoint the same way: the store's only endpoint when it knows exactly one;
+# otherwise a command that can cover several endpoints covers all of them, and one that answers for a single
+# endpoint stops with an error listing them.
+ENDPOINT_HELP_SEVERAL = (
+    "Endpoint path (/api/v1/graphql) or version (v1) [default: the store's only endpoint; "
+    "every endpoint when it knows several]."
+)
+ENDPOINT_HELP_ONE = (
+    "Endpoint path (/api/v1/graphql) or version (v1) [default: the store's only endpoint; "
+    "required when it knows several: the error lists them]."
+)
+
+
+def endpoint_option(*, several: bool) -> Callable[[F], F]:
+    """``--endpoint E``; ``several``: without it the command covers every endpoint of the store."""
+    return click.option(
+        "--endpoint", "endpoint", metavar="E", default=None, help=ENDPOINT_HELP_SEVERAL if several else ENDPOINT_HELP_ONE
+    )
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
 
 class CommandError(click.ClickException):
     """A user-facing error: printed as ``Error: ...`` and exit code 2, never a traceback."""
 
     exit_code = EXIT_ERROR
 
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+
+
+def one_line(message: str) -> str:
+    """A message on one line: line breaks and indentation become single spaces, SQLAlchemy's link goes."""
+    return " ".join(_BACKGROUND.sub("", message).split())
+
 
 def handle_errors(func: F) -> F:
-    """Turn expected exceptions (bad input, unreachable store) into a clear message and exit code 2."""
+    """Turn every exception into one clear line and exit code 2 (click's own errors and exits pass through).
+
+    A store error (SQLAlchemy's, or its driver's) is described with :func:`describe_store_error`, naming the
+    command's ``--db`` URL (default ``$GQLEVOLVE_DB``) with its password redacted.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -79,12 +143,96 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (ValueError, LookupError, OSError) as error:
-            raise CommandError(str(error)) from error
-        except Exception as error:  # the store or a parser failing in a way we did not foresee
-            raise CommandError(f"{type(error).__name__}: {error}") from error
+        except Exception as error:
+            raise CommandError(_message(error, kwargs.get("db_url"))) from error
 
     return wrapper  # type: ignore[return-value]
+
+
+def _message(error: Exception, db_url: str | None) -> str:
+    if isinstance(error, EndpointNotChosen):  # the library names no option; on the command line it is --endpoint
+        return f"the usage store knows several endpoints; choose one with --endpoint: {', '.join(error.known)}"
+    # SQLAlchemy and the store's modules are looked up, not imported: `gqlevolve diff` never loads them.
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(error, sa_exc.SQLAlchemyError):
+        return describe_store_error(error, db_url or default_db_url())
+    schema = sys.modules.get("gqlevolve.usage_store.schema")
+    if isinstance(error, (ValueError, LookupError)) or (schema is not None and isinstance(error, schema.StoreSchemaError)):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+    return f"{type(error).__name__}: {error}"  # something we did not foresee: still one line
+
+
+# What a driver says about a connection that failed, and what we say instead.
+_CONNECTION_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"connection refused", re.IGNORECASE), "connection refused"),
+    (re.compile(r"failed to resolve host '([^']*)'|could not translate host name \"([^\"]*)\"", re.IGNORECASE), "unknown host {host}"),
+    (re.compile(r"timeout expired|timed out", re.IGNORECASE), "no answer (timed out)"),
+    (re.compile(r"unable to open database file", re.IGNORECASE), "SQLite cannot open the file (check the folder and its permissions)"),
+]
+_FAILURE_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"file is not a database", re.IGNORECASE), "the file is not a SQLite database"),
+    (re.compile(r"database is locked", re.IGNORECASE), "the database is locked by another process"),
+    (re.compile(r"readonly database", re.IGNORECASE), "the file is read-only"),
+]
+_DRIVER_PREFIXES = re.compile(
+    r"^(connection failed:\s*)?(connection to server at [^,]*, port \d+ failed:\s*)?(FATAL:\s*)?", re.IGNORECASE
+)
+
+
+def describe_store_error(error: BaseException, url: str | URL) -> str:
+    """One line for a SQLAlchemy or DBAPI error on the store at ``url`` (password redacted), e.g.
+    ``cannot reach the usage store at postgresql+psycopg://postgres@127.0.0.1:1/x: connection refused``."""
+    from gqlevolve.usage_store.urls import redacted
+
+    where = redacted(url)
+    driver_error = getattr(error, "orig", None) or error
+    text = str(driver_error).strip()
+    if driver_error is error:  # SQLAlchemy's own (no driver error): its message without the link
+        return f"the usage store at {where} failed: {one_line(text)}"
+    first = _DRIVER_PREFIXES.sub("", text.splitlines()[0] if text else "").strip()
+    for pattern, reason in _CONNECTION_REASONS:
+        found = pattern.search(text)
+        if found:
+            host = next((group for group in found.groups() if group), "")
+            return f"cannot reach the usage store at {where}: {reason.format(host=json_quote(host))}"
+    for pattern, reason in _FAILURE_REASONS:
+        if pattern.search(text):
+            return f"the usage store at {where} failed: {reason}"
+    if text.lower().startswith(("connection failed", "connection to server")):
+        return f"cannot reach the usage store at {where}: {first}"
+    return f"the usage store at {where} failed: {first or type(driver_error).__name__}"
+
+
+def store_url(db_url: str | None, *, create: bool = False) -> URL:
+    """The store URL of ``--db`` (default ``$GQLEVOLVE_DB``), checked, or a :class:`CommandError`.
+
+    A SQLite file must exist unless ``create`` (``gqlevolve db upgrade``): a command that reads never creates an
+    empty store where a typo pointed. Its folder must exist either way.
+    """
+    from gqlevolve.usage_store.urls import parse_store_url, redacted, sqlite_path
+
+    given = db_url or default_db_url()
+    url = parse_store_url(given)  # InvalidStoreURL, a ValueError: one line
+    path = sqlite_path(url)
+    if path is not None:
+        where = redacted(given)
+        hint = "check --db or $GQLEVOLVE_DB"
+        if not path.parent.is_dir():
+            action = "cannot create the usage store at" if create else "no usage store at"
+            raise CommandError(f"{action} {where}: the folder {path.parent} does not exist ({hint})")
+        if not create and not path.exists():
+            raise CommandError(
+                f"no usage store at {where}: the file {path} does not exist ({hint}; "
+                f"'gqlevolve db upgrade --db {where}' creates a store)"
+            )
+        if path.exists() and not path.is_file():
+            raise CommandError(f"no usage store at {where}: {path} is not a file ({hint})")
+    return url
+
+
+# --- output -------------------------------------------------------------------------------------------------
 
 
 def print_json(value: Any) -> None:
@@ -100,15 +248,162 @@ def console() -> Console:
     return Console(soft_wrap=False, highlight=False, width=PIPED_WIDTH if wide else None)
 
 
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_text(text: str, *, indent: str = "", first: str | None = None) -> None:
+    """A paragraph wrapped at spaces to the output's width (a long word, a URL, stays whole)."""
+    width = max(console().width, 20)
+    lead = indent if first is None else first
+    wrapped = textwrap.wrap(
+        text, width=width, initial_indent=lead, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    click.echo("\n".join(wrapped) if wrapped else lead.rstrip())
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column. ``wrap``: free text (clients, reasons) that may fold at spaces; every other column is
+    printed whole on one line. ``key``: names the row when rows are printed as records (default: the first)."""
+
+    name: str
+    wrap: bool = False
+    key: bool = False
+
+
+def text_column(name: str) -> Column:
+    return Column(name, wrap=True)
+
+
+#: Gap between two columns, and the narrowest a free-text column gets before rows become records.
+_GAP = 2
+_TEXT_MIN = 12
+_RECORD_INDENT = "    "
+_PAIR_SEPARATOR = "   "
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (dt.date, int, float, decimal.Decimal)) and not isinstance(value, bool)
+
+
+def _columns(columns: Sequence[str | Column], rows: list[Sequence[Any]]) -> list[Column]:
+    """Plain names become columns: whole when every value is a date or a number, else free text."""
+    result = []
+    for index, column in enumerate(columns):
+        if isinstance(column, Column):
+            result.append(column)
+        else:
+            values = [row[index] for row in rows if row[index] not in (None, "")]
+            result.append(Column(column, wrap=not (values and all(_whole(value) for value in values))))
+    return result
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(to_jsonable(value))
+
+
+def print_table(
+    title: str | None,
+    columns: Sequence[str | Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    empty: str | None = None,
+) -> None:
+    """Rows as a table (or as records when their whole values do not fit); ``empty``: the sentence printed
+    instead of a table without rows."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    rows = list(rows)
+    if not rows and empty is not None:
+        print_text(empty)
+        return
+    spec = _columns(columns, rows)
+    cells = [[_cell(value) for value in row] for row in rows]
+    out = console()
+    headers: list[str] = []
+    natural: list[int] = []
+    least: list[int] = []
+    for index, column in enumerate(spec):
+        value_width = max((cell_len(line) for row in cells for line in row[index].splitlines()), default=0)
+        longest_word = max((cell_len(word) for word in column.name.split()), default=0)
+        if column.wrap:  # folds at spaces only: never narrower than its longest word (a client, a coordinate)
+            header = column.name
+            width = max(value_width, cell_len(header))
+            longest_value_word = max((cell_len(word) for row in cells for word in row[index].split()), default=0)
+            narrowest = min(width, max(_TEXT_MIN, longest_word, longest_value_word))
+        else:  # a header wider than its values wraps at its spaces instead of widening the column
+            header = "\n".join(textwrap.wrap(column.name, width=max(value_width, longest_word, 1))) or column.name
+            width = narrowest = max(value_width, max(cell_len(line) for line in header.splitlines()))
+        headers.append(header)
+        natural.append(max(width, 1))
+        least.append(max(narrowest, 1))
+    widths = _fit(natural, least, [column.wrap for column in spec], out.width - _GAP * (len(spec) - 1))
+    if title:  # on a line of its own: a title wider than the table must not be squeezed to the table's width
+        out.print(Text(title, style="italic"), overflow="fold")
+    if widths is None:
+        _print_records(out, spec, cells)
+        return
+
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")  # a narrow terminal wraps values instead of cutting them
-    for row in rows:
-        table.add_row(*("" if cell is None else str(to_jsonable(cell)) for cell in row))
-    console().print(table)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    for column, header, width in zip(spec, headers, widths):
+        table.add_column(Text(header), width=width, no_wrap=not column.wrap, overflow="fold")
+    for row in cells:
+        table.add_row(*(Text(value) for value in row))
+    out.print(table)
+
+
+def _fit(natural: list[int], least: list[int], wrap: list[bool], room: int) -> list[int] | None:
+    """Column widths within ``room``: free-text columns give way, widest first, down to ``least``; None if even
+    that is too wide."""
+    if sum(natural) <= room:
+        return natural
+    if sum(least) > room:
+        return None
+    widths = list(natural)
+    while sum(widths) > room:
+        shrinkable = [index for index, can in enumerate(wrap) if can and widths[index] > least[index]]
+        widths[max(shrinkable, key=lambda index: widths[index])] -= 1
+    return widths
+
+
+def _print_records(out: Console, spec: list[Column], cells: list[list[str]]) -> None:
+    from rich.text import Text
+
+    keys = [index for index, column in enumerate(spec) if column.key] or [0]
+    room = max(out.width - len(_RECORD_INDENT), 20)
+    for row in cells:
+        click.echo()
+        out.print(Text("  ".join(row[index].replace("\n", ", ") for index in keys), style="bold"), no_wrap=True, crop=False)
+        pairs = [
+            f"{column.name}: {value.replace(chr(10), ', ')}"
+            for index, (column, value) in enumerate(zip(spec, row))
+            if index not in keys and value
+        ]
+        for line in _flow(pairs, room):
+            click.echo(_RECORD_INDENT + line)
+
+
+def _flow(pairs: list[str], room: int) -> list[str]:
+    """``name: value`` pairs filling lines of ``room`` columns; a pair never splits unless alone it is wider,
+    and then only at its spaces."""
+    lines: list[str] = []
+    line = ""
+    for pair in pairs:
+        candidate = f"{line}{_PAIR_SEPARATOR}{pair}" if line else pair
+        if len(candidate) <= room:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        if len(pair) <= room:
+            line = pair
+        else:
+            lines.extend(textwrap.wrap(pair, width=room, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False))
+            line = ""
+    if line:
+        lines.append(line)
+    return lines
 
 
 def parse_date(value: str | None, *, option: str) -> dt.date | None:
@@ -119,3 +414,4 @@ def parse_date(value: str | None, *, option: str) -> dt.date | None:
         return parse_iso_date(value, name=option)
     except ValueError as error:
         raise CommandError(str(error)) from None
+

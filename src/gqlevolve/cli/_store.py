@@ -1,36 +1,40 @@
 """Opening the usage store for a command: the URL from ``--db`` / ``$GQLEVOLVE_DB``, and a clear error when
-there is no store there (a command that reads must not create an empty SQLite file)."""
+there is no store there (a command that reads must not create an empty SQLite file) or it cannot be reached."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
-from gqlevolve.cli._common import CommandError, default_db_url
+from gqlevolve.cli._common import store_url
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
 
-__all__ = ["open_store", "percent"]
+__all__ = ["open_store", "percent", "reach"]
+
+
+def reach(db_url: str | None) -> None:
+    """Check that the store of ``--db`` exists and answers; else a ``CommandError`` or the driver's error, which
+    :func:`~gqlevolve.cli._common.handle_errors` describes in one line."""
+    from gqlevolve.usage_store.engine import create_store_engine
+
+    engine = create_store_engine(store_url(db_url))
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def open_store(db_url: str | None) -> Iterator[UsageStore]:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     from gqlevolve.usage_store import UsageStore
 
-    url = db_url or default_db_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise CommandError(f"--db: {url!r} is not a database URL (sqlite:///path.db or postgresql+psycopg://...)") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).exists():
-            raise CommandError(f"no usage store at {url}: the file does not exist (check --db or GQLEVOLVE_DB, or create it with 'gqlevolve db upgrade')")
-    store = UsageStore(url, migrate=False, handle_shutdown=False)
+    # Reached once first: a store that cannot be reached is an error here, not a warning and counts kept in memory.
+    reach(db_url)
+    store = UsageStore(store_url(db_url), migrate=False, handle_shutdown=False)
     try:
         yield store
     finally:

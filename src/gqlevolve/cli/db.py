@@ -1,5 +1,8 @@
 """``gqlevolve db``: the usage store's schema (``upgrade``, ``current``) and retention (``prune``).
 
+``upgrade`` is the only command that creates a SQLite file (its folder must exist); ``current`` and ``prune`` say
+that a missing file does not exist. An unreachable database is one line, exit 2 (``cli._common.handle_errors``).
+
 Example::
 
     gqlevolve db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/gqlevolve
@@ -17,12 +20,20 @@ from gqlevolve.cli._common import db_option, default_db_url, handle_errors, json
 __all__ = ["db"]
 
 
-def _engine(db_url: str | None):
+def _engine(db_url: str | None, *, create: bool = False):
+    """The store's engine; a SQLite file must exist unless ``create`` (only ``db upgrade`` creates a store)."""
     # Imported here: commands that never touch the store do not load SQLAlchemy.
+    from gqlevolve.cli._common import store_url
     from gqlevolve.usage_store.engine import create_store_engine
-    from gqlevolve.usage_store.urls import parse_store_url
 
-    return create_store_engine(parse_store_url(db_url or default_db_url()))
+    return create_store_engine(store_url(db_url, create=create))
+
+
+def _shown(db_url: str | None) -> str:
+    """The URL as the user gave it (or the default), without its password."""
+    from gqlevolve.usage_store.urls import redacted
+
+    return redacted(db_url or default_db_url())
 
 
 @main.group()
@@ -35,21 +46,21 @@ def db() -> None:
 @json_option
 @handle_errors
 def upgrade(db_url: str | None, as_json: bool) -> None:
-    """Bring the store's schema to the latest revision (creates the tables in a new database)."""
+    """Bring the store's schema to the latest revision; creates a SQLite file that does not exist yet (its
+    folder must), and the tables in a new database."""
     from gqlevolve.usage_store.schema import upgrade as upgrade_schema
-    from gqlevolve.usage_store.urls import redacted
 
-    engine = _engine(db_url)
+    engine = _engine(db_url, create=True)
     try:
         before, after = upgrade_schema(engine)
     finally:
         engine.dispose()
     if as_json:
-        print_json({"db": redacted(engine.url), "from": before, "to": after, "changed": before != after})
+        print_json({"db": _shown(db_url), "from": before, "to": after, "changed": before != after})
     elif before == after:
-        click.echo(f"{redacted(engine.url)}: already at {after}")
+        click.echo(f"{_shown(db_url)}: already at {after}")
     else:
-        click.echo(f"{redacted(engine.url)}: upgraded from {before or '(empty)'} to {after}")
+        click.echo(f"{_shown(db_url)}: upgraded from {before or '(empty)'} to {after}")
 
 
 @db.command()
@@ -57,9 +68,9 @@ def upgrade(db_url: str | None, as_json: bool) -> None:
 @json_option
 @handle_errors
 def current(db_url: str | None, as_json: bool) -> None:
-    """Print the store's schema revision and the latest one this gqlevolve knows."""
+    """Print the store's schema revision and the latest one this gqlevolve knows (a missing SQLite file is an
+    error: this never creates one)."""
     from gqlevolve.usage_store.schema import current_revision, head_revision
-    from gqlevolve.usage_store.urls import redacted
 
     engine = _engine(db_url)
     try:
@@ -69,10 +80,10 @@ def current(db_url: str | None, as_json: bool) -> None:
         engine.dispose()
     head = head_revision()
     if as_json:
-        print_json({"db": redacted(engine.url), "current": revision, "head": head, "up_to_date": revision == head})
+        print_json({"db": _shown(db_url), "current": revision, "head": head, "up_to_date": revision == head})
     else:
         state = "up to date" if revision == head else f"latest is {head}"
-        click.echo(f"{redacted(engine.url)}: {revision or '(no schema)'} ({state})")
+        click.echo(f"{_shown(db_url)}: {revision or '(no schema)'} ({state})")
 
 
 @db.command()
@@ -103,6 +114,8 @@ def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
         engine.dispose()
     if as_json:
         print_json(result)
+    elif not (result.usage_rows or result.total_rows or result.ledger_rows):
+        click.echo(f"Nothing to delete: no usage before {result.cutoff.isoformat()} in {_shown(db_url)}.")
     else:
         print_table(
             f"Pruned days before {result.cutoff.isoformat()}",

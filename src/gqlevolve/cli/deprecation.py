@@ -1,29 +1,62 @@
-"""The policy's emergency procedures: ``gqlevolve deprecation extend|rollback|set``.
+"""The policy's emergency procedures: ``gqlevolve deprecation extend|rollback|set|delete|history``.
 
 Each change is written to the audit log with who made it (``--actor``, default: the login name) and why
-(``--reason``, required).
+(``--reason``, required); ``history`` reads that log back.
+
+What cannot be right is refused (exit 2, nothing written): a coordinate that is not a schema coordinate naming
+an element (``Type.field``, ``Type.field(arg:)``, ``Enum.VALUE``, ``Input.field``); one that the schema of the
+endpoint's version does not have, when the project's schemas are configured (``--schemas``, default ``schemas``
+in ``[tool.gqlevolve]`` of pyproject.toml, as ``gqlevolve export|check`` read them); an endpoint the store does
+not know, unless ``set --new-endpoint`` says the record creates it. ``delete`` undoes a record written by mistake.
 
 Example::
 
     gqlevolve deprecation extend Mutation.upload_attachment --days 30 --reason "Partner X needs two more weeks"
     gqlevolve deprecation rollback Mutation.upload_attachment --endpoint v1 --reason "critical client broke"
     gqlevolve deprecation set User.name --endpoint v1 --sunset 2026-09-30 --replacement User.fullName --reason "plan"
+    gqlevolve deprecation delete Nope.x --endpoint v7 --reason "created by a typo"
+    gqlevolve deprecation history User.name --endpoint v1
 """
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
 from gqlevolve.cli import main
-from gqlevolve.cli._common import db_option, handle_errors, json_option, parse_date, print_json, print_table
+from gqlevolve.cli._common import (
+    db_option,
+    handle_errors,
+    json_option,
+    parse_date,
+    print_json,
+    print_table,
+    text_column,
+)
 from gqlevolve.cli._store import open_store
+from gqlevolve.endpoints import canonical_endpoint
+from gqlevolve.lifecycle import check_migration_guide
 
 __all__ = ["deprecation_group"]
 
 reason_option = click.option("--reason", "why", required=True, metavar="TEXT", help="Why (kept in the audit log).")
 actor_option = click.option("--actor", default=None, metavar="NAME", help="Who makes the change [default: login name].")
+schemas_option = click.option(
+    "--schemas", "schemas_spec", default=None, metavar="MODULE:ATTRIBUTE",
+    help="The schemas by version; the coordinate must exist in its endpoint's version "
+    "[default: schemas in [tool.gqlevolve] of pyproject.toml; without any, not checked].",
+)
+
+
+def _schemas(spec: str | None) -> Mapping[str, Any] | None:
+    """The project's schemas by version (``--schemas``, else pyproject.toml's ``[tool.gqlevolve] schemas``), or None."""
+    from gqlevolve.schema_diff.versioned import load_schemas, project_settings
+
+    spec = spec or project_settings().get("schemas")
+    return load_schemas(spec) if spec else None
 
 
 def _actor(actor: str | None) -> str:
@@ -59,17 +92,20 @@ def deprecation_group() -> None:
 @click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: the only one].")
 @reason_option
 @actor_option
+@schemas_option
 @db_option
 @json_option
 @handle_errors
 def extend_command(
-    coordinate: str, days: int, endpoint: str | None, why: str, actor: str | None, db_url: str | None, as_json: bool
+    coordinate: str, days: int, endpoint: str | None, why: str, actor: str | None, schemas_spec: str | None,
+    db_url: str | None, as_json: bool,
 ) -> None:
     """Extend COORDINATE's sunset by --days."""
     from gqlevolve.procedures import extend_sunset
 
+    schemas = _schemas(schemas_spec)
     with open_store(db_url) as store:
-        result = extend_sunset(store, endpoint, coordinate, days, actor=_actor(actor), why=why)
+        result = extend_sunset(store, endpoint, coordinate, days, actor=_actor(actor), why=why, schemas=schemas)
     _show(result, as_json)
 
 
@@ -78,27 +114,37 @@ def extend_command(
 @click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: the only one].")
 @reason_option
 @actor_option
+@schemas_option
 @db_option
 @json_option
 @handle_errors
 def rollback_command(
-    coordinate: str, endpoint: str | None, why: str, actor: str | None, db_url: str | None, as_json: bool
+    coordinate: str, endpoint: str | None, why: str, actor: str | None, schemas_spec: str | None,
+    db_url: str | None, as_json: bool,
 ) -> None:
     """Undo a removal: status back to sunset_warning, sunset 30 days later."""
     from gqlevolve.procedures import rollback
 
+    schemas = _schemas(schemas_spec)
     with open_store(db_url) as store:
-        result = rollback(store, endpoint, coordinate, actor=_actor(actor), why=why)
+        result = rollback(store, endpoint, coordinate, actor=_actor(actor), why=why, schemas=schemas)
     _show(result, as_json)
 
 
 @deprecation_group.command("set")
 @click.argument("coordinate")
-@click.option("--endpoint", required=True, metavar="E", help="Endpoint path or version.")
+@click.option("--endpoint", required=True, metavar="E", help="Endpoint path or version (one the store knows).")
+@click.option(
+    "--new-endpoint", is_flag=True,
+    help="The endpoint is new to the store (no traffic, no records yet): this record creates it.",
+)
 @click.option("--deprecated-on", default=None, metavar="DATE", help="Deprecated since [default for a new record: today].")
 @click.option("--sunset", default=None, metavar="DATE", help="Sunset (removal) date.")
 @click.option("--replacement", default=None, metavar="R", help="What to use instead.")
-@click.option("--guide", default=None, metavar="URL", help="Migration guide.")
+@click.option(
+    "--guide", default=None, metavar="URL",
+    help="Migration guide: an absolute http(s) URL (https://docs.example/x) or an absolute path (/docs/x).",
+)
 @click.option("--deprecation-reason", default=None, metavar="TEXT", help="The deprecation's own reason (shown to clients).")
 @click.option(
     "--status", type=click.Choice(["active", "deprecated", "sunset_warning", "removed", "auto"]), default=None,
@@ -106,12 +152,14 @@ def rollback_command(
 )
 @reason_option
 @actor_option
+@schemas_option
 @db_option
 @json_option
 @handle_errors
 def set_command(
     coordinate: str,
     endpoint: str,
+    new_endpoint: bool,
     deprecated_on: str | None,
     sunset: str | None,
     replacement: str | None,
@@ -120,6 +168,7 @@ def set_command(
     status: str | None,
     why: str,
     actor: str | None,
+    schemas_spec: str | None,
     db_url: str | None,
     as_json: bool,
 ) -> None:
@@ -128,10 +177,74 @@ def set_command(
 
     deprecated_day = parse_date(deprecated_on, option="--deprecated-on")
     sunset_day = parse_date(sunset, option="--sunset")
+    if guide is not None:
+        check_migration_guide(guide, name="--guide")  # before the store is opened; the message names the option
+    schemas = _schemas(schemas_spec)
     with open_store(db_url) as store:
         result = set_deprecation(
             store, endpoint, coordinate, actor=_actor(actor), why=why, deprecated_on=deprecated_day,
             sunset_on=sunset_day, replacement=replacement, migration_guide=guide, reason=deprecation_reason,
-            status=status,
+            status=status, new_endpoint=new_endpoint, schemas=schemas,
         )
     _show(result, as_json)
+
+
+@deprecation_group.command("delete")
+@click.argument("coordinate")
+@click.option("--endpoint", required=True, metavar="E", help="Endpoint path or version.")
+@reason_option
+@actor_option
+@db_option
+@json_option
+@handle_errors
+def delete_command(
+    coordinate: str, endpoint: str, why: str, actor: str | None, db_url: str | None, as_json: bool
+) -> None:
+    """Delete COORDINATE's record (one written by mistake); the audit log keeps what it was."""
+    from gqlevolve.procedures import delete_deprecation
+
+    with open_store(db_url) as store:
+        result = delete_deprecation(store, endpoint, coordinate, actor=_actor(actor), why=why)
+    if as_json:
+        print_json(result)
+        return
+    deleted = result.deleted
+    print_table(
+        f"deleted {result.coordinate} on {result.endpoint}",
+        ["deprecated", "sunset", "replacement", "guide", "status pin"],
+        [(deleted.deprecated_on, deleted.sunset_on, deleted.replacement, deleted.migration_guide, deleted.status_override)],
+    )
+    if not result.endpoint_known:
+        click.echo(f"{result.endpoint} is no longer known to the store: nothing else (traffic, records) names it.")
+
+
+@deprecation_group.command("history")
+@click.argument("coordinate", required=False)
+@click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: all].")
+@db_option
+@json_option
+@handle_errors
+def history_command(coordinate: str | None, endpoint: str | None, db_url: str | None, as_json: bool) -> None:
+    """The audit log (of COORDINATE, of --endpoint, or all), oldest first: every change, who made it and why."""
+    from gqlevolve.procedures import history
+
+    with open_store(db_url) as store:
+        entries = history(store, endpoint, coordinate)
+    if as_json:
+        print_json(entries)
+        return
+    scope = (f" for {coordinate}" if coordinate else "") + (f" on {canonical_endpoint(endpoint)}" if endpoint else "")
+    print_table(
+        "audit log",
+        ["when (UTC)", "endpoint", "coordinate", "field", "old → new", "actor", text_column("why")],
+        [
+            (entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.endpoint, entry.coordinate, entry.field,
+             f"{_value(entry.old_value)} → {_value(entry.new_value)}", entry.actor, entry.why)
+            for entry in entries
+        ],
+        empty=f"No changes to deprecation records{scope} in the audit log." if scope else "The audit log is empty.",
+    )
+
+
+def _value(value: str | None) -> str:
+    return "(none)" if value is None else value

@@ -23,7 +23,10 @@ _SCHEMAS_HELP = (
     "The server's schemas, MODULE:ATTRIBUTE naming a mapping of version to schema "
     "[default: schemas in [tool.gqlevolve] of pyproject.toml]."
 )
-_SNAPSHOTS_HELP = "Directory of the published snapshots <version>.graphql [default: schemas/]."
+_SNAPSHOTS_HELP = (
+    "Directory of the published snapshots <version>.graphql [default: snapshots in [tool.gqlevolve] of "
+    "pyproject.toml, then schemas/]."
+)
 
 
 @main.command()
@@ -98,13 +101,24 @@ def check(
 ) -> None:
     """Compare each version's schema with its published snapshot (adr-endpoint-versioning.md).
 
-    Breaking changes on a vN endpoint fail (exit 1); on draft they are warnings (exit 0).
+    Breaking changes on a vN endpoint fail (exit 1); on draft they are warnings (exit 0). No snapshot folder,
+    a store that does not exist or cannot be reached, or bad input: exit 2.
     """
     from gqlevolve.schema_diff.versioned import check_versions, load_schemas, usage_approver
 
     spec, directory = _project_options(schemas_spec, snapshots_dir)
+    if not directory.is_dir():
+        # Nothing was published there (or this is the wrong folder): an error, not a "breaking" verdict.
+        raise CommandError(
+            f"no snapshot folder {directory}/: point --snapshots at the folder of the published <version>.graphql "
+            "files, or publish them with 'gqlevolve export'"
+        )
     schemas = load_schemas(spec)
     day = parse_date(as_of, option="--as-of")
+    if db_url:
+        from gqlevolve.cli._store import reach
+
+        reach(db_url)  # a missing SQLite file is an error (never created), an unreachable store one line
     approve, close = usage_approver(db_url, as_of=day) if db_url else (None, lambda: None)
     try:
         report = check_versions(schemas, directory, approve=approve)

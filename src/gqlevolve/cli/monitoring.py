@@ -1,34 +1,55 @@
 """The policy's monitoring commands: ``advise``, ``deprecation-report``, ``sunset-warnings``, ``usage-stats``,
 ``client-versions``, ``migration-report``.
 
-Each prints a table, or JSON with ``--json`` (the same objects as the admin API). The store and the reports
-are imported inside the commands, so that ``gqlevolve diff`` never loads SQLAlchemy.
+Each prints a table, or JSON with ``--json`` (the same objects as the admin API); a report without rows prints
+one sentence instead of an empty table. The store and the reports are imported inside the commands, so that
+``gqlevolve diff`` never loads SQLAlchemy.
+
+Without ``--endpoint``, every command takes the store's only endpoint when it knows exactly one. When it knows
+several (or none), the reports that can cover several (``deprecation-report``, ``sunset-warnings``,
+``client-versions``, ``migration-report``) cover all of them, and the commands that answer for one endpoint
+(``advise``, ``usage-stats``) stop with an error listing the endpoints. A table leaves out the endpoint column
+when its rows come from one endpoint (the title names it).
+
+Exit codes: 0, 1 for a negative answer (``advise``: something asked for is not removable; ``sunset-warnings``:
+it shows an alert), 2 for an error.
 
 Example::
 
     gqlevolve advise --endpoint v1 --exclude-client load-test --json
     gqlevolve usage-stats --endpoint /api/v1/graphql --days 30 --coordinate User.name
+    gqlevolve sunset-warnings || notify-platform-team      # exit 1: an element >10% of traffic near its sunset
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gqlevolve.cli import main
 from gqlevolve.cli._common import (
     EXIT_NEGATIVE,
+    Column,
     CommandError,
     db_option,
+    endpoint_option,
     handle_errors,
     json_option,
     parse_date,
     print_json,
     print_table,
+    print_text,
+    text_column,
 )
 from gqlevolve.cli._store import open_store, percent
+from gqlevolve.jsonable import json_quote
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store import UsageStore
 
 __all__ = [
     "advise_command",
@@ -40,11 +61,12 @@ __all__ = [
     "usage_stats_command",
 ]
 
-endpoint_option = click.option(
-    "--endpoint", "endpoint", metavar="E", default=None,
-    help="Endpoint path (/api/v1/graphql) or version (v1) [default: the store's only endpoint].",
-)
 as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None, help="The day asked about: the day judged by the advisor, the last day of a report's window [default: today, UTC].")
+
+#: The sentence of every report when the store has no endpoint to cover.
+NO_ENDPOINT = "The usage store knows no endpoint yet (no traffic and no deprecation records)."
+#: Clients named in a table cell before "(+N more)".
+_CLIENTS_SHOWN = 3
 
 
 def parse_threshold(value: str | None) -> float | None:
@@ -55,20 +77,49 @@ def parse_threshold(value: str | None) -> float | None:
     try:
         return float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise CommandError(f"--threshold: {value!r} is not a share (0.01) or a percentage (1%)") from None
+        raise CommandError(f"--threshold: {json_quote(value)} is not a share (0.01) or a percentage (1%)") from None
 
 
 def _as_of(value: str | None) -> dt.date | None:
     return parse_date(value, option="--as-of")
 
 
-def _clients(clients: list) -> str:
+def _clients(clients: Sequence[Any]) -> str:
+    """One client a line (a cell folds between clients, not inside one)."""
     names = [f"{client.name or '(unnamed)'} {client.version or ''}".strip() for client in clients]
-    return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
+    more = len(names) - _CLIENTS_SHOWN
+    return "\n".join(names[:_CLIENTS_SHOWN] + ([f"(+{more} more)"] if more > 0 else []))
+
+
+def _one_endpoint(store: UsageStore, endpoint: str | None) -> str:
+    from gqlevolve.endpoints import resolve_endpoint
+
+    return resolve_endpoint(endpoint, store.endpoints())
+
+
+def _endpoints(store: UsageStore, endpoint: str | None) -> list[str]:
+    from gqlevolve.reports._common import endpoints_to_cover
+
+    return endpoints_to_cover(store, endpoint)
+
+
+def _on(endpoints: Sequence[str]) -> str:
+    return f"on {endpoints[0]}" if len(endpoints) == 1 else f"on {', '.join(endpoints[:-1])} or {endpoints[-1]}"
+
+
+def _title(what: str, endpoints: Sequence[str]) -> str:
+    return f"{what} {_on(endpoints)}" if len(endpoints) == 1 else what
+
+
+def _with_endpoint(endpoints: Sequence[str], columns: list[Column], rows: list[tuple]) -> tuple[list[Column], list[tuple]]:
+    """The endpoint column, first, only when the rows come from several endpoints (``rows`` start with it)."""
+    if len(endpoints) == 1:
+        return columns, [row[1:] for row in rows]
+    return [Column("endpoint", key=True), *columns], rows
 
 
 @main.command("advise")
-@endpoint_option
+@endpoint_option(several=False)
 @click.option("--coordinate", "coordinates", metavar="C", multiple=True, help="Judge only this coordinate (repeatable).")
 @as_of_option
 @click.option("--threshold", metavar="X", default=None, help="Share each day must stay under: 0.01 or 1% [default: 1%].")
@@ -94,7 +145,10 @@ def advise_command(
     db_url: str | None,
     as_json: bool,
 ) -> None:
-    """May the deprecated coordinates be removed? Exit 0 if all asked for are removable, 1 if not, 2 on error."""
+    """May the deprecated coordinates of one endpoint be removed?
+
+    Exit 0 if all asked for are removable, 1 if not (or if nothing is deprecated there), 2 on error.
+    """
     from gqlevolve.advisor import RemovalPolicy, advise
 
     settings = {
@@ -108,45 +162,48 @@ def advise_command(
     )
     day = _as_of(as_of)
     with open_store(db_url) as store:
+        name = _one_endpoint(store, endpoint)
         if coordinates:
             verdicts = [
                 verdict
                 for coordinate in coordinates
-                for verdict in advise(store, endpoint, coordinate, as_of=day, policy=policy)
+                for verdict in advise(store, name, coordinate, as_of=day, policy=policy)
             ]
             unknown = [verdict for verdict in verdicts if not verdict.deprecated]
             if unknown:
-                known = ", ".join(stored.record.coordinate for stored in store.deprecations(unknown[0].endpoint))
+                known = ", ".join(stored.record.coordinate for stored in store.deprecations(name))
                 raise CommandError(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}")
         else:
-            verdicts = advise(store, endpoint, as_of=day, policy=policy)
+            verdicts = advise(store, name, as_of=day, policy=policy)
     if as_json:
         print_json(verdicts)
     else:
         print_table(
-            f"Removal advice ({policy.threshold_text} over {policy.window_days} days)",
-            ["endpoint", "coordinate", "removable", "status", "max share (day)", "days covered", "earliest removal", "clients"],
+            f"Removal advice on {name} ({policy.threshold_text} over {policy.window_days} days)",
+            [Column("coordinate", key=True), Column("removable"), Column("status"), Column("max share (day)"),
+             Column("days covered"), Column("earliest removal"), text_column("clients")],
             [
                 (
-                    v.endpoint, v.coordinate, "yes" if v.removable else "no", v.status,
+                    v.coordinate, "yes" if v.removable else "no", v.status or "-",
                     f"{percent(v.max_daily_share)} ({v.max_share_day})" if v.max_share_day else percent(v.max_daily_share),
                     f"{v.days_covered}/{v.window_days}", v.earliest_removal or "-", _clients(v.clients),
                 )
                 for v in verdicts
             ],
+            empty=f"No deprecated elements on {name}.",
         )
+        if verdicts:
+            click.echo()
         for verdict in verdicts:
             click.echo(f"{verdict.coordinate}:")
             for reason in verdict.reasons:
-                click.echo(f"  - {reason}")
-        if not verdicts:
-            click.echo("No deprecated coordinates on this endpoint.")
+                print_text(reason, first="  - ", indent="    ")
     if not verdicts or not all(verdict.removable for verdict in verdicts):
         sys.exit(EXIT_NEGATIVE)
 
 
 @main.command("deprecation-report")
-@endpoint_option
+@endpoint_option(several=True)
 @as_of_option
 @db_option
 @json_option
@@ -156,24 +213,30 @@ def deprecation_report_command(endpoint: str | None, as_of: str | None, db_url: 
     from gqlevolve.reports import deprecation_report
 
     with open_store(db_url) as store:
+        endpoints = _endpoints(store, endpoint)
         rows = deprecation_report(store, endpoint, as_of=_as_of(as_of))
     if as_json:
         print_json(rows)
         return
-    print_table(
-        "Deprecations",
-        ["endpoint", "coordinate", "status", "deprecated", "sunset", "replacement", "share 30d", "clients",
-         "removable", "earliest removal"],
+    columns, cells = _with_endpoint(
+        endpoints,
+        [Column("coordinate", key=True), Column("status"), Column("deprecated"), Column("sunset"),
+         Column("replacement"), Column("share 30d"), Column("removable"), text_column("clients")],
         [
             (r.endpoint, r.coordinate, r.status, r.deprecated_on, r.sunset_on, r.replacement, percent(r.share_30d),
-             _clients(r.clients), "yes" if r.removable else "no", r.earliest_removal or "-")
+             "yes" if r.removable else (f"from {r.earliest_removal}" if r.earliest_removal else "no"),
+             _clients(r.clients))
             for r in rows
         ],
+    )
+    print_table(
+        _title("Deprecations", endpoints), columns, cells,
+        empty=f"No deprecated elements {_on(endpoints)}." if endpoints else NO_ENDPOINT,
     )
 
 
 @main.command("sunset-warnings")
-@endpoint_option
+@endpoint_option(several=True)
 @as_of_option
 @click.option("--within-days", type=int, default=7, show_default=True, help="Also list what enters sunset_warning this soon.")
 @db_option
@@ -182,32 +245,47 @@ def deprecation_report_command(endpoint: str | None, as_of: str | None, db_url: 
 def sunset_warnings_command(
     endpoint: str | None, as_of: str | None, within_days: int, db_url: str | None, as_json: bool
 ) -> None:
-    """What is in sunset_warning or enters it soon; ALERT when >10% of traffic within 30 days of the sunset."""
+    """What is in sunset_warning or enters it soon, and the policy's ALERT: more than 10% of traffic (last 7
+    days) within 30 days of the sunset.
+
+    Exit 1 when an ALERT is shown (also with --json), so that a cron job can act on it; 0 otherwise; 2 on error.
+    """
     from gqlevolve.reports import sunset_warnings
 
     with open_store(db_url) as store:
+        endpoints = _endpoints(store, endpoint)
         warnings = sunset_warnings(store, endpoint, as_of=_as_of(as_of), within_days=within_days)
+    alerts = [warning for warning in warnings if warning.alert]
     if as_json:
         print_json(warnings)
-        return
-    print_table(
-        "Sunset warnings",
-        ["endpoint", "coordinate", "status", "sunset", "days left", "share 7d", "alert", "clients"],
-        [
-            (w.endpoint, w.coordinate, w.status, w.sunset_on, w.days_until_sunset, percent(w.recent_share),
-             "ALERT" if w.alert else "", _clients(w.clients))
-            for w in warnings
-        ],
-    )
-    for warning in warnings:
-        if warning.alert:
-            click.echo(warning.message)
-    if not warnings:
-        click.echo("Nothing is in or entering sunset_warning.")
+    else:
+        columns, cells = _with_endpoint(
+            endpoints,
+            [Column("coordinate", key=True), Column("status"), Column("sunset"), Column("days left"),
+             Column("share 7d"), Column("alert"), text_column("clients")],
+            [
+                (w.endpoint, w.coordinate, w.status, w.sunset_on, w.days_until_sunset, percent(w.recent_share),
+                 "ALERT" if w.alert else "-", _clients(w.clients))
+                for w in warnings
+            ],
+        )
+        print_table(
+            _title("Sunset warnings", endpoints), columns, cells,
+            empty=(
+                f"Nothing {_on(endpoints)} is in sunset_warning or enters it within {within_days} days."
+                if endpoints else NO_ENDPOINT
+            ),
+        )
+        if alerts:
+            click.echo()
+        for warning in alerts:
+            print_text(warning.message, indent="  ")
+    if alerts:
+        sys.exit(EXIT_NEGATIVE)
 
 
 @main.command("usage-stats")
-@endpoint_option
+@endpoint_option(several=False)
 @click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Days ending with --as-of, included (today so far by default).")
 @click.option("--coordinate", metavar="C", default=None, help="Only this coordinate.")
 @as_of_option
@@ -217,7 +295,7 @@ def sunset_warnings_command(
 def usage_stats_command(
     endpoint: str | None, days: int, coordinate: str | None, as_of: str | None, db_url: str | None, as_json: bool
 ) -> None:
-    """Daily operations and the shares that used deprecated elements."""
+    """Daily operations of one endpoint and the shares that used deprecated elements."""
     from gqlevolve.reports import usage_stats
 
     with open_store(db_url) as store:
@@ -225,9 +303,9 @@ def usage_stats_command(
     if as_json:
         print_json(stats)
         return
-    columns = ["day", "operations", "deprecated ops", "deprecated share"]
+    columns = [Column("day", key=True), Column("operations"), Column("deprecated ops"), Column("deprecated share")]
     if coordinate:
-        columns += [f"{coordinate} ops", "share"]
+        columns += [Column("ops using it"), Column("its share")]
     rows = []
     for day in stats.days:
         row = [day.day, day.operations, day.deprecated_operations, percent(day.deprecated_share)]
@@ -235,12 +313,17 @@ def usage_stats_command(
             used = day.coordinates[coordinate]
             row += [used.operations, percent(used.share)]
         rows.append(row)
-    print_table(f"Usage of {stats.endpoint}, {stats.first_day} to {stats.last_day}", columns, rows)
-    if not coordinate and stats.coordinates:
+    about = f"{stats.endpoint} and {coordinate}" if coordinate else stats.endpoint
+    print_table(
+        f"Usage of {about}, {stats.first_day} to {stats.last_day}", columns, rows,
+        empty=f"No operations on {stats.endpoint} from {stats.first_day} to {stats.last_day}.",
+    )
+    if not coordinate and stats.coordinates and stats.days:
+        click.echo()
         total = sum(day.operations for day in stats.days)
         print_table(
             "Per deprecated coordinate",
-            ["coordinate", "operations", "share", "highest daily share"],
+            [Column("coordinate", key=True), Column("operations"), Column("share"), Column("highest daily share")],
             [
                 (name, used, percent(used / total if total else None),
                  percent(max((day.coordinates[name].share or 0.0 for day in stats.days), default=None)))
@@ -251,7 +334,7 @@ def usage_stats_command(
 
 
 @main.command("client-versions")
-@endpoint_option
+@endpoint_option(several=True)
 @click.option("--days", type=int, default=30, show_default=True, metavar="N", help="Days ending with --as-of, included (today so far by default).")
 @as_of_option
 @db_option
@@ -261,24 +344,32 @@ def client_versions_command(endpoint: str | None, days: int, as_of: str | None, 
     """Each client name and version, last seen, and the deprecated elements it still uses."""
     from gqlevolve.reports import client_versions
 
+    day = _as_of(as_of)
     with open_store(db_url) as store:
-        clients = client_versions(store, endpoint, days=days, as_of=_as_of(as_of))
+        endpoints = _endpoints(store, endpoint)
+        clients = client_versions(store, endpoint, days=days, as_of=day)
+        last_day = day or store.clock.today()
     if as_json:
         print_json(clients)
         return
-    print_table(
-        f"Clients over the last {days} days",
-        ["endpoint", "client", "version", "operations", "last seen", "deprecated elements in use"],
+    columns, cells = _with_endpoint(
+        endpoints,
+        [Column("client", key=True), Column("version", key=True), Column("operations"), Column("last seen"),
+         text_column("deprecated elements in use")],
         [
             (c.endpoint, c.name or "(unnamed)", c.version or "", c.operations, c.last_seen,
-             ", ".join(f"{use.coordinate} ({use.operations})" for use in c.deprecated) or "-")
+             "\n".join(f"{use.coordinate} ({use.operations})" for use in c.deprecated) or "-")
             for c in clients
         ],
+    )
+    print_table(
+        _title(f"Clients over the {days} days to {last_day}", endpoints), columns, cells,
+        empty=f"No operations {_on(endpoints)} in the {days} days to {last_day}." if endpoints else NO_ENDPOINT,
     )
 
 
 @main.command("migration-report")
-@endpoint_option
+@endpoint_option(several=True)
 @click.option("--weeks", type=int, default=4, show_default=True, metavar="N", help="Weeks (7 days) ending with --as-of, included.")
 @as_of_option
 @db_option
@@ -289,17 +380,23 @@ def migration_report_command(endpoint: str | None, weeks: int, as_of: str | None
     from gqlevolve.reports import migration_report
 
     with open_store(db_url) as store:
+        endpoints = _endpoints(store, endpoint)
         report = migration_report(store, endpoint, weeks=weeks, as_of=_as_of(as_of))
     if as_json:
         print_json(report)
         return
-    print_table(
-        f"Migration over the last {weeks} weeks",
-        ["endpoint", "coordinate", "week", "remaining", "migrated", "inactive"],
+    columns, cells = _with_endpoint(
+        endpoints,
+        [Column("coordinate", key=True), Column("week", key=True), text_column("remaining"),
+         text_column("migrated"), Column("inactive")],
         [
             (w.endpoint, w.coordinate, f"{w.week_start}..{w.week_end}",
              f"{len(w.remaining)}: {', '.join(w.remaining)}" if w.remaining else "0",
              f"{len(w.migrated)}: {', '.join(w.migrated)}" if w.migrated else "0", len(w.inactive))
             for w in report
         ],
+    )
+    print_table(
+        _title(f"Migration over the last {weeks} weeks", endpoints), columns, cells,
+        empty=f"No deprecated elements {_on(endpoints)}." if endpoints else NO_ENDPOINT,
     )

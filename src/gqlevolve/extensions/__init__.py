@@ -1,7 +1,9 @@
 """Strawberry extensions of gqlevolve.
 
 - :func:`deprecation_usage` / :class:`DeprecationUsageExtension`: count the deprecated elements each operation
-  uses, tell the client, reject removed ones (:mod:`.usage_extension`).
+  uses, tell the client, reject removed ones (:mod:`.usage_extension`), an adapter of the framework-neutral
+  :class:`gqlevolve.monitor.DeprecationMonitor`;
+- :func:`client_from_headers`: who sent the operation (:mod:`.client_identity`).
 
 Example::
 
@@ -9,9 +11,8 @@ Example::
 """
 
 from gqlevolve.extensions.client_identity import ClientIdentity, client_from_headers
-from gqlevolve.extensions.declared import DeclarationError, load_declarations
 from gqlevolve.extensions.usage_extension import DeprecationUsage, DeprecationUsageExtension, deprecation_usage
-from gqlevolve.extensions.notice import GONE_CODE
+from gqlevolve.monitor import GONE_CODE, DeclarationError, load_declarations
 
 __all__ = [
     "GONE_CODE",

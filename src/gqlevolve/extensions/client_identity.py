@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from gqlevolve.asgi import ENDPOINT_SCOPE_KEY
+from gqlevolve.endpoints import ENDPOINT_SCOPE_KEY
 
 __all__ = [
     "NAME_HEADERS",

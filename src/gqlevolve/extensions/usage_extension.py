@@ -7,18 +7,16 @@ One line in a Strawberry schema::
     app = versioned_app({"v1": schema}, store=store)
 
 ``deprecation_usage(...)`` returns a factory (:class:`DeprecationUsage`); Strawberry calls it once per request
-for a fresh :class:`DeprecationUsageExtension`, while the factory keeps what is shared: the analysis cache,
-the deprecation records per endpoint and the thread that refreshes them.
+for a fresh :class:`DeprecationUsageExtension`, while the factory keeps what is shared: a
+:class:`~gqlevolve.monitor.DeprecationMonitor` (the analysis cache, the deprecation records per endpoint and
+the thread that refreshes them).
 
-Per operation (after validation, so invalid operations are never counted), the extension:
-
-1. looks up the operation's analysis (:mod:`gqlevolve.operation_analysis`; cached) and adds the deprecated
-   elements its variable values reach;
-2. counts it in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O. Operations
-   that only introspect are not counted;
-3. when something deprecated was used: adds ``extensions.deprecations`` to the response and the lifecycle
-   headers to the HTTP response (not over WebSocket); if an element is ``removed``, rejects the operation
-   with a ``GONE`` error (:mod:`gqlevolve.extensions.notice`).
+This module is the Strawberry adapter of that framework-neutral core. Per operation (after validation, so
+invalid operations are never counted) it reads from Strawberry's execution context what the monitor needs (the
+schema, the query and its document, the operation name, the variables, the endpoint from the request, the
+client from its headers), hands it over, and writes back what the monitor answers:
+``extensions.deprecations`` in the response, the lifecycle headers on the HTTP response (not over WebSocket),
+and, if an element is ``removed``, the ``GONE`` error instead of executing the operation.
 
 An internal error of the extension is logged and the operation proceeds as if it were not there.
 """
@@ -30,20 +28,17 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from gqlevolve.clock import Clock
 from gqlevolve.extensions.client_identity import (
     ClientIdentifier,
     client_from_headers,
     request_endpoint,
     request_of,
 )
-from gqlevolve.extensions.declared import Declared, declarations
-from gqlevolve.extensions.notice import Notice, gone_error
-from gqlevolve.extensions.records import DeprecationRecords
-from gqlevolve.clock import Clock, clock_of
-from gqlevolve.operation_analysis import AnalysisCache
+from gqlevolve.monitor import Declared, DeprecationMonitor, Notice, gone_error
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -56,10 +51,8 @@ logger = logging.getLogger("gqlevolve.extensions")
 DEFAULT_ENDPOINT = "graphql"
 
 
-
-
 class DeprecationUsage:
-    """The factory in ``Schema(extensions=[...])``: shared state, and a new extension per request."""
+    """The factory in ``Schema(extensions=[...])``: a :class:`DeprecationMonitor`, and a new extension per request."""
 
     def __init__(
         self,
@@ -79,17 +72,21 @@ class DeprecationUsage:
             raise ValueError(f"endpoint must be a non-empty name, not {endpoint!r}")
         if not callable(client_identity):
             raise TypeError(f"client_identity must be callable (execution_context -> (name, version)), not {client_identity!r}")
+        if clock is not None and today is not None:
+            raise TypeError("pass clock= or today=, not both (today= is a clock given as a () -> date function)")
+        self.monitor = DeprecationMonitor(
+            store,
+            declared=declared,
+            refresh_interval=refresh_interval,
+            cache_size=cache_size,
+            clock=clock if clock is not None else today,
+        )
         self.store = store
         self.endpoint = endpoint or DEFAULT_ENDPOINT
         self.client_identity = client_identity
-        if clock is not None and today is not None:
-            raise TypeError("pass clock= or today=, not both (today= is a clock given as a () -> date function)")
-        self.clock = clock_of(clock if clock is not None else today, store.clock)
-        self.today = self.clock.today
-        self.analyses = AnalysisCache(cache_size)
-        self.records = DeprecationRecords(
-            store, declarations(declared), refresh_interval=refresh_interval, today=self.today
-        )
+        self.clock = self.monitor.clock
+        self.analyses = self.monitor.analyses
+        self.records = self.monitor.records
 
     def __call__(self) -> DeprecationUsageExtension:
         return DeprecationUsageExtension(self)
@@ -103,40 +100,33 @@ class DeprecationUsage:
         ``versioned_app`` calls this from its lifespan for each endpoint; a script that runs
         ``schema.execute`` may call it too (otherwise the first operation triggers it in the background).
         """
-        self.records.register(endpoint or self.endpoint, self.analyses.index_of(schema))
-        self.records.start()
+        self.monitor.start(schema, endpoint or self.endpoint)
 
     def refresh(self) -> None:
         """Read the deprecation records from the store now (the background thread does it periodically)."""
-        self.records.refresh()
+        self.monitor.refresh()
 
     def close(self) -> None:
         """Stop the refresh thread (the store is closed by its owner)."""
-        self.records.close()
+        self.monitor.close()
 
     # --- per operation ------------------------------------------------------------------------
 
     def observe(self, execution_context: Any) -> Notice | None:
-        """Analyse, count and judge one valid operation; the notice for the client, if there is one."""
-        operation_name = execution_context.operation_name
-        analysis = self.analyses.analysis(
-            execution_context.schema, execution_context.query, operation_name, execution_context.graphql_document
-        )
-        if analysis is None or analysis.introspection_only:
-            return None
-        coordinates = analysis.coordinates_for(execution_context.variables)
+        """Hand one valid operation to the monitor with what Strawberry knows of it; set the notice's headers."""
         context = execution_context.context
-        endpoint = request_endpoint(request_of(context)) or self.endpoint
         name, version = self.client_identity(execution_context)
-        today = self.today()
-        self.store.record_buffered(
-            endpoint, coordinates, client_name=name, client_version=version, operation_name=operation_name, when=today
+        notice = self.monitor.observe(
+            execution_context.schema,
+            execution_context.query,
+            execution_context.graphql_document,
+            execution_context.operation_name,
+            execution_context.variables,
+            endpoint=request_endpoint(request_of(context)) or self.endpoint,
+            client_name=name,
+            client_version=version,
         )
-        if not coordinates:
-            return None
-        assert analysis.index is not None
-        notice = self.records.for_endpoint(endpoint, analysis.index).notice(coordinates, today)
-        if notice.headers and analysis.operation_type is not OperationType.SUBSCRIPTION:
+        if notice is not None and notice.headers:
             _set_headers(context, notice.headers)
         return notice
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from gqlevolve.advisor import check_as_of
 from gqlevolve.endpoints import resolve_endpoint
+from gqlevolve.jsonable import json_quote
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -27,7 +28,7 @@ def endpoints_to_cover(store: UsageStore, endpoint: str | None) -> list[str]:
 
 def check_days(days: int, *, name: str = "days", at_most: int = 3660) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= at_most:
-        raise ValueError(f"{name} must be a whole number from 1 to {at_most}, not {days!r}")
+        raise ValueError(f"{name} must be a whole number from 1 to {at_most}, not {json_quote(days)}")
     return days
 
 

@@ -61,12 +61,6 @@ class SchemaDiff:
     def has_breaking(self) -> bool:
         return any(change.criticality is Criticality.BREAKING for change in self.changes)
 
-    def by_criticality(self) -> dict[Criticality, list[Change]]:
-        groups: dict[Criticality, list[Change]] = {criticality: [] for criticality in Criticality}
-        for change in self.changes:
-            groups[change.criticality].append(change)
-        return groups
-
 
 def diff_schemas(
     old: SchemaSource, new: SchemaSource, *, headers: Mapping[str, str] | None = None

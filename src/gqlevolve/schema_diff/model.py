@@ -149,72 +149,13 @@ class SchemaModel:
 
 def model_from_graphql_schema(schema: GraphQLSchema) -> SchemaModel:
     """Read a graphql-core schema (built from SDL, from introspection, or by Strawberry)."""
-    from graphql import (
-        GraphQLEnumType,
-        GraphQLInputObjectType,
-        GraphQLInterfaceType,
-        GraphQLObjectType,
-        GraphQLScalarType,
-        GraphQLUnionType,
-    )
-
     types: dict[str, NamedType] = {}
     for name, gql_type in schema.type_map.items():
         if name.startswith("__") or name in BUILT_IN_SCALARS:
             continue
-        common = {
-            "name": name,
-            "description": gql_type.description,
-            "directives": _applied_directives(gql_type.ast_node),
-        }
-        if isinstance(gql_type, GraphQLScalarType):
-            types[name] = NamedType(kind=TypeKind.SCALAR, specified_by=gql_type.specified_by_url, **common)
-        elif isinstance(gql_type, (GraphQLObjectType, GraphQLInterfaceType)):
-            kind = TypeKind.OBJECT if isinstance(gql_type, GraphQLObjectType) else TypeKind.INTERFACE
-            types[name] = NamedType(
-                kind=kind,
-                fields={
-                    field_name: Field(
-                        name=field_name,
-                        type=str(gql_field.type),
-                        args={arg_name: _input_value(arg_name, arg) for arg_name, arg in gql_field.args.items()},
-                        description=gql_field.description,
-                        deprecation=gql_field.deprecation_reason,
-                        directives=_applied_directives(gql_field.ast_node),
-                    )
-                    for field_name, gql_field in gql_type.fields.items()
-                },
-                interfaces=tuple(interface.name for interface in gql_type.interfaces),
-                **common,
-            )
-        elif isinstance(gql_type, GraphQLUnionType):
-            types[name] = NamedType(
-                kind=TypeKind.UNION, members=tuple(member.name for member in gql_type.types), **common
-            )
-        elif isinstance(gql_type, GraphQLEnumType):
-            types[name] = NamedType(
-                kind=TypeKind.ENUM,
-                values={
-                    value_name: EnumValue(
-                        name=value_name,
-                        description=value.description,
-                        deprecation=value.deprecation_reason,
-                        directives=_applied_directives(value.ast_node),
-                    )
-                    for value_name, value in gql_type.values.items()
-                },
-                **common,
-            )
-        elif isinstance(gql_type, GraphQLInputObjectType):
-            types[name] = NamedType(
-                kind=TypeKind.INPUT_OBJECT,
-                input_fields={
-                    field_name: _input_value(field_name, input_field)
-                    for field_name, input_field in gql_type.fields.items()
-                },
-                one_of=bool(getattr(gql_type, "is_one_of", False)),
-                **common,
-            )
+        named = _named_type(name, gql_type)
+        if named is not None:
+            types[name] = named
     directives = {
         directive.name: DirectiveDefinition(
             name=directive.name,
@@ -226,9 +167,6 @@ def model_from_graphql_schema(schema: GraphQLSchema) -> SchemaModel:
         for directive in schema.directives
         if directive.name not in SPECIFIED_DIRECTIVES
     }
-    schema_directives: tuple[AppliedDirective, ...] = ()
-    if schema.ast_node is not None:
-        schema_directives = _applied_directives(schema.ast_node)
     return SchemaModel(
         types=types,
         directives=directives,
@@ -236,7 +174,71 @@ def model_from_graphql_schema(schema: GraphQLSchema) -> SchemaModel:
         mutation=schema.mutation_type.name if schema.mutation_type else None,
         subscription=schema.subscription_type.name if schema.subscription_type else None,
         description=schema.description,
-        schema_directives=schema_directives,
+        schema_directives=_applied_directives(schema.ast_node) if schema.ast_node is not None else (),
+    )
+
+
+def _named_type(name: str, gql_type: Any) -> NamedType | None:
+    """One named type of a graphql-core schema in the model (None for a kind the model does not know)."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        GraphQLScalarType,
+        GraphQLUnionType,
+    )
+
+    common: dict[str, Any] = {
+        "name": name,
+        "description": gql_type.description,
+        "directives": _applied_directives(gql_type.ast_node),
+    }
+    if isinstance(gql_type, GraphQLScalarType):
+        return NamedType(kind=TypeKind.SCALAR, specified_by=gql_type.specified_by_url, **common)
+    if isinstance(gql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+        return NamedType(
+            kind=TypeKind.OBJECT if isinstance(gql_type, GraphQLObjectType) else TypeKind.INTERFACE,
+            fields={field_name: _field(field_name, gql_field) for field_name, gql_field in gql_type.fields.items()},
+            interfaces=tuple(interface.name for interface in gql_type.interfaces),
+            **common,
+        )
+    if isinstance(gql_type, GraphQLUnionType):
+        return NamedType(kind=TypeKind.UNION, members=tuple(member.name for member in gql_type.types), **common)
+    if isinstance(gql_type, GraphQLEnumType):
+        return NamedType(
+            kind=TypeKind.ENUM,
+            values={
+                value_name: EnumValue(
+                    name=value_name,
+                    description=value.description,
+                    deprecation=value.deprecation_reason,
+                    directives=_applied_directives(value.ast_node),
+                )
+                for value_name, value in gql_type.values.items()
+            },
+            **common,
+        )
+    if isinstance(gql_type, GraphQLInputObjectType):
+        return NamedType(
+            kind=TypeKind.INPUT_OBJECT,
+            input_fields={
+                field_name: _input_value(field_name, input_field) for field_name, input_field in gql_type.fields.items()
+            },
+            one_of=bool(getattr(gql_type, "is_one_of", False)),
+            **common,
+        )
+    return None
+
+
+def _field(name: str, gql_field: Any) -> Field:
+    return Field(
+        name=name,
+        type=str(gql_field.type),
+        args={arg_name: _input_value(arg_name, arg) for arg_name, arg in gql_field.args.items()},
+        description=gql_field.description,
+        deprecation=gql_field.deprecation_reason,
+        directives=_applied_directives(gql_field.ast_node),
     )
 
 

@@ -4,7 +4,8 @@ A record is a :class:`gqlevolve.lifecycle.Deprecation`, kept per (endpoint, coor
 the schema: :func:`register_deprecations` (called at start-up with what the schema declares) only inserts
 missing records and fills fields that are empty in the store, because the platform team may have changed a
 record (extended a sunset) since. Every change writes one audit entry per field: what changed, from what,
-to what, who, when and why. The audit log is never pruned.
+to what, who, when and why. :func:`delete_deprecation` removes a record (one written by mistake): its audit
+entries say ``record: exists -> deleted`` and keep every value it had. The audit log is never pruned.
 
 Example::
 
@@ -13,24 +14,28 @@ Example::
                               actor="gqlevolve")
         update_deprecation(connection, "/api/v1/graphql", "User.name", {"sunset_on": date(2026, 9, 30)},
                            actor="alice", why="Partner X needs one more quarter")
+        delete_deprecation(connection, "/api/v7/graphql", "Nope.x", actor="alice", why="created by a typo")
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
-from gqlevolve.lifecycle import Deprecation, Status, parse_iso_date
+from gqlevolve.lifecycle import Deprecation, InvalidMigrationGuide, Status, check_migration_guide, parse_iso_date
 from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, deprecation_audit, deprecations
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "RECORD_FIELD",
     "AuditEntry",
     "StoredDeprecation",
     "audit_log",
+    "delete_deprecation",
     "list_deprecations",
     "register_deprecations",
     "update_deprecation",
@@ -39,6 +44,10 @@ __all__ = [
 #: The fields of a record that can change (the coordinate is its identity).
 EDITABLE_FIELDS = ("reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
 _DATE_FIELDS = {"deprecated_on", "sunset_on"}
+#: The audit ``field`` of an entry about the whole record: ``exists -> deleted`` when it was deleted.
+RECORD_FIELD = "record"
+RECORD_EXISTS = "exists"
+RECORD_DELETED = "deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +146,36 @@ def update_deprecation(
     return record
 
 
+def delete_deprecation(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinate: str,
+    *,
+    actor: str,
+    why: str,
+    now: dt.datetime,
+) -> Deprecation:
+    """Delete a record and return it; ``LookupError`` if there is none.
+
+    The audit log gets ``record: exists -> deleted`` and, for every field that had a value, ``field: value ->
+    None``, all with ``actor`` and ``why`` (required): what was deleted can be read back, and written again.
+    """
+    if not actor:
+        raise ValueError("deleting a deprecation record needs an actor (who deletes it)")
+    if not isinstance(why, str) or not why.strip():
+        raise ValueError("deleting a deprecation record needs a reason (why), kept in the audit log")
+    _check_endpoint(endpoint)
+    existing = _find(connection, endpoint, coordinate)
+    if existing is None:
+        raise LookupError(f"no deprecation record for {coordinate!r} on endpoint {endpoint!r}")
+    connection.execute(
+        deprecations.delete().where(deprecations.c.endpoint == endpoint, deprecations.c.coordinate == coordinate)
+    )
+    cleared = [(name, value, None) for name, _, value in _diff(None, existing)]  # every field that had a value
+    _audit(connection, endpoint, coordinate, [(RECORD_FIELD, RECORD_EXISTS, RECORD_DELETED), *cleared], actor, now, why)
+    return existing
+
+
 def list_deprecations(connection: sa.Connection, endpoint: str | None = None) -> list[StoredDeprecation]:
     query = sa.select(deprecations).order_by(deprecations.c.endpoint, deprecations.c.coordinate)
     if endpoint is not None:
@@ -225,7 +264,17 @@ def _values(record: Deprecation) -> dict[str, object]:
 
 def _record(row: sa.Row) -> Deprecation:
     known = {f.name for f in fields(Deprecation)}
-    return Deprecation(**{name: getattr(row, name) for name in ("coordinate", *EDITABLE_FIELDS) if name in known})
+    values = {name: getattr(row, name) for name in ("coordinate", *EDITABLE_FIELDS) if name in known}
+    if values.get("migration_guide") is not None:
+        try:
+            check_migration_guide(values["migration_guide"])
+        except InvalidMigrationGuide as error:
+            # Written before guides were checked: never sent to a client (no Link: <not a url>); set a valid one.
+            logging.getLogger("gqlevolve.usage_store").warning(
+                "deprecation record %s on %s: ignoring its stored %s", row.coordinate, row.endpoint, error
+            )
+            values["migration_guide"] = None
+    return Deprecation(**values)
 
 
 def _find(connection: sa.Connection, endpoint: str, coordinate: str) -> Deprecation | None:

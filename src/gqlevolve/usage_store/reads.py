@@ -174,6 +174,10 @@ def coordinates(
 
 
 def endpoints(connection: sa.Connection) -> list[str]:
-    """Every endpoint the store knows: with traffic, watched, or with deprecation records."""
+    """Every endpoint the store knows: with traffic, watched, or with deprecation records.
+
+    Nothing else names an endpoint: one whose records were all deleted and that has no traffic (or watch) rows is
+    no longer listed, though the audit log keeps its entries.
+    """
     union = sa.union(sa.select(operation_totals.c.endpoint), sa.select(deprecations.c.endpoint))  # UNION is distinct
     return sorted(connection.execute(union).scalars())

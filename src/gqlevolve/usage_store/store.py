@@ -525,7 +525,16 @@ class UsageStore:
             now=self.clock.now(),
         )
 
+    def delete_deprecation(self, endpoint: str, coordinate: str, *, actor: str, why: str) -> Deprecation:
+        """Delete a record (audited: ``record: exists -> deleted`` and the values it had); ``LookupError`` if absent.
+
+        An endpoint that nothing else references (no traffic, not watched, no other record) is no longer listed
+        by :meth:`endpoints` afterwards; its audit entries stay.
+        """
+        return self._write(records.delete_deprecation, endpoint, coordinate, actor=actor, why=why, now=self.clock.now())
+
     def audit_log(self, endpoint: str | None = None, coordinate: str | None = None) -> list[records.AuditEntry]:
+        """Audit entries (every change to a record, field by field, with who and why), oldest first."""
         return self._read(records.audit_log, endpoint, coordinate)
 
     # --- retention --------------------------------------------------------------------------------

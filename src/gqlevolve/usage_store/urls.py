@@ -12,10 +12,12 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-__all__ = ["InvalidStoreURL", "SUPPORTED_SCHEMES", "parse_store_url", "redacted"]
+__all__ = ["InvalidStoreURL", "SUPPORTED_SCHEMES", "parse_store_url", "redacted", "sqlite_path"]
 
 #: What a URL may start with, and the SQLAlchemy driver each one means.
 SUPPORTED_SCHEMES: dict[str, str] = {
@@ -67,6 +69,14 @@ def redacted(url: str | URL) -> str:
         return sa.make_url(url).render_as_string(hide_password=True)
     except Exception:
         return url.split("@", 1)[-1] if "@" in url else url
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file a SQLite URL from :func:`parse_store_url` names (relative to the working directory when the URL
+    is); None for PostgreSQL and for a ``file:`` URI (``?uri=true``), whose path SQLite itself interprets."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.query.get("uri") in ("true", "1"):
+        return None
+    return Path(url.database)
 
 
 def _check_scheme(scheme: str, url: str) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gqlevolve.extensions.notice import Notice
+from gqlevolve.monitor.notice import Notice
 from gqlevolve.lifecycle import Deprecation
 from gqlevolve.operation_analysis import DeprecationIndex
 

@@ -1,0 +1,130 @@
+"""What a server author declares about deprecations: dates, replacements and migration guides, in one place.
+
+The schema says *what* is deprecated (``deprecation_reason``); the declarations add *when* and *what instead*.
+Give ``deprecation_usage(declared=...)`` either a sequence of :class:`~gqlevolve.lifecycle.Deprecation`
+records or the path of a TOML file::
+
+    [[deprecation]]
+    coordinate = "Mutation.upload_attachment"
+    reason = "Use secure_file_upload"          # optional: the schema's reason otherwise
+    deprecated_on = 2025-09-27                 # TOML dates (or "2025-09-27")
+    sunset_on = 2026-06-30
+    replacement = "secure_file_upload"
+    migration_guide = "https://docs.youtility.in/migrations/secure-file-upload"
+
+A declaration for an element the schema does not deprecate is ignored for that schema (one declaration file
+can serve every version); a malformed one is refused at start-up with a message that says which and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Union
+
+from gqlevolve.coordinates import parse_coordinate
+from gqlevolve.lifecycle import Deprecation, Status
+
+__all__ = ["Declared", "DeclarationError", "declarations", "load_declarations"]
+
+#: What ``deprecation_usage(declared=...)`` accepts.
+Declared = Union[Iterable[Deprecation], str, os.PathLike[str], None]
+
+_FIELDS = ("coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
+
+
+class DeclarationError(ValueError):
+    """A declaration that cannot be used (bad coordinate, date, field or duplicate)."""
+
+
+def declarations(declared: Declared) -> dict[str, Deprecation]:
+    """The declarations by coordinate, from records or a TOML file; :class:`DeclarationError` if malformed."""
+    if declared is None:
+        return {}
+    if isinstance(declared, str | os.PathLike):
+        return load_declarations(declared)
+    if isinstance(declared, Mapping):
+        raise DeclarationError("declared= takes a sequence of Deprecation records or a TOML path, not a mapping")
+    by_coordinate: dict[str, Deprecation] = {}
+    for position, record in enumerate(declared):
+        if not isinstance(record, Deprecation):
+            raise DeclarationError(f"declaration {position}: expected a Deprecation record, not {type(record).__name__}")
+        _add(by_coordinate, record, f"declaration {position}")
+    return by_coordinate
+
+
+def load_declarations(path: str | os.PathLike[str]) -> dict[str, Deprecation]:
+    """Read ``[[deprecation]]`` tables from a TOML file."""
+    file = Path(path)
+    try:
+        document = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DeclarationError(f"cannot read the declarations file {file}: {error.strerror or error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise DeclarationError(f"{file} is not valid TOML: {error}") from error
+    unknown_tables = set(document) - {"deprecation"}
+    if unknown_tables:
+        raise DeclarationError(f"{file}: unknown top-level key(s) {sorted(unknown_tables)}; expected [[deprecation]]")
+    entries = document.get("deprecation", [])
+    if not isinstance(entries, list):
+        raise DeclarationError(f"{file}: 'deprecation' must be an array of tables ([[deprecation]])")
+    by_coordinate: dict[str, Deprecation] = {}
+    for position, entry in enumerate(entries, start=1):
+        where = f"{file}: deprecation #{position}"
+        _add(by_coordinate, _record(entry, where), where)
+    return by_coordinate
+
+
+def _record(entry: Any, where: str) -> Deprecation:
+    if not isinstance(entry, dict):
+        raise DeclarationError(f"{where}: expected a table")
+    unknown = set(entry) - set(_FIELDS)
+    if unknown:
+        raise DeclarationError(f"{where}: unknown field(s) {sorted(unknown)}; known: {', '.join(_FIELDS)}")
+    if "coordinate" not in entry:
+        raise DeclarationError(f"{where}: 'coordinate' is required")
+    values: dict[str, Any] = {}
+    for name, value in entry.items():
+        if name in ("deprecated_on", "sunset_on"):
+            values[name] = _date(value, f"{where}: {name}")
+        elif name == "status_override":
+            try:
+                values[name] = Status(value)
+            except ValueError:
+                raise DeclarationError(
+                    f"{where}: status_override {value!r} is not one of {', '.join(status.value for status in Status)}"
+                ) from None
+        elif not isinstance(value, str):
+            raise DeclarationError(f"{where}: {name} must be a string, not {type(value).__name__}")
+        else:
+            values[name] = value
+    try:
+        return Deprecation(**values)
+    except ValueError as error:
+        raise DeclarationError(f"{where}: {error}") from error
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise DeclarationError(f"{where}: expected a date (2026-06-30), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DeclarationError(f"{where}: expected a date like 2026-06-30, not {value!r}")
+
+
+def _add(by_coordinate: dict[str, Deprecation], record: Deprecation, where: str) -> None:
+    try:
+        parse_coordinate(record.coordinate)
+    except ValueError as error:
+        raise DeclarationError(f"{where}: {error}") from None
+    if record.coordinate in by_coordinate:
+        raise DeclarationError(f"{where}: {record.coordinate} is declared twice")
+    by_coordinate[record.coordinate] = record

@@ -1,0 +1,141 @@
+"""``DeprecationMonitor``: what happens to one operation, whatever server runs it.
+
+Given plain inputs (the schema, the document, the operation name, the raw variables, the endpoint, the client
+and the day), the monitor:
+
+1. looks up the operation's analysis (:mod:`gqlevolve.operation_analysis`; cached by query text) and adds the
+   deprecated elements the variable values reach;
+2. counts the operation in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O.
+   Operations that only introspect are not counted;
+3. judges what it used against the endpoint's deprecation records (kept in step with the store by
+   :class:`~gqlevolve.monitor.endpoint_records.DeprecationRecords`) and returns the :class:`Notice` for the
+   client: the ``extensions.deprecations`` entries, the lifecycle headers (none for a subscription: it has no
+   response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error.
+
+It knows no web framework and no GraphQL server library: the Strawberry extension
+(:mod:`gqlevolve.extensions.usage_extension`) is a thin adapter that reads these inputs from Strawberry's
+execution context and writes the notice back; adapters for other servers do the same.
+
+Example::
+
+    monitor = DeprecationMonitor(store, declared=DECLARED)
+    monitor.start(schema, "/api/v1/graphql")        # register the schema's deprecations, start refreshing
+    notice = monitor.observe(
+        schema, "{ user(id: 1) { name } }", None, None, None,
+        endpoint="/api/v1/graphql", client_name="web", client_version="1.4",
+    )
+    notice.entries      # ({'coordinate': 'User.name', 'status': 'deprecated', ...},)
+    if notice.removed:
+        raise gone_error(notice.removed)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from graphql import DocumentNode, OperationType, parse
+
+from gqlevolve.clock import Clock, clock_of
+from gqlevolve.monitor.declared import Declared, declarations
+from gqlevolve.monitor.endpoint_records import DeprecationRecords
+from gqlevolve.monitor.notice import Notice
+from gqlevolve.operation_analysis import AnalysisCache
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store import UsageStore
+
+__all__ = ["DeprecationMonitor"]
+
+
+class DeprecationMonitor:
+    """Analyse, count and judge operations for one or more endpoints; shared by every request of a server.
+
+    ``store``: the :class:`~gqlevolve.usage_store.UsageStore` that counts usage and keeps the records.
+    ``declared``: dates, replacements and guides (records or a TOML path, see :mod:`gqlevolve.monitor.declared`).
+    ``refresh_interval``: seconds between reads of the records from the store.
+    ``cache_size``: analyses kept (by schema, query text and operation name).
+    ``clock``: where "today" comes from (default: the store's clock); a ``() -> date`` function is accepted.
+    """
+
+    def __init__(
+        self,
+        store: UsageStore,
+        *,
+        declared: Declared = None,
+        refresh_interval: float = 30.0,
+        cache_size: int = 1_000,
+        clock: Clock | Callable[[], dt.date] | None = None,
+    ) -> None:
+        if store is None or not hasattr(store, "record_buffered"):
+            raise TypeError(f"a DeprecationMonitor needs a UsageStore, not {store!r}")
+        self.store = store
+        self.clock = clock_of(clock, store.clock)
+        self.analyses = AnalysisCache(cache_size)
+        self.records = DeprecationRecords(
+            store, declarations(declared), refresh_interval=refresh_interval, today=self.clock.today
+        )
+
+    def __repr__(self) -> str:
+        return f"DeprecationMonitor(store={self.store!r})"
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    def start(self, schema: Any, endpoint: str) -> None:
+        """Register ``schema``'s deprecations for ``endpoint`` in the store now and start refreshing them.
+
+        Optional: an endpoint first seen by :meth:`observe` is registered in the background.
+        """
+        self.records.register(endpoint, self.analyses.index_of(schema))
+        self.records.start()
+
+    def refresh(self) -> None:
+        """Read the deprecation records from the store now (the background thread does it periodically)."""
+        self.records.refresh()
+
+    def close(self) -> None:
+        """Stop the refresh thread (the store is closed by its owner)."""
+        self.records.close()
+
+    # --- one operation ------------------------------------------------------------------------
+
+    def observe(
+        self,
+        schema: Any,
+        query: str | None,
+        document: DocumentNode | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        *,
+        endpoint: str,
+        client_name: str | None = None,
+        client_version: str | None = None,
+        day: dt.date | None = None,
+    ) -> Notice | None:
+        """Analyse, count and judge one valid operation; the notice for the client, or None if it used nothing.
+
+        ``schema`` is a graphql-core ``GraphQLSchema`` (or a server's schema object that holds one as
+        ``_schema``, as Strawberry's does); ``document`` is ``query`` parsed (parsed here when None);
+        ``variables`` are the raw values the client sent. ``day`` defaults to today by the monitor's clock.
+        """
+        if document is None:
+            if query is None:
+                raise ValueError("observe needs the query text or its parsed document")
+            document = parse(query)
+        analysis = self.analyses.analysis(schema, query, operation_name, document)
+        if analysis is None or analysis.introspection_only:
+            return None
+        coordinates = analysis.coordinates_for(variables)
+        today = day or self.clock.today()
+        self.store.record_buffered(
+            endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
+        )
+        if not coordinates:
+            return None
+        assert analysis.index is not None
+        notice = self.records.for_endpoint(endpoint, analysis.index).notice(coordinates, today)
+        if analysis.operation_type is OperationType.SUBSCRIPTION and notice.headers:
+            return replace(notice, headers=())  # a subscription has no response headers to carry them
+        return notice

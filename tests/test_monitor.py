@@ -1,0 +1,103 @@
+"""The framework-neutral core: one operation of a plain graphql-core schema, no Strawberry anywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from graphql import build_schema, parse
+
+from gqlevolve.clock import FixedClock
+from gqlevolve.lifecycle import Deprecation
+from gqlevolve.monitor import GONE_CODE, DeprecationMonitor, gone_error
+from gqlevolve.usage_store import UsageStore
+
+TODAY = dt.date(2026, 11, 21)
+ENDPOINT = "/api/v1/graphql"
+SDL = """
+type Query {
+  user: User
+  legacyUsers: [User] @deprecated(reason: "Use users")
+  users(filter: UserFilter): [User]
+}
+type Subscription { ticks: Int @deprecated(reason: "Use clock") }
+type User { name: String @deprecated(reason: "Use fullName") fullName: String }
+input UserFilter { group: String @deprecated(reason: "Use role") role: String }
+"""
+DECLARED = [Deprecation("Query.legacyUsers", deprecated_on=dt.date(2025, 1, 1), sunset_on=dt.date(2026, 6, 30))]
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[UsageStore]:
+    with UsageStore(sqlite_url, handle_shutdown=False, clock=FixedClock(TODAY)) as store:
+        yield store
+
+
+@pytest.fixture
+def monitor(store: UsageStore) -> Iterator[DeprecationMonitor]:
+    monitor = DeprecationMonitor(store, declared=DECLARED)
+    monitor.start(SCHEMA, ENDPOINT)
+    yield monitor
+    monitor.close()
+
+
+SCHEMA = build_schema(SDL)
+
+
+def observe(monitor: DeprecationMonitor, query: str, variables=None, **client):
+    return monitor.observe(SCHEMA, query, None, None, variables, endpoint=ENDPOINT, **client)
+
+
+def test_counts_and_tells_from_plain_inputs(monitor: DeprecationMonitor, store: UsageStore) -> None:
+    notice = observe(monitor, "{ user { name fullName } }", client_name="web", client_version="1.4")
+    assert [entry["coordinate"] for entry in notice.entries] == ["User.name"]
+    assert notice.entries[0]["deprecatedOn"] == TODAY.isoformat()
+    assert ("Warning" in dict(notice.headers)) and not notice.removed
+    store.flush()
+    [client] = store.clients(ENDPOINT, "User.name")
+    assert (client.name, client.version, client.operations) == ("web", "1.4", 1)
+
+
+def test_variables_reach_deprecated_input_fields(monitor: DeprecationMonitor) -> None:
+    query = "query ($f: UserFilter) { users(filter: $f) { fullName } }"
+    assert observe(monitor, query, {"f": {"role": "x"}}) is None
+    notice = observe(monitor, query, {"f": {"group": "x"}})
+    assert [entry["coordinate"] for entry in notice.entries] == ["UserFilter.group"]
+
+
+def test_a_removed_element_gets_the_gone_error(monitor: DeprecationMonitor) -> None:
+    notice = observe(monitor, "{ legacyUsers { fullName } }")
+    [removed] = notice.removed
+    error = gone_error(notice.removed)
+    assert error.extensions["code"] == GONE_CODE and error.extensions["removed_on"] == "2026-06-30"
+    assert removed.coordinate == "Query.legacyUsers"
+
+
+def test_a_subscription_notice_has_entries_but_no_headers(monitor: DeprecationMonitor) -> None:
+    notice = observe(monitor, "subscription { ticks }")
+    assert notice.entries and notice.headers == ()
+
+
+def test_nothing_deprecated_and_introspection(monitor: DeprecationMonitor, store: UsageStore) -> None:
+    assert observe(monitor, "{ user { fullName } }") is None
+    assert observe(monitor, "{ __typename }") is None
+    store.flush()
+    assert store.daily_totals(ENDPOINT) == {TODAY: 1}  # introspection is not counted
+
+
+def test_a_parsed_document_and_an_explicit_day(monitor: DeprecationMonitor, store: UsageStore) -> None:
+    query = "{ user { name } }"
+    monitor.observe(SCHEMA, None, parse(query), None, None, endpoint=ENDPOINT, day=dt.date(2026, 11, 1))
+    store.flush()
+    used = [day.day for day in store.daily_usage(ENDPOINT, "User.name") if day.operations]
+    assert used == [dt.date(2026, 11, 1)]
+    with pytest.raises(ValueError, match="query text or its parsed document"):
+        monitor.observe(SCHEMA, None, None, None, None, endpoint=ENDPOINT)
+
+
+def test_the_core_does_not_import_strawberry() -> None:
+    code = "import sys, gqlevolve, gqlevolve.monitor; assert not [m for m in sys.modules if m.startswith('strawberry')]"
+    subprocess.run([sys.executable, "-c", code], check=True)

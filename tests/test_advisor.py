@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from gqlevolve import RemovalPolicy, Status, UsageStore, advise
 from gqlevolve.advisor import UnknownEndpoint, Verdict, ZeroTrafficDays
@@ -223,6 +224,26 @@ def test_advise_without_a_coordinate_judges_every_deprecated_coordinate(store):
     assert legacy.status is Status.SUNSET_WARNING
     assert legacy.sunset_on == dt.date(2025, 6, 20)
     assert legacy.last_used == WINDOW[-1]
+
+
+@pytest.mark.parametrize("coordinate", [None, COORDINATE, "User.undeprecated"])
+def test_advise_reads_endpoints_records_and_evidence_on_one_connection(store, coordinate):
+    deprecate(store)
+    deprecate(store, "Query.legacyUsers")
+    seed(store, WINDOW[-5:], lambda day: 3)
+    checkouts: list[object] = []
+
+    def checked_out(dbapi_connection, connection_record, proxy) -> None:
+        checkouts.append(dbapi_connection)
+
+    sa.event.listen(store.engine, "checkout", checked_out)  # a connection taken from the engine's pool
+    try:
+        verdicts = advise(store, "v1", coordinate, as_of=AS_OF)
+    finally:
+        sa.event.remove(store.engine, "checkout", checked_out)
+
+    assert len(verdicts) == (2 if coordinate is None else 1)
+    assert len(checkouts) == 1
 
 
 def test_last_used_looks_before_the_window(store):

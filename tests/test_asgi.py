@@ -13,7 +13,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
 from gqlevolve.asgi import ENDPOINT_SCOPE_KEY, endpoint_path, versioned_app
-from gqlevolve.lifecycle import InvalidVersionName, VersionLifecycle, deprecation_header, sunset_header
+from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY
+from gqlevolve.lifecycle import (
+    Deprecation,
+    InvalidVersionName,
+    VersionLifecycle,
+    deprecation_header,
+    sunset_header,
+)
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -229,13 +236,14 @@ def test_removed_version_refuses_websockets() -> None:
 
 
 class EarlierDeprecationHeader(SchemaExtension):
-    """Sets a field-level Deprecation header on the sub-response, as the usage extension does."""
+    """Hands the version a field-level record, as the usage extension does: the version renders the headers."""
 
     def on_execute(self):  # type: ignore[override]
         yield
-        response = self.execution_context.context["response"]
-        response.headers["Deprecation"] = deprecation_header(dt.date(2025, 1, 1))
-        response.headers["Sunset"] = sunset_header(dt.date(2027, 1, 1))
+        scope = self.execution_context.context["request"].scope
+        scope[DEPRECATIONS_SCOPE_KEY].append(
+            Deprecation("Query.hello", deprecated_on=dt.date(2025, 1, 1), sunset_on=dt.date(2027, 1, 1))
+        )
 
 
 def test_version_headers_merge_with_those_the_schema_sets() -> None:

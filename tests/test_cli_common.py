@@ -128,10 +128,12 @@ def test_parse_date_names_the_option() -> None:
 
 
 def test_expected_errors_exit_2_without_a_traceback() -> None:
+    from gqlevolve.errors import NotFound
+
     @click.command()
     @handle_errors
     def broken() -> None:
-        raise LookupError("no endpoint '/api/v9/graphql'")
+        raise NotFound("no endpoint '/api/v9/graphql'")
 
     result = CliRunner().invoke(broken)
     assert result.exit_code == 2

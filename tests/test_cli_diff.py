@@ -112,6 +112,28 @@ def one_error_line(result) -> bool:
     )
 
 
+NOT_A_SCHEMA = [
+    ("v1.graphql", "", "it is empty"),
+    ("v1.graphql", "  \n\n", "it is empty (white space only)"),
+    ("v1.graphql", "# v1\n# (truncated)\n", "it is empty (comments only)"),
+    ("v1.graphql", "query { a }", "it holds an operation (query { a }), not type definitions"),
+    ("v1.graphql", "fragment F on T { a }", "it holds a fragment (fragment F on T { a }), not type definitions"),
+    ("v1.graphql", "type User { id: ID }", "it defines no Query type"),
+    ("v1.json", "{}", "it is an empty JSON object, not an introspection result (no __schema)"),
+    ("v1.json", "", "it is empty"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), NOT_A_SCHEMA, ids=[f"{n}:{c!r}" for n, c, _ in NOT_A_SCHEMA])
+def test_diff_refuses_a_file_that_is_not_a_schema(tmp_path, sdl_files, name, content, reason):
+    path = tmp_path / name
+    path.write_text(content)
+    for args in (["diff", str(path), sdl_files[1]], ["diff", sdl_files[0], str(path), "--json"]):
+        result = CliRunner().invoke(main, args)
+        assert one_error_line(result), result.output
+        assert result.stderr == f"Error: {path}: not a GraphQL schema: {reason}\n"
+
+
 def test_check_passes_on_this_repository():
     """The example server's schemas against the snapshots checked in under schemas/ (bare `gqlevolve check`)."""
     completed = subprocess.run(
@@ -222,3 +244,36 @@ def test_diff_does_not_import_graphql_core_sqlalchemy_or_strawberry(sdl_files):
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.split() == ["1", "[]"]
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "reason"),
+    [
+        ("", "it is empty"),  # a truncated snapshot
+        ("# v1 snapshot\n", "it is empty (comments only)"),
+        ("query { user { fullName } }", "it holds an operation (query { user { fullName } }), not type definitions"),
+    ],
+)
+def test_check_refuses_a_snapshot_that_is_not_a_schema(project, tmp_path, snapshot, reason):
+    project({"v1": OLD, "draft": OLD})
+    assert run("export").exit_code == 0
+    (tmp_path / "schemas" / "v1.graphql").write_text(snapshot)
+    for args in (["check"], ["check", "--json"], ["check", "--markdown"]):
+        result = CliRunner().invoke(main, args)
+        assert one_error_line(result), result.output
+        assert result.stderr == f"Error: schemas/v1.graphql: not a GraphQL schema: {reason}\n"
+        assert "passed" not in result.output
+
+
+def test_check_and_export_refuse_a_current_schema_that_is_not_a_schema(project, tmp_path):
+    project({"v1": OLD})
+    assert run("export").exit_code == 0
+    project({"v1": ""})
+    result = CliRunner().invoke(main, ["check"])
+    assert one_error_line(result), result.output
+    assert result.stderr == "Error: the v1 schema: not a GraphQL schema: it is empty\n"
+    project({"v1": "query { user { fullName } }"})
+    result = CliRunner().invoke(main, ["export"])
+    assert one_error_line(result), result.output
+    assert result.stderr.startswith("Error: the v1 schema: not a GraphQL schema: it holds an operation (query {")
+    assert (tmp_path / "schemas" / "v1.graphql").read_text() == OLD + "\n"  # the published snapshot is left alone

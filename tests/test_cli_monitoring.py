@@ -104,7 +104,7 @@ def test_advise_policy_options_change_the_verdict(db):
     [
         (["advise", "--as-of", "2025-13-01"], "is not a date in the form YYYY-MM-DD"),
         (["advise", "--as-of", "2999-01-01"], "is in the future"),
-        (["advise", "--window-days", "-5"], "window_days must be a whole number"),
+        (["advise", "--window-days", "-5"], "--window-days must be a whole number from 1 to 3660, not -5"),
         (["advise", "--threshold", "lots"], '--threshold: "lots" is not a share'),
         (["advise", "--endpoint", "v9"], "unknown endpoint"),
         (["advise", "--coordinate", "User.nope"], "User.nope has no deprecation record"),

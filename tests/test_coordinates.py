@@ -172,5 +172,5 @@ def test_check_in_schema_names_the_schema_and_close_matches(coordinate: str, mes
 
 
 def test_check_in_schema_refuses_a_malformed_coordinate_before_looking() -> None:
-    with pytest.raises(InvalidCoordinate, match="'User..name' is not a schema coordinate"):
+    with pytest.raises(InvalidCoordinate, match='"User..name" is not a schema coordinate'):
         check_in_schema("User..name", build_schema(SDL))

@@ -64,7 +64,7 @@ def test_the_extension_serves_a_toml_declaration(tmp_path: Path, sqlite_url: str
     ("text", "message"),
     [
         ("[[deprecation]]\nreason = 'x'\n", "deprecation #1: 'coordinate' is required"),
-        ("[[deprecation]]\ncoordinate = 'User.'\n", "'User.' is not a schema coordinate"),
+        ("[[deprecation]]\ncoordinate = 'User.'\n", '"User." is not a schema coordinate'),
         ("[[deprecation]]\ncoordinate = 'User.name'\nsunset = 2026-01-01\n", r"unknown field\(s\) \['sunset'\]"),
         ("[[deprecation]]\ncoordinate = 'User.name'\nsunset_on = 'soon'\n", "sunset_on: expected a date like 2026-06-30"),
         ("[[deprecation]]\ncoordinate = 'User.name'\nsunset_on = 2026-01-01T10:00:00\n", "not a date and time"),

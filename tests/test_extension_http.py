@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
 
-from gqlevolve import UsageStore, deprecation_usage, versioned_app
-from gqlevolve.lifecycle import Status
+from gqlevolve import UsageStore, VersionLifecycle, deprecation_usage, versioned_app
+from gqlevolve.lifecycle import Status, deprecation_header, sunset_header
 from tests.extension_schema import DECLARED, TODAY, build_schema
 
 ENDPOINT = "/api/v1/graphql"
@@ -67,6 +68,31 @@ def test_the_earliest_dates_and_one_link_per_guide(client: TestClient, store: Us
         '<https://docs.example.org/migrations/full-name>; rel="deprecation"',
     ]
     assert len(response.headers.get_list("warning")) == 2
+
+
+def test_a_deprecated_version_renders_its_record_and_the_operations_at_once(store: UsageStore) -> None:
+    usage = deprecation_usage(store=store, declared=DECLARED, today=lambda: TODAY)
+    lifecycle = VersionLifecycle(
+        deprecated_on=dt.date(2026, 9, 1), sunset_on=dt.date(2027, 3, 1), migration_guide="/docs/leaving-v1"
+    )
+    app = versioned_app({"v1": build_schema(usage)}, store=store, lifecycles={"v1": lifecycle}, today=lambda: TODAY)
+    with TestClient(app) as client:
+        used = client.post(ENDPOINT, json=DEPRECATED)
+        clean = client.post(ENDPOINT, json=CLEAN)
+    usage.close()
+    # One Deprecation and one Sunset: the earliest of the version's record (2026-09-01, 2027-03-01) and User.name's.
+    assert used.headers.get_list("deprecation") == [deprecation_header(dt.date(2026, 1, 15))]
+    assert used.headers.get_list("sunset") == [sunset_header(dt.date(2026, 12, 15))]
+    assert used.headers.get_list("warning") == [
+        '299 - "Deprecated API: /api/v1/graphql"',
+        '299 - "API will be removed in 24 days on 2026-12-15: User.name"',
+    ]
+    assert used.headers.get_list("link") == [
+        '</docs/leaving-v1>; rel="deprecation"',
+        '<https://docs.example.org/migrations/full-name>; rel="deprecation"',
+    ]
+    assert clean.headers.get_list("deprecation") == [deprecation_header(dt.date(2026, 9, 1))]
+    assert clean.headers.get_list("warning") == ['299 - "Deprecated API: /api/v1/graphql"']
 
 
 def store_refresh(client: TestClient) -> None:

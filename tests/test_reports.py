@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from gqlevolve import Status, UsageStore
 from gqlevolve.endpoints import UnknownEndpoint
@@ -258,6 +259,40 @@ def test_migration_report_leaves_out_the_day_after_as_of(store):
     assert [(w.week_start, w.week_end, w.remaining, w.migrated, w.inactive) for w in report] == [
         (AS_OF - dt.timedelta(days=6), AS_OF, [], [], ["ios"]),
     ]
+
+
+V2 = "/api/v2/graphql"
+
+
+@pytest.mark.parametrize(
+    ("report", "endpoints"),
+    [
+        (lambda store: deprecation_report(store, as_of=AS_OF), {ENDPOINT, V2}),
+        (lambda store: sunset_warnings(store, as_of=AS_OF), {ENDPOINT, V2}),
+        (lambda store: client_versions(store, as_of=AS_OF), {ENDPOINT, V2}),
+        (lambda store: migration_report(store, weeks=2, as_of=AS_OF), {ENDPOINT, V2}),
+        (lambda store: [usage_stats(store, ENDPOINT, 30, as_of=AS_OF)], {ENDPOINT}),
+    ],
+    ids=["deprecation_report", "sunset_warnings", "client_versions", "migration_report", "usage_stats"],
+)
+def test_a_report_reads_on_one_connection_whatever_the_endpoints(store, report, endpoints):
+    for endpoint in (ENDPOINT, V2):
+        deprecate(store, "User.name", sunset_on=AS_OF + dt.timedelta(days=10), endpoint=endpoint)
+        deprecate(store, "User.email", endpoint=endpoint)
+        seed(store, days_through(AS_OF, 14), lambda day: 2, total=10, coordinates=["User.name"], endpoint=endpoint)
+    checkouts: list[object] = []
+
+    def checked_out(dbapi_connection, connection_record, proxy) -> None:
+        checkouts.append(dbapi_connection)
+
+    sa.event.listen(store.engine, "checkout", checked_out)  # a connection taken from the engine's pool
+    try:
+        rows = report(store)
+    finally:
+        sa.event.remove(store.engine, "checkout", checked_out)
+
+    assert {row.endpoint for row in rows} == endpoints  # every endpoint read...
+    assert len(checkouts) == 1  # ...on one connection, in one transaction
 
 
 def test_extend_and_rollback_write_the_audit_log(store):

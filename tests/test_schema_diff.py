@@ -12,7 +12,9 @@ from graphql.utilities.find_schema_changes import BreakingChangeType
 from strawberry.schema_directive import Location
 
 from gqlevolve import diff_schemas
+from gqlevolve.errors import InvalidInput
 from gqlevolve.schema_diff import ChangeKind, Criticality, SchemaSourceError, load_schema
+from gqlevolve.schema_diff.sources import NotASchema
 
 BREAKING, DANGEROUS, SAFE = Criticality.BREAKING, Criticality.DANGEROUS, Criticality.SAFE
 K = ChangeKind
@@ -272,6 +274,112 @@ def test_unknown_type_reports_line_and_column(tmp_path):
 def test_unreadable_sources_have_clear_errors(source, message):
     with pytest.raises((SchemaSourceError, TypeError), match=message):
         load_schema(source)
+
+
+# --- what is not a schema ------------------------------------------------------------------------
+
+# id, document, the reason NotASchema gives (after "<source>: not a GraphQL schema: ").
+NOT_SCHEMAS: list[tuple[str, str, str]] = [
+    ("0 bytes", "", "it is empty"),
+    ("white space", "  \n\t\n ,\r\n", "it is empty (white space only)"),
+    ("comments", "# schema for v1\n  # (truncated)\n", "it is empty (comments only)"),
+    ("operation", "query { a }", "it holds an operation (query { a }), not type definitions"),
+    ("anonymous operation", "{ a }", "it holds an operation ({ a }), not type definitions"),
+    ("fragment", "fragment F on T { a }", "it holds a fragment (fragment F on T { a }), not type definitions"),
+    ("no Query", "type User { id: ID }", "it defines no Query type"),
+    ("directives only", "directive @key on OBJECT", "it defines no Query type"),
+    ("schema without query", "schema { mutation: M } type M { a: Int }", "its schema definition names no query root type"),
+    ("Query not an object", "interface Query { a: Int }", "its query root type Query is an interface, not an object type"),
+    ("input as query root", "schema { query: Q } input Q { a: Int }", "its query root type Q is an input type, not an object type"),
+    ("extensions only", "extend schema @key", "it holds only extensions (extend schema @key), no type definitions to extend"),
+]
+
+
+@pytest.mark.parametrize(("document", "reason"), [case[1:] for case in NOT_SCHEMAS], ids=[case[0] for case in NOT_SCHEMAS])
+def test_a_document_that_is_not_a_schema_is_refused_naming_the_file(tmp_path, document, reason):
+    path = tmp_path / "v1.graphql"
+    path.write_text(document)
+    with pytest.raises(NotASchema) as caught:
+        load_schema(path)
+    assert str(caught.value) == f"{path}: not a GraphQL schema: {reason}"
+    assert caught.value.reason == reason and caught.value.source_name == str(path)
+    assert isinstance(caught.value, SchemaSourceError) and isinstance(caught.value, InvalidInput)
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(NotASchema, match=re.escape(f"{path}: not a GraphQL schema: {reason}")):
+        diff_schemas(path, "type Query { a: Int }")
+    with pytest.raises(NotASchema, match=re.escape(f"{path}: not a GraphQL schema: {reason}")):
+        diff_schemas("type Query { a: Int }", str(path))  # a path given as a string
+
+
+# Text starting with "{" is read as introspection JSON, so "{ a }" as text is invalid JSON (a file is read by its suffix).
+NOT_SCHEMA_TEXTS = [case for case in NOT_SCHEMAS if not case[1].startswith("{")]
+
+
+@pytest.mark.parametrize(("document", "reason"), [case[1:] for case in NOT_SCHEMA_TEXTS], ids=[case[0] for case in NOT_SCHEMA_TEXTS])
+def test_sdl_text_that_is_not_a_schema_is_refused(document, reason):
+    with pytest.raises(NotASchema) as caught:
+        load_schema(document)
+    assert str(caught.value) == f"<SDL>: not a GraphQL schema: {reason}"
+    with pytest.raises(NotASchema, match=re.escape(f"<SDL>: not a GraphQL schema: {reason}")):
+        diff_schemas("type Query { a: Int }", document)
+    with pytest.raises(NotASchema, match=re.escape(f"v9: not a GraphQL schema: {reason}")):
+        load_schema(document, source_name="v9")
+
+
+def test_an_operation_among_type_definitions_is_refused_with_its_line():
+    with pytest.raises(NotASchema) as caught:
+        load_schema("type Query { a: Int }\n\nquery Get { a }\n")
+    assert str(caught.value) == "<SDL>:3:1: not a GraphQL schema: it holds an operation (query Get { a }) besides its type definitions"
+    assert (caught.value.line, caught.value.column) == (3, 1)
+
+
+def test_a_long_operation_is_shown_shortened_on_one_line():
+    operation = "mutation Rename($id: ID!, $name: String!) {\n  rename(id: $id, name: $name) { id name }\n}"
+    with pytest.raises(NotASchema, match=re.escape("it holds an operation (mutation Rename($id: ID!, $name: Stri...), not")):
+        load_schema(operation)
+
+
+def test_a_schema_with_a_query_root_by_name_or_by_schema_definition_is_accepted():
+    assert load_schema("type Query { a: Int }").query == "Query"
+    assert load_schema("schema { query: Root } type Root { a: Int }").query == "Root"
+    assert load_schema("# the API\ntype Query { a: Int } # end\n").query == "Query"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "it is empty"),
+        ("\n", "it is empty (white space only)"),
+        ("{}", "it is an empty JSON object, not an introspection result (no __schema)"),
+        ("[]", "it is a JSON array, not an introspection result (an object with __schema)"),
+        ("null", "it is JSON null, not an introspection result (an object with __schema)"),
+        ('{"__schema": null}', "its __schema is empty"),
+        ('{"__schema": {}}', "its __schema is empty"),
+        ('{"data": {"__schema": {}}}', "its __schema is empty"),
+        ('{"data": {"user": null}}', "it is not an introspection result (no __schema)"),
+        ('{"data": null, "errors": [{"message": "denied"}]}', "it is not an introspection result (no __schema): [{'message': 'denied'}]"),
+        ('{"__schema": {"types": [], "directives": []}}', "it defines no Query type (its __schema has no queryType)"),
+    ],
+)
+def test_introspection_json_without_a_schema_is_refused_naming_the_file(tmp_path, content, reason):
+    path = tmp_path / "v1.json"
+    path.write_text(content)
+    with pytest.raises(NotASchema) as caught:
+        load_schema(path)
+    assert str(caught.value) == f"{path}: not a GraphQL schema: {reason}"
+    with pytest.raises(NotASchema, match=re.escape(reason)):
+        diff_schemas(str(path), "type Query { a: Int }")
+
+
+def test_introspection_results_and_schema_objects_without_a_query_are_refused():
+    from graphql import GraphQLSchema
+
+    with pytest.raises(NotASchema, match=re.escape("<JSON>: not a GraphQL schema: it is an empty JSON object")):
+        load_schema("{}")
+    with pytest.raises(NotASchema, match=re.escape("<introspection result>: not a GraphQL schema: its __schema is empty")):
+        load_schema({"__schema": {}})
+    with pytest.raises(NotASchema, match=re.escape("<GraphQLSchema>: not a GraphQL schema: it defines no Query type")):
+        load_schema(GraphQLSchema())
 
 
 def test_a_field_defined_twice_is_diffed_with_a_warning():

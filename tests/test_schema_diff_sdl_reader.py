@@ -13,7 +13,8 @@ from graphql import build_schema
 
 from gqlevolve.schema_diff.model import model_from_graphql_schema
 from gqlevolve.schema_diff.sdl_reader import Unsupported, read_sdl
-from tests.test_schema_diff import CASES, with_query
+from gqlevolve.schema_diff.sources import NotASchema, _read_sdl_with_graphql_core, read_sdl_text
+from tests.test_schema_diff import CASES, NOT_SCHEMAS, with_query
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB_SCHEMAS = sorted((ROOT / "benchmarks" / ".cache" / "node_modules").glob("*/schema.graphql"))
@@ -100,3 +101,23 @@ def test_a_field_defined_twice_keeps_the_last_definition_and_warns():
     model = read_sdl("type Query { a: Int a: String }")
     assert model.types["Query"].fields["a"].type == "String"
     assert model.warnings == ["Field 'Query.a' is defined more than once; the last definition is used."]
+
+
+@pytest.mark.parametrize(("document", "reason"), [case[1:] for case in NOT_SCHEMAS], ids=[case[0] for case in NOT_SCHEMAS])
+def test_both_readers_refuse_what_is_not_a_schema(document, reason):
+    """The fast reader accepts no document that is not a schema; graphql-core's path refuses each with the reason."""
+    with pytest.raises(Unsupported):
+        read_sdl(document)
+    with pytest.raises(NotASchema) as by_graphql_core:
+        _read_sdl_with_graphql_core(document, "v1.graphql")
+    with pytest.raises(NotASchema) as by_read_sdl_text:
+        read_sdl_text(document, source_name="v1.graphql")
+    assert str(by_graphql_core.value) == str(by_read_sdl_text.value) == f"v1.graphql: not a GraphQL schema: {reason}"
+
+
+@pytest.mark.parametrize(
+    "sdl",
+    ["type Query { a: Int }", "schema { query: Root } type Root { a: Int }", "# v1\ntype Query { a: Int } # end"],
+)
+def test_both_readers_accept_a_schema_with_a_query_root(sdl):
+    assert read_sdl(sdl) == _read_sdl_with_graphql_core(sdl, "<SDL>")

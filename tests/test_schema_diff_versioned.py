@@ -8,6 +8,7 @@ import pytest
 
 from gqlevolve import UsageStore
 from gqlevolve.lifecycle import InvalidVersionName
+from gqlevolve.schema_diff.sources import NotASchema
 from gqlevolve.schema_diff.versioned import check_versions, export_snapshots, usage_approver
 
 V1 = 'type Query { user: User } type User { id: ID name: String @deprecated(reason: "Use fullName") fullName: String }'
@@ -61,6 +62,37 @@ def test_a_snapshot_without_a_schema_fails(tmp_path):
     export_snapshots({"v1": V1, "v2": V1}, tmp_path)
     report = check_versions({"v2": V1}, tmp_path)
     assert [(v.version, v.status) for v in report.versions] == [("v1", "failed"), ("v2", "passed")]
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "reason"),
+    [
+        ("", "it is empty"),  # truncated
+        ("\n\n", "it is empty (white space only)"),
+        ("# v1, published 2025-01-01\n", "it is empty (comments only)"),
+        ("query { user { id } }", "it holds an operation (query { user { id } }), not type definitions"),
+        ("type User { id: ID }", "it defines no Query type"),
+    ],
+)
+def test_a_snapshot_that_is_not_a_schema_is_an_error_not_a_pass(tmp_path, snapshot, reason):
+    (tmp_path / "v1.graphql").write_text(snapshot)
+    with pytest.raises(NotASchema) as caught:
+        check_versions({"v1": V1}, tmp_path)
+    assert str(caught.value) == f"{tmp_path / 'v1.graphql'}: not a GraphQL schema: {reason}"
+
+
+def test_a_current_schema_that_is_not_a_schema_is_an_error_naming_the_version(tmp_path):
+    export_snapshots({"v1": V1}, tmp_path)
+    with pytest.raises(NotASchema, match="^the v1 schema: not a GraphQL schema: it is empty$"):
+        check_versions({"v1": ""}, tmp_path)
+
+
+def test_export_refuses_a_schema_that_is_not_one_and_writes_nothing(tmp_path):
+    with pytest.raises(NotASchema, match=r"^the v2 schema: not a GraphQL schema: it is empty \(white space only\)$"):
+        export_snapshots({"v1": V1, "v2": ""}, tmp_path / "schemas")
+    with pytest.raises(NotASchema, match="^the v1 schema: not a GraphQL schema: it defines no Query type$"):
+        export_snapshots({"v1": "type User { id: ID }"}, tmp_path / "schemas")
+    assert not (tmp_path / "schemas").exists()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from gqlevolve.cli import main
 from gqlevolve.clock import utc_today
 from gqlevolve.usage_store import UsageStore
-from gqlevolve.usage_store.schema import head_revision
+from gqlevolve.usage_store.revisions import head_revision
 from gqlevolve.usage_store.urls import redacted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +85,7 @@ def test_prune(store_url):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["db", "upgrade", "--db", "mysql://root@localhost/x"], "unknown scheme 'mysql'"),
+        (["db", "upgrade", "--db", "mysql://root@localhost/x"], 'unknown scheme "mysql"'),
         (["db", "current", "--db", "sqlite://"], "in-memory"),
         (["db", "prune", "--older-than", "0", "--db", "sqlite:///x.db"], "0 is not in the range x>=1"),
     ],

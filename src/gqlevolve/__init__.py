@@ -27,6 +27,11 @@ _EXPORTS: dict[str, str] = {
     "RemovalPolicy": "gqlevolve.advisor",
     "advise": "gqlevolve.advisor",
     "diff_schemas": "gqlevolve.schema_diff",
+    "GqlevolveError": "gqlevolve.errors",
+    "InvalidInput": "gqlevolve.errors",
+    "NotFound": "gqlevolve.errors",
+    "Conflict": "gqlevolve.errors",
+    "StoreUnavailable": "gqlevolve.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -35,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gqlevolve.advisor import RemovalPolicy, advise
     from gqlevolve.asgi import versioned_app
     from gqlevolve.clock import SYSTEM_CLOCK, Clock, FixedClock
+    from gqlevolve.errors import Conflict, GqlevolveError, InvalidInput, NotFound, StoreUnavailable
     from gqlevolve.extensions import DeprecationUsageExtension, deprecation_usage
     from gqlevolve.lifecycle import (
         Deprecation,

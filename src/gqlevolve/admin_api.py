@@ -23,12 +23,18 @@ endpoint that neither this server serves nor the store knows, unless ``set`` say
 
 Every request needs ``Authorization: Bearer <token>`` (the scheme in any case, as RFC 7235 says: ``bearer``,
 ``BEARER``; the token compared in constant time); a missing or wrong one gets 401 ``application/problem+json``
-and a log line. Bad input gets 400/404 problem+json whose ``detail`` names the request's field (``days``,
-``endpoint``, ``as_of``; also in a ``field`` member) and shows the values sent JSON-style (``"v9"``, ``1.5``).
-Whole numbers (``days``, ``weeks``, ``within_days``, ``window_days``, ...) are digits only in a query string
-(``7``, not ``7.0``, ``1e3``, `` 7`` or ``true``) and JSON integers in a body. A request that needs one endpoint
-and names none, on a server with several, is a 400 listing them (``choices``). The store is synchronous, so
-handlers run in Starlette's thread pool and never block the event loop.
+and a log line. Whole numbers (``days``, ``weeks``, ``within_days``, ``window_days``, ...) are digits only in a
+query string (``7``, not ``7.0``, ``1e3``, `` 7`` or ``true``) and JSON integers in a body. A request that needs
+one endpoint and names none, on a server with several, is a 400 listing them (``choices``). ``/eligibility``
+builds its policy with :func:`gqlevolve.advisor.policy.removal_policy`, as ``gqlevolve advise`` does. The store
+is synchronous, so handlers run in Starlette's thread pool and never block the event loop.
+
+Errors (:func:`_problem`, the one place they are mapped) are problem+json by their kind
+(:mod:`gqlevolve.errors`): bad input 400, not found 404, a conflict 409, the store unavailable (a SQLAlchemy or
+driver error too) 503; the ``detail`` names the request's field (``days``, ``endpoint``, ``as_of``; also in a
+``field`` member when known) and shows the values sent JSON-style (``"v9"``, ``1.5``), as the layers below write
+their messages. Any other exception is a bug: 500, and the traceback in the ``gqlevolve.admin_api`` log (what
+the client sent is escaped there).
 
 Example::
 
@@ -52,7 +58,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gqlevolve.advisor import RemovalPolicy, advise
+from gqlevolve.advisor.policy import removal_policy
 from gqlevolve.endpoints import EndpointNotChosen, UnknownEndpoint, canonical_endpoint
+from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable, known_error
+from gqlevolve.inputs import check_actor, check_why, whole_number
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import parse_iso_date
 from gqlevolve.problems import ProblemResponse
@@ -77,16 +86,9 @@ logger = logging.getLogger("gqlevolve.admin_api")
 DEFAULT_ACTOR = "admin-api"
 
 
-class BadRequest(ValueError):
-    """Input the API refuses with 400 (a malformed date, a negative number, a missing field).
-
-    ``field`` names the request's field, and ``extra`` members go into the problem body (``choices``).
-    """
-
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.field = field
-        self.extra = extra
+#: Input the API refuses with 400: :class:`gqlevolve.errors.InvalidInput` (``field`` names the request's field,
+#: ``extra`` members go into the problem body: ``choices``). The name it had before errors had kinds.
+BadRequest = InvalidInput
 
 
 class BearerTokenGuard:
@@ -116,7 +118,7 @@ class BearerTokenGuard:
         problem = "missing" if given is None else "wrong" if token is not None else "non-Bearer"
         logger.warning(
             "admin API: %s token for %s %s from %s",
-            problem, scope.get("method"), scope.get("path"), client[0] if client else "?",
+            problem, _loggable(scope.get("method")), _loggable(scope.get("path")), client[0] if client else "?",
         )
         response = ProblemResponse(401, "Unauthorized", "the admin API needs 'Authorization: Bearer <admin token>'")
         response.headers["WWW-Authenticate"] = 'Bearer realm="gqlevolve-admin"'
@@ -127,9 +129,6 @@ class BearerTokenGuard:
 
 
 _BEARER = re.compile(rb"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+)")
-# Digits only (a sign for the range check to refuse): int() would also take " 7", "7_000" and other scripts' digits.
-_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
-_SHARE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)%?")
 
 
 def _bearer_token(header: bytes | None) -> bytes | None:
@@ -140,53 +139,39 @@ def _bearer_token(header: bytes | None) -> bytes | None:
     return match.group(1) if match else None
 
 
+def _loggable(value: Any) -> str:
+    """A value the client sent, as a log line may show it: JSON-quoted, so no line break or escape gets through."""
+    return json_quote(value, limit=200)
+
+
 def _date(request: Request, name: str) -> dt.date | None:
     value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        return parse_iso_date(value, name=name)
-    except ValueError as error:
-        raise BadRequest(str(error), field=name) from None
-
-
-def _whole_number(value: Any, name: str) -> int:
-    """A whole number from a query string (digits) or a JSON body (an integer: not 1.5, 1e3, true or "7")."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
-        return int(value)
-    raise BadRequest(f"{name}: expected a whole number, not {json_quote(value)}", field=name)
+    return None if value is None or value == "" else parse_iso_date(value, name=name)
 
 
 def _query_int(request: Request, name: str, default: int) -> int:
+    """A whole number from a query string: digits (:func:`gqlevolve.inputs.whole_number`)."""
     value = request.query_params.get(name)
-    return default if value is None or value == "" else _whole_number(value, name)
+    return default if value is None or value == "" else whole_number(value, field=name)
 
 
 def _body_int(body: dict[str, Any], name: str, default: int) -> int:
+    """A whole number from a JSON body: an integer (not 1.5, 1e3, true or "30")."""
     value = body.get(name)
     if isinstance(value, str):  # a JSON body says 30, not "30"
-        raise BadRequest(f"{name}: expected a whole number (a JSON integer), not {json_quote(value)}", field=name)
-    return default if value is None else _whole_number(value, name)
+        raise InvalidInput(f"{name}: expected a whole number (a JSON integer), not {json_quote(value)}", field=name)
+    return default if value is None else whole_number(value, field=name)
 
 
 def _policy(request: Request) -> RemovalPolicy:
+    """The removal policy of ``threshold``, ``window_days``, ``min_deprecated_days``, ``exclude_client`` and
+    ``zero_traffic``: :func:`~gqlevolve.advisor.policy.removal_policy`, as ``gqlevolve advise`` builds it."""
     params = request.query_params
-    settings: dict[str, Any] = {"exclude_clients": tuple(params.getlist("exclude_client"))}
-    if params.get("threshold"):
-        text = params["threshold"]
-        if _SHARE.fullmatch(text) is None:
-            raise BadRequest(
-                f"threshold: {json_quote(text)} is not a share (0.01) or a percentage (1%)", field="threshold"
-            )
-        settings["threshold"] = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    for name in ("window_days", "min_deprecated_days"):
-        if params.get(name):
-            settings[name] = _whole_number(params[name], name)
-    if params.get("zero_traffic"):
-        settings["zero_traffic"] = params["zero_traffic"]
-    return RemovalPolicy(**settings)
+    return removal_policy(
+        threshold=params.get("threshold"), window_days=params.get("window_days"),
+        min_deprecated_days=params.get("min_deprecated_days"), exclude_clients=params.getlist("exclude_client"),
+        zero_traffic=params.get("zero_traffic"),
+    )
 
 
 class AdminAPI:
@@ -209,17 +194,12 @@ class AdminAPI:
                 return self.endpoints[0]
             if not required:
                 return None
-            raise BadRequest(
+            raise InvalidInput(
                 f"endpoint: required, as this server has several endpoints: {', '.join(self.endpoints)} "
                 f"(a path, or its version: {', '.join(_versions(self.endpoints))})",
                 field="endpoint", choices=self.endpoints,
             )
-        if not isinstance(value, str) or not value.strip():
-            raise BadRequest(
-                f"endpoint: expected a path such as /api/v1/graphql or a version such as v1, not {json_quote(value)}",
-                field="endpoint", choices=self.endpoints,
-            )
-        endpoint = canonical_endpoint(value)
+        endpoint = canonical_endpoint(value)  # the one check of an endpoint name: InvalidInput
         if endpoint not in self.endpoints and endpoint not in self.store.endpoints():
             raise UnknownEndpoint(
                 f"unknown endpoint {json_quote(value)}; this server has: {', '.join(self.endpoints)}",
@@ -240,7 +220,7 @@ class AdminAPI:
             return advise(self.store, endpoint, as_of=_date(request, "as_of"), policy=_policy(request))
         [verdict] = advise(self.store, endpoint, coordinate, as_of=_date(request, "as_of"), policy=_policy(request))
         if not verdict.deprecated:
-            raise LookupError(verdict.reasons[0])
+            raise NotFound(verdict.reasons[0], field="coordinate")
         return verdict
 
     def sunset_warnings(self, request: Request) -> Any:
@@ -271,29 +251,26 @@ class AdminAPI:
     def extend(self, request: Request, body: dict[str, Any]) -> Any:
         return extend_sunset(
             self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
-            _body_int(body, "days", 30), actor=_actor(body), why=_text(body, "reason"), schemas=self.schemas,
+            _body_int(body, "days", 30), actor=_actor(body), why=_why(body), schemas=self.schemas,
         )
 
     def rollback(self, request: Request, body: dict[str, Any]) -> Any:
         return rollback(
             self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
-            actor=_actor(body), why=_text(body, "reason"), schemas=self.schemas,
+            actor=_actor(body), why=_why(body), schemas=self.schemas,
         )
 
     def set_record(self, request: Request, body: dict[str, Any]) -> Any:
         """``gqlevolve deprecation set``: an endpoint this server serves counts as known to the store."""
         new_endpoint = body.get("new_endpoint", False)
         if not isinstance(new_endpoint, bool):
-            raise BadRequest(f"new_endpoint: expected true or false, not {json_quote(new_endpoint)}", field="new_endpoint")
-        value = body.get("endpoint")
-        if value is not None and not isinstance(value, str):
-            raise BadRequest(
-                f"endpoint: expected a path such as /api/v1/graphql or a version such as v1, not {json_quote(value)}",
-                field="endpoint",
+            raise InvalidInput(
+                f"new_endpoint: expected true or false, not {json_quote(new_endpoint)}", field="new_endpoint"
             )
-        endpoint = canonical_endpoint(value) if value else self.endpoint(None)
+        value = body.get("endpoint")
+        endpoint = self.endpoint(None) if value is None or value == "" else canonical_endpoint(value)
         return set_deprecation(
-            self.store, endpoint, request.path_params["coordinate"], actor=_actor(body), why=_text(body, "reason"),
+            self.store, endpoint, request.path_params["coordinate"], actor=_actor(body), why=_why(body),
             deprecated_on=_body_date(body, "deprecated_on"), sunset_on=_body_date(body, "sunset_on"),
             replacement=_optional_text(body, "replacement"), migration_guide=_optional_text(body, "migration_guide"),
             reason=_optional_text(body, "deprecation_reason"), status=_optional_text(body, "status"),
@@ -303,7 +280,7 @@ class AdminAPI:
     def delete(self, request: Request, body: dict[str, Any]) -> Any:
         return delete_deprecation(
             self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"],
-            actor=_actor(body), why=_text(body, "reason"),
+            actor=_actor(body), why=_why(body),
         )
 
     def history(self, request: Request) -> Any:
@@ -316,7 +293,7 @@ class AdminAPI:
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{name}: expected a string, not {json_quote(value)}", field=name)
+        raise InvalidInput(f"{name}: expected a string, not {json_quote(value)}", field=name)
     return value
 
 
@@ -325,89 +302,84 @@ def _body_date(body: dict[str, Any], name: str) -> dt.date | None:
     return None if value is None else parse_iso_date(value, name=name)
 
 
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise BadRequest(
-            f"{name} is required (a non-empty string): every change is audited with why it was made", field=name
-        )
-    return value
+def _why(body: dict[str, Any]) -> str:
+    """The body's ``reason``, checked as the procedures and the command line check it."""
+    return check_why(body.get("reason"), name="reason")
 
 
 def _actor(body: dict[str, Any]) -> str:
-    actor = body.get("actor", DEFAULT_ACTOR)
-    if not isinstance(actor, str) or not actor.strip():
-        raise BadRequest(f"actor: expected a non-empty string, not {json_quote(actor)}", field="actor")
-    return actor
+    """The body's ``actor`` (default ``admin-api``), checked as the procedures and the command line check it."""
+    return check_actor(body.get("actor", DEFAULT_ACTOR), name="actor")
 
 
 def _versions(endpoints: Sequence[str]) -> list[str]:
     return [endpoint.removeprefix("/api/").removesuffix("/graphql") for endpoint in endpoints]
 
 
-def _sent(request: Request, body: dict[str, Any] | None = None) -> list[str]:
-    """The texts the client sent: path parameters, query values, a body's top-level strings."""
-    values = [str(value) for value in request.path_params.values()]
-    values += [value for _, value in request.query_params.multi_items()]
-    values += [value for value in (body or {}).values() if isinstance(value, str)]
-    return values
+#: Each kind of error and its answer; an EndpointNotChosen (invalid input and not found) is invalid input.
+_KINDS: list[tuple[type[Exception], int, str]] = [
+    (StoreUnavailable, 503, "Service unavailable"),
+    (InvalidInput, 400, "Bad request"),
+    (Conflict, 409, "Conflict"),
+    (NotFound, 404, "Not found"),
+]
 
 
-def _detail(error: Exception, sent: Sequence[str]) -> str:
-    """The error's message, with any value the client sent quoted JSON-style.
-
-    The layers below are shared with the command line and the declarations loader; some of their messages still
-    show a value as Python does (``'User name'``). A client sees ``"User name"`` whichever layer refused it.
-    """
-    detail = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-    for value in sorted(set(sent), key=len, reverse=True):
-        if value and repr(value) != json_quote(value, limit=len(value)):
-            detail = detail.replace(repr(value), json_quote(value, limit=len(value)))
-    return detail
-
-
-def _problem(error: Exception, sent: Sequence[str] = ()) -> Response:
-    detail = _detail(error, sent)
-    if isinstance(error, BadRequest):
-        extra = {"field": error.field, **error.extra} if error.field else error.extra
-        return ProblemResponse(400, "Bad request", detail, **extra)
-    if isinstance(error, EndpointNotChosen):  # a report that needs one endpoint, and the store knows several
+def _problem(error: Exception, request: Request, store: UsageStore) -> Response:
+    """The admin API's one mapping of an exception to its answer (see :mod:`gqlevolve.errors`)."""
+    known = known_error(error, store_url=store.url)
+    if isinstance(known, EndpointNotChosen):  # a report that needs one endpoint, and the store knows several
         return ProblemResponse(
             400, "Bad request", f"endpoint: required, as the usage store knows several endpoints: "
-            f"{', '.join(error.known)}", field="endpoint", choices=error.known,
+            f"{', '.join(known.known)}", field="endpoint", choices=known.known,
         )
-    if isinstance(error, UnknownEndpoint):
-        return ProblemResponse(404, "Not found", detail, field="endpoint")
-    if isinstance(error, LookupError):
-        return ProblemResponse(404, "Not found", detail)
-    return ProblemResponse(400, "Bad request", detail)
+    for kind, status, title in _KINDS:
+        if isinstance(known, kind):
+            if status == 503:
+                logger.warning("admin API: %s %s: %s", request.method, _loggable(request.url.path), known)
+            members = {"field": known.field, **known.extra} if known.field else dict(known.extra)
+            return ProblemResponse(status, title, str(known), **members)
+    logger.error(
+        "admin API: internal error (a bug in gqlevolve) on %s %s", request.method, _loggable(request.url.path),
+        exc_info=error,
+    )
+    return ProblemResponse(
+        500, "Internal server error",
+        "internal error (a bug in gqlevolve); the server's log (gqlevolve.admin_api) has the details",
+    )
 
 
-def _read(handler: Callable[[Request], Any]) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            result = await run_in_threadpool(handler, request)
-        except (ValueError, LookupError) as error:
-            return _problem(error, _sent(request))
+async def _answer(request: Request, store: UsageStore, call: Callable[[], Any]) -> Response:
+    """``call`` in the thread pool, its result as JSON; an error as :func:`_problem` says."""
+    try:
+        result = await run_in_threadpool(call)
         return JSONResponse(to_jsonable(result))
+    except Exception as error:  # noqa: BLE001 - every exception gets its answer: a kind's status, or 500 for a bug
+        return _problem(error, request, store)
+
+
+def _read(api: AdminAPI, handler: Callable[[Request], Any]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await _answer(request, api.store, lambda: handler(request))
 
     return endpoint
 
 
-def _write(handler: Callable[[Request, dict[str, Any]], Any]) -> Callable[[Request], Awaitable[Response]]:
+def _write(api: AdminAPI, handler: Callable[[Request, dict[str, Any]], Any]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             body = await request.json() if await request.body() else {}
         except ValueError:
-            return ProblemResponse(400, "Bad request", "the body must be a JSON object")
+            body = None
         if not isinstance(body, dict):
-            return ProblemResponse(400, "Bad request", "the body must be a JSON object")
-        try:
-            result = await run_in_threadpool(handler, request, body)
-        except (ValueError, LookupError) as error:
-            return _problem(error, _sent(request, body))
-        logger.info("admin API: %s %s by %s", request.method, request.url.path, body.get("actor", DEFAULT_ACTOR))
-        return JSONResponse(to_jsonable(result))
+            return _problem(InvalidInput("the body must be a JSON object"), request, api.store)
+        response = await _answer(request, api.store, lambda: handler(request, body))
+        if response.status_code == 200:
+            logger.info(
+                "admin API: %s %s by %s", request.method, _loggable(request.url.path),
+                _loggable(body.get("actor", DEFAULT_ACTOR)),
+            )
+        return response
 
     return endpoint
 
@@ -419,18 +391,18 @@ def admin_app(
     ``schemas`` (by version) the schemas they serve."""
     api = AdminAPI(store, endpoints, schemas)
     routes = [
-        Route("/deprecations", _read(api.deprecations), methods=["GET"]),
-        Route("/eligibility", _read(api.eligibility), methods=["GET"]),
-        Route("/eligibility/{coordinate}", _read(api.eligibility), methods=["GET"]),
-        Route("/sunset-warnings", _read(api.sunset_warnings), methods=["GET"]),
-        Route("/clients", _read(api.clients), methods=["GET"]),
-        Route("/usage", _read(api.usage), methods=["GET"]),
-        Route("/migration", _read(api.migration), methods=["GET"]),
-        Route("/deprecations/{coordinate}/extend", _write(api.extend), methods=["POST"]),
-        Route("/deprecations/{coordinate}/rollback", _write(api.rollback), methods=["POST"]),
-        Route("/deprecations/{coordinate}/set", _write(api.set_record), methods=["POST"]),
-        Route("/deprecations/{coordinate}/delete", _write(api.delete), methods=["POST"]),
-        Route("/history", _read(api.history), methods=["GET"]),
+        Route("/deprecations", _read(api, api.deprecations), methods=["GET"]),
+        Route("/eligibility", _read(api, api.eligibility), methods=["GET"]),
+        Route("/eligibility/{coordinate}", _read(api, api.eligibility), methods=["GET"]),
+        Route("/sunset-warnings", _read(api, api.sunset_warnings), methods=["GET"]),
+        Route("/clients", _read(api, api.clients), methods=["GET"]),
+        Route("/usage", _read(api, api.usage), methods=["GET"]),
+        Route("/migration", _read(api, api.migration), methods=["GET"]),
+        Route("/deprecations/{coordinate}/extend", _write(api, api.extend), methods=["POST"]),
+        Route("/deprecations/{coordinate}/rollback", _write(api, api.rollback), methods=["POST"]),
+        Route("/deprecations/{coordinate}/set", _write(api, api.set_record), methods=["POST"]),
+        Route("/deprecations/{coordinate}/delete", _write(api, api.delete), methods=["POST"]),
+        Route("/history", _read(api, api.history), methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return BearerTokenGuard(app, token)

@@ -17,6 +17,9 @@ deprecated, every response it gives carries the policy's headers and ``Link: <su
 once removed it answers ``410 Gone`` with the policy's body. An endpoint answers ``GET`` and ``POST``; any other
 method gets ``405 Method Not Allowed`` with ``Allow: GET, POST`` (a removed version answers 410 to every method).
 An unknown version gets a 404 problem+json body that lists the versions there are, whatever the method.
+When the schema's extension reports the deprecated elements an operation used (as records, in
+``scope["gqlevolve.deprecations"]``), a deprecated version renders its own record and theirs at once: one
+``Deprecation`` and one ``Sunset`` header, the earliest of all.
 Strawberry's own view serves each endpoint, so its context (``request``, ``response``) is what extensions
 expect; the endpoint's canonical path is put in the ASGI scope under ``"gqlevolve.endpoint"`` (the same with or
 without a trailing slash).
@@ -38,9 +41,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
+from gqlevolve.endpoints import (
+    DEPRECATIONS_SCOPE_KEY,
+    ENDPOINT_SCOPE_KEY,
+    VERSION_SCOPE_KEY,
+    ServesEndpoints,
+    endpoint_path,
+)
 from gqlevolve.jsonable import json_quote
-from gqlevolve.problems import ProblemResponse
-from gqlevolve.endpoints import ENDPOINT_SCOPE_KEY, VERSION_SCOPE_KEY, ServesEndpoints, endpoint_path
 from gqlevolve.lifecycle import (
     VERSION_RULE,
     Deprecation,
@@ -48,10 +56,10 @@ from gqlevolve.lifecycle import (
     Status,
     VersionLifecycle,
     gone_body,
-    merge_headers,
     response_headers,
     validate_version,
 )
+from gqlevolve.problems import ProblemResponse
 
 if TYPE_CHECKING:
     from strawberry.schema.base import BaseSchema
@@ -96,27 +104,37 @@ class VersionEndpoint:
             return
         today = self.clock.today()
         status = self.lifecycle.status_on(today)
-        headers = self.lifecycle_headers(today)
         if status is Status.REMOVED:  # gone for every method, as an unknown version is not found for every method
-            await self.gone(scope, receive, send, headers)
-            return
-        if not allowed:
-            await self.not_allowed(scope, receive, send, headers)
-            return
-        if not headers or scope["type"] != "http":
+            await self.gone(scope, receive, send, self.lifecycle_headers(today))
+        elif not allowed:
+            await self.not_allowed(scope, receive, send, self.lifecycle_headers(today))
+        elif status is Status.ACTIVE or scope["type"] != "http":  # no headers to add (a socket has none to carry)
             await self.graphql_app(scope, receive, send)
-            return
+        else:
+            await self.serve_deprecated(scope, receive, send, today)
+
+    async def serve_deprecated(self, scope: Scope, receive: Receive, send: Send, today: dt.date) -> None:
+        """Serve an HTTP request to a deprecated version; its lifecycle headers are rendered once, at the response.
+
+        The schema's extension puts the records its operation touched in the scope's
+        ``DEPRECATIONS_SCOPE_KEY`` list instead of setting headers; they are rendered together with the version's
+        own record, so the response has one ``Deprecation`` and one ``Sunset``: the earliest of all.
+        """
+        touched: list[Deprecation] = []
+        scope[DEPRECATIONS_SCOPE_KEY] = touched
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": _with_headers(message.get("headers", []), headers)}
+                ours = [_raw_header(name, value) for name, value in self.lifecycle_headers(today, touched)]
+                message = {**message, "headers": [*message.get("headers", []), *ours]}
             await send(message)
 
         await self.graphql_app(scope, receive, send_with_headers)
 
-    def lifecycle_headers(self, today: dt.date) -> list[tuple[str, str]]:
+    def lifecycle_headers(self, today: dt.date, touched: Sequence[Deprecation] = ()) -> list[tuple[str, str]]:
+        """The headers of a response of this version that touched ``touched`` (the records its operation used)."""
         assert self.lifecycle is not None
-        headers = response_headers([self.lifecycle], today)
+        headers = response_headers([self.lifecycle, *touched], today)
         if headers and self.successor_path:
             headers.append(("Link", f'<{self.successor_path}>; rel="successor-version"'))
         return headers
@@ -147,14 +165,9 @@ class VersionEndpoint:
         await response(scope, receive, send)
 
 
-def _with_headers(raw: Sequence[tuple[bytes, bytes]], extra: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    """Add ``extra`` to a response's raw headers, merging with deprecation headers the schema already set."""
-    ours = {name.lower() for name, _ in extra}
-    existing = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    overlapping = [(name, value) for name, value in existing if name.lower() in ours]
-    kept = [(name, value) for name, value in raw if name.decode("latin-1").lower() not in ours]
-    merged = merge_headers(overlapping, extra)
-    return [*kept, *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in merged)]
+def _raw_header(name: str, value: str) -> tuple[bytes, bytes]:
+    # ASGI's raw headers: lower-case names, latin-1 bytes (as Starlette's own responses send them).
+    return name.lower().encode("latin-1"), value.encode("latin-1")
 
 
 def unknown_version_endpoint(versions: Sequence[str]) -> Callable[[Request], Any]:
@@ -203,43 +216,56 @@ def versioned_app(
         raise ValueError("versioned_app needs at least one schema")
     versions = [validate_version(version) for version in schemas]
     app_clock = clock_of(clock if clock is not None else today, store.clock if store is not None else SYSTEM_CLOCK)
-    lifecycles = dict(lifecycles or {})
-    for version, lifecycle in lifecycles.items():
-        if version not in schemas:
-            raise ValueError(f"a lifecycle is given for version {version!r}, which has no schema")
-        if lifecycle.successor is not None and lifecycle.successor not in schemas:
-            raise ValueError(f"version {version!r} names successor {lifecycle.successor!r}, which has no schema")
+    lifecycles = _checked_lifecycles(schemas, lifecycles or {})
 
     routes: list[BaseRoute] = []
     for version in versions:
-        lifecycle = lifecycles.get(version)
-        successor_path = endpoint_path(lifecycle.successor) if lifecycle and lifecycle.successor else None
-        endpoint = VersionEndpoint(
-            version,
-            GraphQL(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True),
-            lifecycle.as_deprecation(endpoint_path(version), successor_path) if lifecycle else None,
-            successor_path,
-            app_clock,
-        )
-        for path in (endpoint.path, endpoint.path + "/"):
-            # Every method reaches the endpoint, which answers 405 to those it does not allow: routed by method,
-            # a PUT would fall through to the unknown-version route below and get a 404.
-            routes.append(Route(path, endpoint, methods=None))
-            routes.append(WebSocketRoute(path, endpoint))
-
+        graphql_app = GraphQL(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True)
+        routes.extend(_version_routes(version, graphql_app, lifecycles.get(version), app_clock))
     if admin_token is not None:
         routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions, schemas)))
     routes.extend(extra_routes)
-
-    unknown = _EveryMethod(unknown_version_endpoint(versions))
-    for path in ("/api/{version}/graphql", "/api/{version}/graphql/"):
-        routes.append(Route(path, unknown, methods=None))
+    routes.extend(_unknown_version_routes(versions))  # last: a served version's own route matches first
 
     app = Starlette(debug=debug, routes=routes, lifespan=_lifespan(schemas, store))
     app.router.redirect_slashes = False
     app.state.schemas = dict(schemas)
     app.state.store = store
     return app
+
+
+def _checked_lifecycles(
+    schemas: Mapping[str, BaseSchema], lifecycles: Mapping[str, VersionLifecycle]
+) -> dict[str, VersionLifecycle]:
+    """``lifecycles``, refused at start-up when one names a version, or a successor, that is not served."""
+    for version, lifecycle in lifecycles.items():
+        if version not in schemas:
+            raise ValueError(f"a lifecycle is given for version {version!r}, which has no schema")
+        if lifecycle.successor is not None and lifecycle.successor not in schemas:
+            raise ValueError(f"version {version!r} names successor {lifecycle.successor!r}, which has no schema")
+    return dict(lifecycles)
+
+
+def _version_routes(
+    version: str, graphql_app: ASGIApp, lifecycle: VersionLifecycle | None, clock: Clock
+) -> list[BaseRoute]:
+    """HTTP and WebSocket routes of one version, with and without a trailing slash, to its :class:`VersionEndpoint`."""
+    successor_path = endpoint_path(lifecycle.successor) if lifecycle and lifecycle.successor else None
+    record = lifecycle.as_deprecation(endpoint_path(version), successor_path) if lifecycle else None
+    endpoint = VersionEndpoint(version, graphql_app, record, successor_path, clock)
+    routes: list[BaseRoute] = []
+    for path in (endpoint.path, endpoint.path + "/"):
+        # Every method reaches the endpoint, which answers 405 to those it does not allow: routed by method,
+        # a PUT would fall through to the unknown-version route and get a 404.
+        routes.append(Route(path, endpoint, methods=None))
+        routes.append(WebSocketRoute(path, endpoint))
+    return routes
+
+
+def _unknown_version_routes(versions: Sequence[str]) -> list[BaseRoute]:
+    """``/api/<anything>/graphql`` (with or without a slash), every method: the 404 that lists ``versions``."""
+    unknown = _EveryMethod(unknown_version_endpoint(versions))
+    return [Route(path, unknown, methods=None) for path in ("/api/{version}/graphql", "/api/{version}/graphql/")]
 
 
 class _EveryMethod:

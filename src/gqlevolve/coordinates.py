@@ -13,7 +13,10 @@ A schema coordinate names one element of a schema:
 ==========================  ===========================================
 
 :func:`parse_coordinate` is the one parser of that syntax (``User..name``, ``9x.y`` and ``User name`` are
-refused); with ``element=True`` it also refuses a type or a directive alone, which cannot carry a deprecation.
+refused, and so is anything longer than the store keeps, :data:`COORDINATE_LENGTH`); with ``element=True`` it
+also refuses a type or a directive alone, which cannot carry a deprecation. Everything that checks a coordinate
+(the advisor, the procedures, the reports, the store's record path, the declarations) calls it. It raises
+:class:`InvalidCoordinate`, an :class:`~gqlevolve.errors.InvalidInput` (and a ``ValueError``).
 :func:`check_in_schema` says whether a schema has the element a coordinate names (with close matches when not).
 :func:`deprecated_elements` lists every element of a schema that has a ``deprecation_reason``, with its
 reason; the operation analysis (:mod:`gqlevolve.operation_analysis`) finds which of them an operation uses.
@@ -31,19 +34,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from graphql import (
-    GraphQLEnumType,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
-    GraphQLSchema,
-    build_schema,
-    is_specified_directive,
-)
+from gqlevolve.errors import InvalidInput
+from gqlevolve.jsonable import json_quote
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+# graphql-core is imported by the functions that read a schema: the store checks coordinates without loading it.
 
 __all__ = [
+    "COORDINATE_LENGTH",
     "InvalidCoordinate",
     "SchemaCoordinate",
     "UnknownCoordinate",
@@ -66,8 +68,15 @@ _COORDINATE = re.compile(
 )
 
 
-class InvalidCoordinate(ValueError):
-    """A string that is not a schema coordinate."""
+#: The longest coordinate the usage store keeps (its coordinate columns are this wide).
+COORDINATE_LENGTH = 300
+
+
+class InvalidCoordinate(InvalidInput):
+    """A string that is not a schema coordinate (``field``: ``coordinate``)."""
+
+    def __init__(self, message: str, *, field: str | None = "coordinate", **extra: Any) -> None:
+        super().__init__(message, field=field, **extra)
 
 
 class UnknownCoordinate(InvalidCoordinate):
@@ -92,7 +101,7 @@ def format_coordinate(type_name: str, member: str | None = None, argument: str |
     """``Type``, ``Type.member`` or ``Type.member(argument:)``."""
     if member is None:
         if argument is not None:
-            raise InvalidCoordinate(f"an argument ({argument!r}) needs a field")
+            raise InvalidCoordinate(f"an argument ({json_quote(argument)}) needs a field")
         return type_name
     if argument is None:
         return f"{type_name}.{member}"
@@ -113,17 +122,23 @@ def directive_argument_coordinate(directive: str, argument: str) -> str:
 
 
 def parse_coordinate(text: str, *, element: bool = False) -> SchemaCoordinate:
-    """Parse a coordinate; :class:`InvalidCoordinate` (a ``ValueError``) says what is wrong with a bad one.
+    """Parse a coordinate; :class:`InvalidCoordinate` (an ``InvalidInput``, a ``ValueError``) says what is wrong
+    with a bad one, showing it JSON-style (``"User name"``).
 
     ``element=True`` accepts only what can be deprecated: ``Type.field``, ``Type.field(argument:)``,
     ``Enum.VALUE``, ``Input.field`` and ``@directive(argument:)``; a type or a directive alone is refused.
+    A coordinate longer than :data:`COORDINATE_LENGTH` is refused: the store could not keep it.
     """
     if not isinstance(text, str):
         raise InvalidCoordinate(f"a schema coordinate is a string, not {type(text).__name__}")
+    if len(text) > COORDINATE_LENGTH:
+        raise InvalidCoordinate(
+            f"a schema coordinate has at most {COORDINATE_LENGTH} characters, not {len(text)}: {json_quote(text)}"
+        )
     match = _COORDINATE.fullmatch(text)
     if match is None:
         raise InvalidCoordinate(
-            f"{text!r} is not a schema coordinate: expected Type, Type.field, Type.field(argument:), "
+            f"{json_quote(text)} is not a schema coordinate: expected Type, Type.field, Type.field(argument:), "
             "Enum.VALUE, Input.field, @directive or @directive(argument:)"
         )
     if match["directive"]:
@@ -132,7 +147,7 @@ def parse_coordinate(text: str, *, element: bool = False) -> SchemaCoordinate:
         parsed = SchemaCoordinate(match["type"], match["member"], match["argument"])
     if element and parsed.member is None and parsed.argument is None:
         raise InvalidCoordinate(
-            f"{text!r} names a {'directive' if parsed.directive else 'type'}, which cannot be deprecated: expected "
+            f"{json_quote(text)} names a {'directive' if parsed.directive else 'type'}, which cannot be deprecated: expected "
             "Type.field, Type.field(argument:), Enum.VALUE, Input.field or @directive(argument:)"
         )
     return parsed
@@ -150,6 +165,14 @@ def is_valid_coordinate(text: object, *, element: bool = False) -> bool:
 def schema_coordinates(schema: Any) -> set[str]:
     """The coordinate of every element of ``schema`` that can carry a deprecation: fields of object, interface
     and input types, their arguments, enum values and the arguments of the schema's own directives."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        is_specified_directive,
+    )
+
     core = _core_schema(schema)
     found: set[str] = set()
     for type_name, named_type in core.type_map.items():
@@ -175,6 +198,8 @@ def check_in_schema(coordinate: str, schema: Any, *, where: str = "the schema") 
 
     ``schema`` is a Strawberry schema, a graphql-core ``GraphQLSchema`` or SDL text.
     """
+    from graphql import GraphQLEnumType
+
     parsed = parse_coordinate(coordinate, element=True)
     core = _core_schema(schema)
     known = schema_coordinates(core)
@@ -199,11 +224,15 @@ def check_in_schema(coordinate: str, schema: Any, *, where: str = "the schema") 
 
 
 def _core_schema(schema: Any) -> GraphQLSchema:
+    from graphql import build_schema
+
     return build_schema(schema) if isinstance(schema, str) else graphql_core_schema(schema)
 
 
 def graphql_core_schema(schema: Any) -> GraphQLSchema:
     """The graphql-core schema of a Strawberry schema (or the schema itself)."""
+    from graphql import GraphQLSchema
+
     if isinstance(schema, GraphQLSchema):
         return schema
     inner = getattr(schema, "_schema", None)
@@ -214,6 +243,14 @@ def graphql_core_schema(schema: Any) -> GraphQLSchema:
 
 def deprecated_elements(schema: Any) -> dict[str, str]:
     """Every deprecated element of ``schema`` (Strawberry or graphql-core) by coordinate, with its reason."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        is_specified_directive,
+    )
+
     core = graphql_core_schema(schema)
     found: dict[str, str] = {}
     for type_name, named_type in core.type_map.items():

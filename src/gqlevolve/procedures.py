@@ -17,6 +17,12 @@ schema of the endpoint's version; and an endpoint must be one the store knows (t
 unless ``set_deprecation(..., new_endpoint=True)`` says that the record creates it. A record that exists can
 always be deleted, whatever its coordinate, so that a phantom can be undone.
 
+Errors are of :mod:`gqlevolve.errors`' kinds: bad input (a malformed coordinate, a missing reason or actor,
+days out of range) is an ``InvalidInput``; an unknown endpoint or a missing record a ``NotFound``; extending a
+sunset that is not set a ``Conflict``. The actor and the reason are checked by
+:func:`gqlevolve.inputs.check_actor` and :func:`~gqlevolve.inputs.check_why`, as the command line and the admin
+API check them.
+
 Example::
 
     extend_sunset(store, "/api/v1/graphql", "Mutation.upload_attachment", 30,
@@ -32,15 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gqlevolve.advisor import check_coordinate
-from gqlevolve.coordinates import check_in_schema
-from gqlevolve.endpoints import (
-    EndpointNotChosen,
-    UnknownEndpoint,
-    canonical_endpoint,
-    endpoint_version,
-    resolve_endpoint,
-)
+from gqlevolve.coordinates import check_in_schema, parse_coordinate
+from gqlevolve.endpoints import canonical_endpoint, endpoint_version, resolve_endpoint
+from gqlevolve.errors import Conflict, InvalidInput, NotFound
+from gqlevolve.inputs import check_actor, check_why, day_count
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import Deprecation, Status, validate_version
 
@@ -64,6 +65,11 @@ Schemas = Mapping[str, Any]
 #: The policy's rollback extends the sunset by this many days.
 ROLLBACK_DAYS = 30
 _AUTO = "auto"  # set_deprecation(status="auto") removes a pinned status
+#: What an unknown endpoint given to set_deprecation is told.
+_NEW_ENDPOINT_HINT = (
+    ". A record on an endpoint the store does not know yet must say that it creates it: "
+    "--new-endpoint (\"new_endpoint\": true in the admin API)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +94,19 @@ class DeletionResult:
     endpoint_known: bool
 
 
-def _check_who(why: str, actor: str) -> None:
-    if not isinstance(why, str) or not why.strip():
-        raise ValueError("a reason is required: every change to a deprecation record is audited with why it was made")
-    if not isinstance(actor, str) or not actor.strip():
-        raise ValueError("an actor (who makes the change) is required")
-
-
 def _check(
-    store: UsageStore, endpoint: str | None, coordinate: str, why: str, actor: str, *, new_endpoint: bool = False
+    store: UsageStore, endpoint: str | None, coordinate: str, *, new_endpoint: bool = False, hint: str = ""
 ) -> str:
-    """The canonical endpoint, one the store knows; ``new_endpoint=True`` lets a record create its endpoint."""
-    check_coordinate(coordinate, element=True)
-    _check_who(why, actor)
+    """The canonical endpoint, one the store knows; ``new_endpoint=True`` lets a record create its endpoint.
+    ``hint``: what an unknown endpoint's error adds."""
+    parse_coordinate(coordinate, element=True)
     if new_endpoint and endpoint is not None:
         name = canonical_endpoint(endpoint)
         version = endpoint_version(name)
         if version is not None:
             validate_version(version)  # /api/V1/graphql would be a phantom beside /api/v1/graphql
         return name
-    return resolve_endpoint(endpoint, store.endpoints())
+    return resolve_endpoint(endpoint, store.endpoints(), hint=hint)
 
 
 def _check_schema(endpoint: str, coordinate: str, schemas: Schemas | None) -> None:
@@ -118,6 +117,18 @@ def _check_schema(endpoint: str, coordinate: str, schemas: Schemas | None) -> No
     if version is None or version not in schemas:
         return
     check_in_schema(coordinate, schemas[version], where=f"the {version} schema ({endpoint})")
+
+
+def _later(day: dt.date, days: int) -> dt.date:
+    """``days`` after ``day``; a ``Conflict`` past the last date ``datetime.date`` holds (a sunset extended again
+    and again)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        raise Conflict(
+            f"the sunset {day.isoformat()} cannot move {days} days later: that is past the last date there is",
+            field="sunset_on",
+        ) from None
 
 
 def _current(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation | None:
@@ -131,7 +142,10 @@ def _existing(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation:
     record = _current(store, endpoint, coordinate)
     if record is None:
         known = ", ".join(stored.record.coordinate for stored in store.deprecations(endpoint)) or "none"
-        raise LookupError(f"no deprecation record for {json_quote(coordinate)} on {endpoint} (deprecated there: {known})")
+        raise NotFound(
+            f"no deprecation record for {json_quote(coordinate)} on {endpoint} (deprecated there: {known})",
+            field="coordinate",
+        )
     return record
 
 
@@ -139,7 +153,7 @@ def _apply(
     store: UsageStore, endpoint: str, coordinate: str, before: Deprecation | None, changes: dict[str, object],
     *, actor: str, why: str, today: dt.date,
 ) -> ChangeResult:
-    after = store.update_deprecation(endpoint, coordinate, changes, actor=actor, why=why.strip(), create=before is None)
+    after = store.update_deprecation(endpoint, coordinate, changes, actor=actor, why=why, create=before is None)
     changed = [name for name in changes if before is None or getattr(before, name) != getattr(after, name)]
     return ChangeResult(endpoint, coordinate, before, after, after.status_on(today), changed)
 
@@ -149,14 +163,14 @@ def extend_sunset(
     actor: str, why: str, today: dt.date | None = None, schemas: Schemas | None = None,
 ) -> ChangeResult:
     """Move the sunset ``days`` later (a record without a sunset date cannot be extended: set one)."""
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
-        raise ValueError(f"days must be a whole number from 1 to 3660, not {json_quote(days)}")
-    endpoint = _check(store, endpoint, coordinate, why, actor)
+    day_count(days, field="days")
+    why, actor = check_why(why), check_actor(actor)
+    endpoint = _check(store, endpoint, coordinate)
     before = _existing(store, endpoint, coordinate)
     _check_schema(endpoint, coordinate, schemas)
     if before.sunset_on is None:
-        raise ValueError(f"{coordinate} on {endpoint} has no sunset date to extend; set one first")
-    changes = {"sunset_on": before.sunset_on + dt.timedelta(days=days)}
+        raise Conflict(f"{coordinate} on {endpoint} has no sunset date to extend; set one first", field="coordinate")
+    changes = {"sunset_on": _later(before.sunset_on, days)}
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or store.clock.today())
 
 
@@ -170,12 +184,13 @@ def rollback(
     or there was none, it is today + 30 days, so that the client really gets its 30 days.
     """
     today = today or store.clock.today()
-    endpoint = _check(store, endpoint, coordinate, why, actor)
+    why, actor = check_why(why), check_actor(actor)
+    endpoint = _check(store, endpoint, coordinate)
     before = _existing(store, endpoint, coordinate)
     _check_schema(endpoint, coordinate, schemas)
-    extended = before.sunset_on + dt.timedelta(days=ROLLBACK_DAYS) if before.sunset_on else None
+    extended = _later(before.sunset_on, ROLLBACK_DAYS) if before.sunset_on else None
     if extended is None or extended <= today:
-        extended = today + dt.timedelta(days=ROLLBACK_DAYS)
+        extended = _later(today, ROLLBACK_DAYS)
     changes: dict[str, object] = {"status_override": Status.SUNSET_WARNING, "sunset_on": extended}
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today)
 
@@ -203,16 +218,8 @@ def set_deprecation(
     one the store knows unless ``new_endpoint`` says that this record creates it.
     """
     today = today or store.clock.today()
-    try:
-        endpoint = _check(store, endpoint, coordinate, why, actor, new_endpoint=new_endpoint)
-    except UnknownEndpoint as error:
-        if isinstance(error, EndpointNotChosen) or endpoint is None:
-            raise
-        raise UnknownEndpoint(
-            f"{error}. A record on an endpoint the store does not know yet must say that it creates it: "
-            "--new-endpoint (\"new_endpoint\": true in the admin API)",
-            given=error.given, known=error.known,
-        ) from None
+    why, actor = check_why(why), check_actor(actor)
+    endpoint = _check(store, endpoint, coordinate, new_endpoint=new_endpoint, hint=_NEW_ENDPOINT_HINT)
     _check_schema(endpoint, coordinate, schemas)
     before = _current(store, endpoint, coordinate)
     changes: dict[str, object] = {
@@ -231,11 +238,11 @@ def set_deprecation(
                 changes["status_override"] = Status(status)
             except ValueError:
                 allowed = ", ".join([*(member.value for member in Status), _AUTO])
-                raise ValueError(f"status {json_quote(status)} is not one of {allowed}") from None
+                raise InvalidInput(f"status {json_quote(status)} is not one of {allowed}", field="status") from None
     if before is None and "deprecated_on" not in changes:
         changes["deprecated_on"] = today
     if before is not None and not changes:
-        raise ValueError("nothing to change: give at least one of the dates, replacement, guide, reason or status")
+        raise InvalidInput("nothing to change: give at least one of the dates, replacement, guide, reason or status")
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today)
 
 
@@ -247,15 +254,16 @@ def delete_deprecation(
     Any record that exists can be deleted, even one whose coordinate is not well-formed (written before such were
     refused); otherwise the coordinate is checked, so that a typo gets a syntax error rather than "no record".
     """
-    _check_who(why, actor)
-    if not isinstance(coordinate, str) or not coordinate:
-        raise ValueError(f"a schema coordinate is a non-empty string, not {json_quote(coordinate)}")
+    why, actor = check_why(why), check_actor(actor)
     endpoint = resolve_endpoint(endpoint, store.endpoints())
-    if _current(store, endpoint, coordinate) is None:
-        check_coordinate(coordinate)
+    if not isinstance(coordinate, str) or _current(store, endpoint, coordinate) is None:
+        parse_coordinate(coordinate)  # a typo gets what is wrong with it rather than "no record"
         known = ", ".join(stored.record.coordinate for stored in store.deprecations(endpoint)) or "none"
-        raise LookupError(f"no deprecation record for {json_quote(coordinate)} on {endpoint} (records there: {known})")
-    deleted = store.delete_deprecation(endpoint, coordinate, actor=actor, why=why.strip())
+        raise NotFound(
+            f"no deprecation record for {json_quote(coordinate)} on {endpoint} (records there: {known})",
+            field="coordinate",
+        )
+    deleted = store.delete_deprecation(endpoint, coordinate, actor=actor, why=why)
     return DeletionResult(endpoint, coordinate, deleted, endpoint in store.endpoints())
 
 
@@ -270,5 +278,5 @@ def history(store: UsageStore, endpoint: str | None = None, coordinate: str | No
         coordinate = None
     entries = store.audit_log(name, coordinate)
     if not entries and coordinate is not None:
-        check_coordinate(coordinate)
+        parse_coordinate(coordinate)
     return entries

@@ -5,6 +5,10 @@ of the ``window_days`` complete UTC days before D, the operations that reference
 ``threshold`` of all operations on that endpoint; when each of those days is covered by data; and when it was
 deprecated at least ``min_deprecated_days`` before D. Excluded clients leave numerator and denominator alike.
 
+The advisor is the rule (:mod:`~gqlevolve.advisor.verdict`, :mod:`~gqlevolve.advisor.policy`); what it judges
+is read by :mod:`gqlevolve.usage_store.evidence`, in one read-only transaction. :func:`advise` opens that
+transaction; :func:`advise_records` judges on a connection the caller already holds (the deprecation report).
+
 Example::
 
     from gqlevolve import RemovalPolicy, UsageStore, advise
@@ -18,17 +22,23 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.advisor.verdict import Verdict, judge, not_deprecated
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
+from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
+from gqlevolve.usage_store import reads
+from gqlevolve.usage_store.deprecations import list_deprecations
+from gqlevolve.usage_store.evidence import gather
 
 if TYPE_CHECKING:
+    from gqlevolve.lifecycle import Deprecation
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.reads import Connection
 
 __all__ = [
     "ClientEvidence",
@@ -37,11 +47,13 @@ __all__ = [
     "Verdict",
     "ZeroTrafficDays",
     "advise",
+    "advise_records",
     "check_as_of",
     "check_coordinate",
 ]
 
-_COORDINATE_LENGTH = 300  # gqlevolve.usage_store.tables.COORDINATE_LENGTH, without importing SQLAlchemy here
+#: The name this record had when the advisor read its own evidence: :class:`gqlevolve.usage_store.ClientUsage`.
+ClientEvidence = reads.ClientUsage
 
 
 def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
@@ -51,24 +63,21 @@ def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
     if isinstance(as_of, dt.datetime):
         as_of = as_of.astimezone(dt.timezone.utc).date() if as_of.tzinfo else as_of.date()
     if not isinstance(as_of, dt.date):
-        raise ValueError(f"as_of must be a date, not {json_quote(as_of)}")
+        raise InvalidInput(f"as_of must be a date, not {json_quote(as_of)}", field="as_of")
     if as_of > today:
-        raise ValueError(
+        raise InvalidInput(
             f"as_of {as_of.isoformat()} is in the future (today is {today.isoformat()}, UTC): "
-            "the rule judges a day by the complete days before it"
+            "the rule judges a day by the complete days before it",
+            field="as_of",
         )
     return as_of
 
 
 def check_coordinate(coordinate: str, *, element: bool = False) -> str:
-    """``coordinate`` if it is a schema coordinate in the GraphQL spec's syntax (:func:`gqlevolve.coordinates.parse_coordinate`)
-    that the store can keep; ``element=True`` also refuses a type or a directive alone. ``ValueError`` otherwise."""
-    if not isinstance(coordinate, str) or not coordinate.strip() or len(coordinate) > _COORDINATE_LENGTH:
-        raise ValueError(
-            f"a schema coordinate (User.name, Role.GUEST, Query.users(offset:)) is a non-empty string of at most "
-            f"{_COORDINATE_LENGTH} characters, not {coordinate!r:.80}"
-        )
-    parse_coordinate(coordinate, element=element)  # InvalidCoordinate, a ValueError, says what is wrong
+    """``coordinate`` if :func:`gqlevolve.coordinates.parse_coordinate` accepts it (the GraphQL spec's syntax, no
+    longer than the store keeps); ``element=True`` also refuses a type or a directive alone. Otherwise
+    :class:`~gqlevolve.coordinates.InvalidCoordinate` (an ``InvalidInput``, a ``ValueError``) says what is wrong."""
+    parse_coordinate(coordinate, element=element)
     return coordinate
 
 
@@ -93,23 +102,40 @@ def advise(
     as_of = check_as_of(as_of, today=store.clock.today())
     if coordinate is not None:
         check_coordinate(coordinate)
-    endpoint = resolve_endpoint(endpoint, store.endpoints())
-    records = {stored.record.coordinate: stored.record for stored in store.deprecations(endpoint)}
-    if coordinate is not None:
-        records = {coordinate: records[coordinate]} if coordinate in records else {}
-        if not records:
-            return [not_deprecated(endpoint, coordinate, as_of, policy)]
-    coordinates = sorted(records)
+    with store.reading() as connection:  # one transaction: the endpoints, the records and the evidence agree
+        endpoint = resolve_endpoint(endpoint, reads.endpoints(connection))
+        records = [stored.record for stored in list_deprecations(connection, endpoint)]
+        if coordinate is not None:
+            records = [record for record in records if record.coordinate == coordinate]
+            if not records:
+                return [not_deprecated(endpoint, coordinate, as_of, policy)]
+        return advise_records(connection, endpoint, records, as_of=as_of, policy=policy)
 
+
+def advise_records(
+    connection: Connection,
+    endpoint: str,
+    records: Sequence[Deprecation],
+    *,
+    as_of: dt.date,
+    policy: RemovalPolicy,
+) -> list[Verdict]:
+    """Verdicts for ``records`` (deprecation records of ``endpoint``) on ``as_of``, sorted by coordinate.
+
+    The connection-level :func:`advise`, for a caller that reads more in the same transaction: ``endpoint`` is
+    canonical and ``as_of`` checked already (:func:`check_as_of`). The evidence is read on ``connection``
+    (:func:`gqlevolve.usage_store.evidence.gather`, over the ``window_days`` days before ``as_of``, without the
+    policy's excluded clients).
+    """
+    by_coordinate = {record.coordinate: record for record in records}
+    coordinates = sorted(by_coordinate)
     first_day = as_of - dt.timedelta(days=policy.window_days)
     last_day = as_of - dt.timedelta(days=1)
-    with store.engine.connect().execution_options(read_only=True) as connection, connection.begin():
-        evidence = gather(connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients)
-
-    verdicts = [
+    evidence = gather(connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients)
+    return [
         judge(
             endpoint,
-            records[name],
+            by_coordinate[name],
             as_of=as_of,
             policy=policy,
             totals=evidence.totals,
@@ -119,4 +145,3 @@ def advise(
         )
         for name in coordinates
     ]
-    return verdicts

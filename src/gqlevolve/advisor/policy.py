@@ -1,21 +1,32 @@
 """The removal rule's settings: :class:`RemovalPolicy`, and how a day without traffic counts.
 
+:func:`removal_policy` builds one from request parameters as people type them (strings): the command line's
+``advise --threshold --window-days --min-deprecated-days --exclude-client --zero-traffic`` and the admin API's
+``/eligibility?threshold=&window_days=&min_deprecated_days=&exclude_client=&zero_traffic=`` both call it, so
+they accept and refuse the same values with the same message (naming the option, or the field).
+
 Example::
 
     policy = RemovalPolicy(threshold=0.005, exclude_clients=("load-test",))
     policy = RemovalPolicy(zero_traffic=ZeroTrafficDays.UNDER_THRESHOLD)   # quiet weekends count as "under"
+    policy = removal_policy(threshold="0.5%", window_days="60")           # RemovalPolicy(threshold=0.005, ...)
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from gqlevolve.errors import InvalidInput
+from gqlevolve.inputs import MAX_DAYS, day_count, share, whole_number
 from gqlevolve.jsonable import json_quote
 
-__all__ = ["RemovalPolicy", "ZeroTrafficDays"]
+__all__ = ["CLI_NAMES", "MAX_DAYS", "RemovalPolicy", "ZeroTrafficDays", "removal_policy"]
+
+#: Why a window needs a day at least.
+_WINDOW_LEAST = "the rule needs at least 1 day of evidence"
 
 
 class ZeroTrafficDays(StrEnum):
@@ -35,9 +46,10 @@ class ZeroTrafficDays(StrEnum):
 class RemovalPolicy:
     """When a deprecated coordinate may be removed (see ``docs/advisor.md``).
 
-    - ``threshold``: each window day's share must be strictly under it (0.01 = 1%);
-    - ``window_days``: how many complete UTC days before the day judged must all be covered and under;
-    - ``min_deprecated_days``: how long the element must have been deprecated;
+    - ``threshold``: each window day's share must be strictly under it (0.01 = 1%), above 0 and at most 1;
+    - ``window_days``: how many complete UTC days before the day judged must all be covered and under (1 to
+      :data:`MAX_DAYS`);
+    - ``min_deprecated_days``: how long the element must have been deprecated (0 to :data:`MAX_DAYS`);
     - ``exclude_clients``: client names whose operations leave numerator and denominator alike;
     - ``zero_traffic``: how a watched day without any operation counts (:class:`ZeroTrafficDays`).
     """
@@ -51,17 +63,12 @@ class RemovalPolicy:
 
     def __post_init__(self) -> None:
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
-            raise ValueError(f"threshold must be a number between 0 and 1, not {json_quote(self.threshold)}")
-        if not math.isfinite(self.threshold) or not 0 < self.threshold <= 1:
-            raise ValueError(
-                f"threshold must be a share above 0 and at most 1 (0.01 = 1%), not {json_quote(self.threshold)}"
+            raise InvalidInput(
+                f"threshold must be a number between 0 and 1, not {json_quote(self.threshold)}", field="threshold"
             )
-        for name in ("window_days", "min_deprecated_days"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a whole number of days, 0 or more, not {json_quote(value)}")
-        if self.window_days == 0:
-            raise ValueError("window_days must be at least 1: the rule needs days of evidence")
+        share(self.threshold, field="threshold")
+        day_count(self.window_days, field="window_days", why_least=_WINDOW_LEAST)
+        day_count(self.min_deprecated_days, field="min_deprecated_days", least=0)
         if isinstance(self.exclude_clients, str):  # a lone name would otherwise be split into letters
             object.__setattr__(self, "exclude_clients", (self.exclude_clients,))
         object.__setattr__(self, "exclude_clients", tuple(dict.fromkeys(self.exclude_clients)))
@@ -69,7 +76,9 @@ class RemovalPolicy:
             object.__setattr__(self, "zero_traffic", ZeroTrafficDays(self.zero_traffic))
         except ValueError:
             allowed = ", ".join(member.value for member in ZeroTrafficDays)
-            raise ValueError(f"zero_traffic must be one of {allowed}, not {json_quote(self.zero_traffic)}") from None
+            raise InvalidInput(
+                f"zero_traffic must be one of {allowed}, not {json_quote(self.zero_traffic)}", field="zero_traffic"
+            ) from None
         # Shares are compared exactly: used / total < p / q  <=>  used * q < p * total.
         object.__setattr__(self, "_threshold_fraction", Fraction(str(self.threshold)))
 
@@ -87,3 +96,58 @@ class RemovalPolicy:
     def threshold_text(self) -> str:
         """The threshold as a percentage without trailing zeros: ``1%``, ``0.5%``."""
         return f"{self.threshold * 100:.10g}%"
+
+
+#: How the command line names the policy's parameters (``removal_policy(..., names=CLI_NAMES)``).
+CLI_NAMES: Mapping[str, str] = {
+    "threshold": "--threshold",
+    "window_days": "--window-days",
+    "min_deprecated_days": "--min-deprecated-days",
+    "exclude_clients": "--exclude-client",
+    "zero_traffic": "--zero-traffic",
+}
+
+
+def removal_policy(
+    *,
+    threshold: str | None = None,
+    window_days: str | None = None,
+    min_deprecated_days: str | None = None,
+    exclude_clients: Iterable[str] = (),
+    zero_traffic: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> RemovalPolicy:
+    """A :class:`RemovalPolicy` from request parameters as typed (strings; None or ``""``: the default).
+
+    ``threshold`` is a share (``0.01``) or a percentage (``1%``), above 0 and at most 1; ``window_days`` a whole
+    number from 1 to :data:`MAX_DAYS`, ``min_deprecated_days`` from 0 to :data:`MAX_DAYS` (digits only);
+    ``zero_traffic`` one of :class:`ZeroTrafficDays`. Anything else is an
+    :class:`~gqlevolve.errors.InvalidInput` whose ``field`` is the parameter (``window_days``) and whose message
+    names it as ``names`` says (:data:`CLI_NAMES` on the command line; the parameter's own name by default).
+    """
+    names = names or {}
+    settings: dict[str, object] = {"exclude_clients": tuple(exclude_clients)}
+    if threshold:
+        settings["threshold"] = share(threshold, field="threshold", name=names.get("threshold"))
+    if window_days:
+        name = names.get("window_days")
+        settings["window_days"] = day_count(
+            whole_number(window_days, field="window_days", name=name), field="window_days", name=name,
+            why_least=_WINDOW_LEAST,
+        )
+    if min_deprecated_days:
+        name = names.get("min_deprecated_days")
+        settings["min_deprecated_days"] = day_count(
+            whole_number(min_deprecated_days, field="min_deprecated_days", name=name), field="min_deprecated_days",
+            name=name, least=0,
+        )
+    if zero_traffic:
+        try:
+            settings["zero_traffic"] = ZeroTrafficDays(zero_traffic)
+        except ValueError:
+            allowed = ", ".join(member.value for member in ZeroTrafficDays)
+            raise InvalidInput(
+                f"{names.get('zero_traffic', 'zero_traffic')} must be one of {allowed}, not {json_quote(zero_traffic)}",
+                field="zero_traffic",
+            ) from None
+    return RemovalPolicy(**settings)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """One coordinate judged by the removal rule: the :class:`Verdict` and the evidence behind it.
 
-:func:`judge` is pure: it takes the record, the daily sums that :mod:`gqlevolve.advisor.evidence` read from
+:func:`judge` is pure: it takes the record, the daily sums that :mod:`gqlevolve.usage_store.evidence` read from
 the database and the policy, and says whether the coordinate may be removed on ``as_of``, why (plain
 sentences), and the earliest day it could be if usage stays as it is now.
 
@@ -16,10 +16,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from gqlevolve.advisor.evidence import ClientEvidence
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.lifecycle import Deprecation, Status
+
+if TYPE_CHECKING:
+    from gqlevolve.usage_store.reads import ClientUsage
 
 __all__ = ["Verdict", "judge", "not_deprecated", "percent"]
 
@@ -57,7 +60,7 @@ class Verdict:
     operations: int
     last_used: dt.date | None
     earliest_removal: dt.date | None
-    clients: list[ClientEvidence] = field(default_factory=list)
+    clients: list[ClientUsage] = field(default_factory=list)
 
 
 def percent(share: float) -> str:
@@ -239,7 +242,7 @@ def judge(
     policy: RemovalPolicy,
     totals: Mapping[dt.date, int],
     used: Mapping[dt.date, int],
-    clients: Sequence[ClientEvidence] = (),
+    clients: Sequence[ClientUsage] = (),
     last_used: dt.date | None = None,
 ) -> Verdict:
     """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window)."""

@@ -15,8 +15,9 @@ when it knows several, the reports that can cover several cover them all and the
 listing them (each command's ``--help`` says which it does).
 
 Exit codes: 0 success, 1 a negative answer (something breaking, something not removable, a sunset alert),
-2 an error (bad input, no store, store unreachable, no snapshot folder): one line ``Error: ...``, never a
-traceback or a driver's message (``cli._common.handle_errors``).
+2 an error (bad input, not found, a conflict, no store, store unreachable, no snapshot folder): one line
+``Error: ...``, never a traceback or a driver's message; 3 a bug in gqlevolve, one line saying where
+(``cli._common.handle_errors``, the one mapping of :mod:`gqlevolve.errors`).
 """
 
 from __future__ import annotations

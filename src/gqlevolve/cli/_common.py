@@ -1,9 +1,12 @@
 """What every ``gqlevolve`` command shares: ``--db``, ``--endpoint``, ``--json``, output and error handling.
 
-Errors: :func:`handle_errors` is the one place where an exception becomes a message. Whatever goes wrong (bad
-input, a missing store file, an unreachable database, a parser), the command prints one line, ``Error: ...``,
-and exits with 2; never a traceback, a driver's multi-line message or SQLAlchemy's "Background on this error"
-link. A store URL in a message has its password redacted.
+Errors: :func:`handle_errors` is the one place where an exception becomes a message. An error of one of
+:mod:`gqlevolve.errors`' kinds (bad input, not found, a conflict, the store unavailable: a missing store file,
+an unreachable database, a SQLAlchemy or driver error) prints one line, ``Error: ...``, and exits with 2; never a
+traceback, a driver's multi-line message or SQLAlchemy's "Background on this error" link. A store URL in a
+message has its password redacted. A file-system error (``OSError``) is one line and 2 too. Any other exception
+is a bug in gqlevolve, and the command says so, with where it happened, and exits with 3 (:data:`EXIT_BUG`):
+``Error: internal error (a bug in gqlevolve): KeyError: 'x' at gqlevolve/reports/usage.py:88 — please report it``.
 
 Tables (:func:`print_table`) never cut a value: dates, numbers, coordinates, statuses and other values are
 printed whole on one line; only free-text columns (clients, reasons) fold, at spaces. When the whole values do
@@ -18,7 +21,6 @@ import datetime as dt
 import decimal
 import json
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +31,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from gqlevolve.endpoints import EndpointNotChosen
-from gqlevolve.jsonable import json_quote, to_jsonable
+from gqlevolve.errors import StoreUnavailable, bug_location, describe_store_error, known_error, one_line
+from gqlevolve.jsonable import to_jsonable
 from gqlevolve.lifecycle import parse_iso_date
 
 if TYPE_CHECKING:
@@ -40,10 +43,12 @@ __all__ = [
     "DEFAULT_DB_URL",
     "ENDPOINT_HELP_ONE",
     "ENDPOINT_HELP_SEVERAL",
+    "EXIT_BUG",
     "EXIT_ERROR",
     "EXIT_NEGATIVE",
     "EXIT_OK",
     "PIPED_WIDTH",
+    "BugReport",
     "Column",
     "CommandError",
     "console",
@@ -68,6 +73,8 @@ DEFAULT_DB_URL = "sqlite:///gqlevolve.db"
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_ERROR = 2
+#: An exception gqlevolve did not expect: a bug, reported as such (see :func:`handle_errors`).
+EXIT_BUG = 3
 
 #: The width of tables printed to something that is not a terminal.
 PIPED_WIDTH = 200
@@ -122,19 +129,19 @@ class CommandError(click.ClickException):
         super().__init__(one_line(message))
 
 
-_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+class BugReport(CommandError):
+    """An exception gqlevolve did not expect, reported as a bug: one line, exit code 3."""
 
-
-def one_line(message: str) -> str:
-    """A message on one line: line breaks and indentation become single spaces, SQLAlchemy's link goes."""
-    return " ".join(_BACKGROUND.sub("", message).split())
+    exit_code = EXIT_BUG
 
 
 def handle_errors(func: F) -> F:
-    """Turn every exception into one clear line and exit code 2 (click's own errors and exits pass through).
+    """Turn every exception into one clear line (click's own errors and exits pass through).
 
-    A store error (SQLAlchemy's, or its driver's) is described with :func:`describe_store_error`, naming the
-    command's ``--db`` URL (default ``$GQLEVOLVE_DB``) with its password redacted.
+    This is the command line's one mapping of :mod:`gqlevolve.errors`: an error of one of its kinds, a
+    SQLAlchemy or driver error (the store unavailable, described with :func:`describe_store_error` naming the
+    command's ``--db`` URL, default ``$GQLEVOLVE_DB``, with its password redacted) and a file-system error exit
+    with 2; anything else is a bug, reported with its place and exit code 3.
     """
 
     @wraps(func)
@@ -144,69 +151,29 @@ def handle_errors(func: F) -> F:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
-            raise CommandError(_message(error, kwargs.get("db_url"))) from error
+            raise _command_error(error, kwargs.get("db_url")) from error
 
     return wrapper  # type: ignore[return-value]
 
 
-def _message(error: Exception, db_url: str | None) -> str:
-    if isinstance(error, EndpointNotChosen):  # the library names no option; on the command line it is --endpoint
-        return f"the usage store knows several endpoints; choose one with --endpoint: {', '.join(error.known)}"
-    # SQLAlchemy and the store's modules are looked up, not imported: `gqlevolve diff` never loads them.
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(error, sa_exc.SQLAlchemyError):
-        return describe_store_error(error, db_url or default_db_url())
-    schema = sys.modules.get("gqlevolve.usage_store.schema")
-    if isinstance(error, (ValueError, LookupError)) or (schema is not None and isinstance(error, schema.StoreSchemaError)):
-        return str(error)
-    if isinstance(error, OSError):
-        return f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
-    return f"{type(error).__name__}: {error}"  # something we did not foresee: still one line
-
-
-# What a driver says about a connection that failed, and what we say instead.
-_CONNECTION_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"connection refused", re.IGNORECASE), "connection refused"),
-    (re.compile(r"failed to resolve host '([^']*)'|could not translate host name \"([^\"]*)\"", re.IGNORECASE), "unknown host {host}"),
-    (re.compile(r"timeout expired|timed out", re.IGNORECASE), "no answer (timed out)"),
-    (re.compile(r"unable to open database file", re.IGNORECASE), "SQLite cannot open the file (check the folder and its permissions)"),
-]
-_FAILURE_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"file is not a database", re.IGNORECASE), "the file is not a SQLite database"),
-    (re.compile(r"database is locked", re.IGNORECASE), "the database is locked by another process"),
-    (re.compile(r"readonly database", re.IGNORECASE), "the file is read-only"),
-]
-_DRIVER_PREFIXES = re.compile(
-    r"^(connection failed:\s*)?(connection to server at [^,]*, port \d+ failed:\s*)?(FATAL:\s*)?", re.IGNORECASE
-)
-
-
-def describe_store_error(error: BaseException, url: str | URL) -> str:
-    """One line for a SQLAlchemy or DBAPI error on the store at ``url`` (password redacted), e.g.
-    ``cannot reach the usage store at postgresql+psycopg://postgres@127.0.0.1:1/x: connection refused``."""
-    from gqlevolve.usage_store.urls import redacted
-
-    where = redacted(url)
-    driver_error = getattr(error, "orig", None) or error
-    text = str(driver_error).strip()
-    if driver_error is error:  # SQLAlchemy's own (no driver error): its message without the link
-        return f"the usage store at {where} failed: {one_line(text)}"
-    first = _DRIVER_PREFIXES.sub("", text.splitlines()[0] if text else "").strip()
-    for pattern, reason in _CONNECTION_REASONS:
-        found = pattern.search(text)
-        if found:
-            host = next((group for group in found.groups() if group), "")
-            return f"cannot reach the usage store at {where}: {reason.format(host=json_quote(host))}"
-    for pattern, reason in _FAILURE_REASONS:
-        if pattern.search(text):
-            return f"the usage store at {where} failed: {reason}"
-    if text.lower().startswith(("connection failed", "connection to server")):
-        return f"cannot reach the usage store at {where}: {first}"
-    return f"the usage store at {where} failed: {first or type(driver_error).__name__}"
+def _command_error(error: Exception, db_url: str | None) -> CommandError:
+    known = known_error(error, store_url=db_url or default_db_url())
+    if isinstance(known, EndpointNotChosen):  # the library names no option; on the command line it is --endpoint
+        return CommandError(
+            f"the usage store knows several endpoints; choose one with --endpoint: {', '.join(known.known)}"
+        )
+    if known is not None:
+        return CommandError(str(known))
+    if isinstance(error, OSError):  # the file system, not gqlevolve: a folder, a permission, a full disk
+        return CommandError(f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error))
+    text = one_line(str(error))
+    what = f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
+    return BugReport(f"internal error (a bug in gqlevolve): {what} at {bug_location(error)} — please report it")
 
 
 def store_url(db_url: str | None, *, create: bool = False) -> URL:
-    """The store URL of ``--db`` (default ``$GQLEVOLVE_DB``), checked, or a :class:`CommandError`.
+    """The store URL of ``--db`` (default ``$GQLEVOLVE_DB``), checked: an ``InvalidStoreURL`` (invalid input),
+    or :class:`~gqlevolve.errors.StoreUnavailable` when there is no store there.
 
     A SQLite file must exist unless ``create`` (``gqlevolve db upgrade``): a command that reads never creates an
     empty store where a typo pointed. Its folder must exist either way.
@@ -214,21 +181,21 @@ def store_url(db_url: str | None, *, create: bool = False) -> URL:
     from gqlevolve.usage_store.urls import parse_store_url, redacted, sqlite_path
 
     given = db_url or default_db_url()
-    url = parse_store_url(given)  # InvalidStoreURL, a ValueError: one line
+    url = parse_store_url(given)  # InvalidStoreURL, invalid input: one line
     path = sqlite_path(url)
     if path is not None:
         where = redacted(given)
         hint = "check --db or $GQLEVOLVE_DB"
         if not path.parent.is_dir():
             action = "cannot create the usage store at" if create else "no usage store at"
-            raise CommandError(f"{action} {where}: the folder {path.parent} does not exist ({hint})")
+            raise StoreUnavailable(f"{action} {where}: the folder {path.parent} does not exist ({hint})")
         if not create and not path.exists():
-            raise CommandError(
+            raise StoreUnavailable(
                 f"no usage store at {where}: the file {path} does not exist ({hint}; "
                 f"'gqlevolve db upgrade --db {where}' creates a store)"
             )
         if path.exists() and not path.is_file():
-            raise CommandError(f"no usage store at {where}: {path} is not a file ({hint})")
+            raise StoreUnavailable(f"no usage store at {where}: {path} is not a file ({hint})")
     return url
 
 

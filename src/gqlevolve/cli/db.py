@@ -48,7 +48,7 @@ def db() -> None:
 def upgrade(db_url: str | None, as_json: bool) -> None:
     """Bring the store's schema to the latest revision; creates a SQLite file that does not exist yet (its
     folder must), and the tables in a new database."""
-    from gqlevolve.usage_store.schema import upgrade as upgrade_schema
+    from gqlevolve.usage_store.revisions import upgrade as upgrade_schema
 
     engine = _engine(db_url, create=True)
     try:
@@ -70,7 +70,7 @@ def upgrade(db_url: str | None, as_json: bool) -> None:
 def current(db_url: str | None, as_json: bool) -> None:
     """Print the store's schema revision and the latest one this gqlevolve knows (a missing SQLite file is an
     error: this never creates one)."""
-    from gqlevolve.usage_store.schema import current_revision, head_revision
+    from gqlevolve.usage_store.revisions import current_revision, head_revision
 
     engine = _engine(db_url)
     try:
@@ -103,7 +103,7 @@ def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
     """Delete usage older than --older-than days; deprecation records and their audit log stay."""
     from gqlevolve.clock import SYSTEM_CLOCK
     from gqlevolve.usage_store.retention import prune as prune_usage
-    from gqlevolve.usage_store.schema import check_revision
+    from gqlevolve.usage_store.revisions import check_revision
 
     engine = _engine(db_url)
     try:

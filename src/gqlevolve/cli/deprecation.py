@@ -38,6 +38,7 @@ from gqlevolve.cli._common import (
 )
 from gqlevolve.cli._store import open_store
 from gqlevolve.endpoints import canonical_endpoint
+from gqlevolve.inputs import check_actor, check_why
 from gqlevolve.lifecycle import check_migration_guide
 
 __all__ = ["deprecation_group"]
@@ -60,12 +61,18 @@ def _schemas(spec: str | None) -> Mapping[str, Any] | None:
 
 
 def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
+    """``--actor``, checked as the procedures and the admin API check it; default: the login name."""
+    if actor is not None:
+        return check_actor(actor, name="--actor")
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "gqlevolve-cli"
+
+
+def _why(why: str) -> str:
+    """``--reason``, checked as the procedures and the admin API check it."""
+    return check_why(why, name="--reason")
 
 
 def _show(result: object, as_json: bool) -> None:
@@ -104,8 +111,9 @@ def extend_command(
     from gqlevolve.procedures import extend_sunset
 
     schemas = _schemas(schemas_spec)
+    actor, why = _actor(actor), _why(why)
     with open_store(db_url) as store:
-        result = extend_sunset(store, endpoint, coordinate, days, actor=_actor(actor), why=why, schemas=schemas)
+        result = extend_sunset(store, endpoint, coordinate, days, actor=actor, why=why, schemas=schemas)
     _show(result, as_json)
 
 
@@ -126,8 +134,9 @@ def rollback_command(
     from gqlevolve.procedures import rollback
 
     schemas = _schemas(schemas_spec)
+    actor, why = _actor(actor), _why(why)
     with open_store(db_url) as store:
-        result = rollback(store, endpoint, coordinate, actor=_actor(actor), why=why, schemas=schemas)
+        result = rollback(store, endpoint, coordinate, actor=actor, why=why, schemas=schemas)
     _show(result, as_json)
 
 
@@ -180,9 +189,10 @@ def set_command(
     if guide is not None:
         check_migration_guide(guide, name="--guide")  # before the store is opened; the message names the option
     schemas = _schemas(schemas_spec)
+    actor, why = _actor(actor), _why(why)
     with open_store(db_url) as store:
         result = set_deprecation(
-            store, endpoint, coordinate, actor=_actor(actor), why=why, deprecated_on=deprecated_day,
+            store, endpoint, coordinate, actor=actor, why=why, deprecated_on=deprecated_day,
             sunset_on=sunset_day, replacement=replacement, migration_guide=guide, reason=deprecation_reason,
             status=status, new_endpoint=new_endpoint, schemas=schemas,
         )
@@ -203,8 +213,9 @@ def delete_command(
     """Delete COORDINATE's record (one written by mistake); the audit log keeps what it was."""
     from gqlevolve.procedures import delete_deprecation
 
+    actor, why = _actor(actor), _why(why)
     with open_store(db_url) as store:
-        result = delete_deprecation(store, endpoint, coordinate, actor=_actor(actor), why=why)
+        result = delete_deprecation(store, endpoint, coordinate, actor=actor, why=why)
     if as_json:
         print_json(result)
         return

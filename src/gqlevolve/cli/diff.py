@@ -102,6 +102,7 @@ def check(
     """Compare each version's schema with its published snapshot (adr-endpoint-versioning.md).
 
     Breaking changes on a vN endpoint fail (exit 1); on draft they are warnings (exit 0). No snapshot folder,
+    a snapshot or schema that is not a schema (empty or truncated, comments only, an operation, no Query type),
     a store that does not exist or cannot be reached, or bad input: exit 2.
     """
     from gqlevolve.schema_diff.versioned import check_versions, load_schemas, usage_approver

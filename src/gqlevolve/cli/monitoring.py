@@ -12,7 +12,9 @@ several (or none), the reports that can cover several (``deprecation-report``, `
 when its rows come from one endpoint (the title names it).
 
 Exit codes: 0, 1 for a negative answer (``advise``: something asked for is not removable; ``sunset-warnings``:
-it shows an alert), 2 for an error.
+it shows an alert), 2 for an error, 3 for a bug in gqlevolve (``cli._common.handle_errors``). ``advise`` builds
+its removal policy with :func:`gqlevolve.advisor.policy.removal_policy`, as the admin API's ``/eligibility``
+does: the same values are accepted and refused, with the same messages (naming the options here).
 
 Example::
 
@@ -34,7 +36,6 @@ from gqlevolve.cli import main
 from gqlevolve.cli._common import (
     EXIT_NEGATIVE,
     Column,
-    CommandError,
     db_option,
     endpoint_option,
     handle_errors,
@@ -46,7 +47,7 @@ from gqlevolve.cli._common import (
     text_column,
 )
 from gqlevolve.cli._store import open_store, percent
-from gqlevolve.jsonable import json_quote
+from gqlevolve.errors import NotFound
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -70,14 +71,10 @@ _CLIENTS_SHOWN = 3
 
 
 def parse_threshold(value: str | None) -> float | None:
-    """``0.01`` or ``1%``."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise CommandError(f"--threshold: {json_quote(value)} is not a share (0.01) or a percentage (1%)") from None
+    """``0.01`` or ``1%`` (:func:`gqlevolve.inputs.share`, as ``advise --threshold`` and the admin API read it)."""
+    from gqlevolve.inputs import share
+
+    return None if value is None else share(value, field="threshold", name="--threshold")
 
 
 def _as_of(value: str | None) -> dt.date | None:
@@ -100,7 +97,7 @@ def _one_endpoint(store: UsageStore, endpoint: str | None) -> str:
 def _endpoints(store: UsageStore, endpoint: str | None) -> list[str]:
     from gqlevolve.reports._common import endpoints_to_cover
 
-    return endpoints_to_cover(store, endpoint)
+    return endpoints_to_cover(store.endpoints(), endpoint)
 
 
 def _on(endpoints: Sequence[str]) -> str:
@@ -122,12 +119,12 @@ def _with_endpoint(endpoints: Sequence[str], columns: list[Column], rows: list[t
 @endpoint_option(several=False)
 @click.option("--coordinate", "coordinates", metavar="C", multiple=True, help="Judge only this coordinate (repeatable).")
 @as_of_option
-@click.option("--threshold", metavar="X", default=None, help="Share each day must stay under: 0.01 or 1% [default: 1%].")
-@click.option("--window-days", type=int, default=None, metavar="N", help="Days that must all be under [default: 90].")
-@click.option("--min-deprecated-days", type=int, default=None, metavar="N", help="Days deprecated at least [default: 90].")
+@click.option("--threshold", metavar="X", default=None, help="Share each day must stay under, above 0 and at most 1: 0.01 or 1% [default: 1%].")
+@click.option("--window-days", default=None, metavar="N", help="Days that must all be under, 1 to 3660 [default: 90].")
+@click.option("--min-deprecated-days", default=None, metavar="N", help="Days deprecated at least, 0 to 3660 [default: 90].")
 @click.option("--exclude-client", "exclude_clients", multiple=True, metavar="NAME", help="Leave a client out (repeatable).")
 @click.option(
-    "--zero-traffic", type=click.Choice(["uncovered", "under_threshold"]), default=None,
+    "--zero-traffic", default=None, metavar="uncovered|under_threshold",
     help="How a watched day without traffic counts [default: uncovered].",
 )
 @db_option
@@ -138,8 +135,8 @@ def advise_command(
     coordinates: tuple[str, ...],
     as_of: str | None,
     threshold: str | None,
-    window_days: int | None,
-    min_deprecated_days: int | None,
+    window_days: str | None,
+    min_deprecated_days: str | None,
     exclude_clients: tuple[str, ...],
     zero_traffic: str | None,
     db_url: str | None,
@@ -149,16 +146,13 @@ def advise_command(
 
     Exit 0 if all asked for are removable, 1 if not (or if nothing is deprecated there), 2 on error.
     """
-    from gqlevolve.advisor import RemovalPolicy, advise
+    from gqlevolve.advisor import advise
+    from gqlevolve.advisor.policy import CLI_NAMES, removal_policy
 
-    settings = {
-        "threshold": parse_threshold(threshold),
-        "window_days": window_days,
-        "min_deprecated_days": min_deprecated_days,
-        "zero_traffic": zero_traffic,
-    }
-    policy = RemovalPolicy(
-        exclude_clients=exclude_clients, **{name: value for name, value in settings.items() if value is not None}
+    # The admin API's /eligibility builds its policy with the same function: the same values, the same refusals.
+    policy = removal_policy(
+        threshold=threshold, window_days=window_days, min_deprecated_days=min_deprecated_days,
+        exclude_clients=exclude_clients, zero_traffic=zero_traffic, names=CLI_NAMES,
     )
     day = _as_of(as_of)
     with open_store(db_url) as store:
@@ -172,7 +166,7 @@ def advise_command(
             unknown = [verdict for verdict in verdicts if not verdict.deprecated]
             if unknown:
                 known = ", ".join(stored.record.coordinate for stored in store.deprecations(name))
-                raise CommandError(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}")
+                raise NotFound(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}", field="coordinate")
         else:
             verdicts = advise(store, name, as_of=day, policy=policy)
     if as_json:

@@ -16,7 +16,9 @@ invalid operations are never counted) it reads from Strawberry's execution conte
 schema, the query and its document, the operation name, the variables, the endpoint from the request, the
 client from its headers), hands it over, and writes back what the monitor answers:
 ``extensions.deprecations`` in the response, the lifecycle headers on the HTTP response (not over WebSocket),
-and, if an element is ``removed``, the ``GONE`` error instead of executing the operation.
+and, if an element is ``removed``, the ``GONE`` error instead of executing the operation. Under a deprecated
+version of ``versioned_app`` the notice's records go to the version (``scope["gqlevolve.deprecations"]``), which
+renders the response's headers once from them and its own record; anywhere else the extension sets them.
 
 An internal error of the extension is logged and the operation proceeds as if it were not there.
 """
@@ -32,6 +34,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gqlevolve.clock import Clock
+from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY
 from gqlevolve.extensions.client_identity import (
     ClientIdentifier,
     client_from_headers,
@@ -113,7 +116,7 @@ class DeprecationUsage:
     # --- per operation ------------------------------------------------------------------------
 
     def observe(self, execution_context: Any) -> Notice | None:
-        """Hand one valid operation to the monitor with what Strawberry knows of it; set the notice's headers."""
+        """Hand one valid operation to the monitor with what Strawberry knows of it; announce the notice's headers."""
         context = execution_context.context
         name, version = self.client_identity(execution_context)
         notice = self.monitor.observe(
@@ -126,9 +129,23 @@ class DeprecationUsage:
             client_name=name,
             client_version=version,
         )
-        if notice is not None and notice.headers:
-            _set_headers(context, notice.headers)
+        if notice is not None and notice.records:
+            _announce(context, notice)
         return notice
+
+
+def _announce(context: Any, notice: Notice) -> None:
+    """Give the notice's records to the versioned endpoint that renders the headers, else set the headers here.
+
+    A deprecated version of ``versioned_app`` adds its own record: rendering both sets of records at once is what
+    gives the response one ``Deprecation`` and one ``Sunset`` (the earliest of all).
+    """
+    scope = getattr(request_of(context), "scope", None)
+    collected = scope.get(DEPRECATIONS_SCOPE_KEY) if isinstance(scope, dict) else None
+    if collected is not None:
+        collected.extend(notice.records)
+    else:
+        _set_headers(context, notice.headers)
 
 
 def _set_headers(context: Any, headers: tuple[tuple[str, str], ...]) -> None:

@@ -1,6 +1,6 @@
 """Alembic's entry point for the usage store.
 
-:mod:`gqlevolve.usage_store.schema` passes an open connection (``config.attributes["connection"]``), already inside
+:mod:`gqlevolve.usage_store.revisions` passes an open connection (``config.attributes["connection"]``), already inside
 the transaction that serialises concurrent upgrades; the URL form is for running ``alembic`` by hand.
 """
 

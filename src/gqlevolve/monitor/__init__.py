@@ -4,8 +4,8 @@
   records, and say what the client must be told (:mod:`.deprecation_monitor`);
 - :class:`Notice` and :func:`gone_error`: the ``extensions.deprecations`` entries, the lifecycle headers and the
   ``GONE`` error (:mod:`.notice`);
-- :class:`DeprecationRecords`: each endpoint's records, registered in and refreshed from the store
-  (:mod:`.endpoint_records`);
+- :class:`RecordSync`: each endpoint's deprecation records (a :class:`RecordSnapshot` per endpoint), registered
+  in and refreshed from the store (:mod:`.record_sync`);
 - :func:`load_declarations`: the server author's dates, replacements and guides (:mod:`.declared`).
 
 Nothing here imports a web framework or a GraphQL server library; ``gqlevolve.extensions`` adapts it to
@@ -19,7 +19,7 @@ Example::
 
 from gqlevolve.monitor.declared import Declared, DeclarationError, declarations, load_declarations
 from gqlevolve.monitor.deprecation_monitor import DeprecationMonitor
-from gqlevolve.monitor.endpoint_records import DeprecationRecords, EndpointRecords
+from gqlevolve.monitor.record_sync import RecordSnapshot, RecordSync
 from gqlevolve.monitor.notice import GONE_CODE, Notice, gone_error
 
 __all__ = [
@@ -27,9 +27,9 @@ __all__ = [
     "DeclarationError",
     "Declared",
     "DeprecationMonitor",
-    "DeprecationRecords",
-    "EndpointRecords",
     "Notice",
+    "RecordSnapshot",
+    "RecordSync",
     "declarations",
     "gone_error",
     "load_declarations",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from gqlevolve.coordinates import parse_coordinate
+from gqlevolve.errors import InvalidInput
 from gqlevolve.lifecycle import Deprecation, Status
 
 __all__ = ["Declared", "DeclarationError", "declarations", "load_declarations"]
@@ -36,8 +37,9 @@ Declared = Union[Iterable[Deprecation], str, os.PathLike[str], None]
 _FIELDS = ("coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
 
 
-class DeclarationError(ValueError):
-    """A declaration that cannot be used (bad coordinate, date, field or duplicate)."""
+class DeclarationError(InvalidInput):
+    """A declaration that cannot be used (bad coordinate, date, field or duplicate): invalid input, a
+    ``ValueError``."""
 
 
 def declarations(declared: Declared) -> dict[str, Deprecation]:

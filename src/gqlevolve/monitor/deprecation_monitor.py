@@ -8,7 +8,7 @@ and the day), the monitor:
 2. counts the operation in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O.
    Operations that only introspect are not counted;
 3. judges what it used against the endpoint's deprecation records (kept in step with the store by
-   :class:`~gqlevolve.monitor.endpoint_records.DeprecationRecords`) and returns the :class:`Notice` for the
+   :class:`~gqlevolve.monitor.record_sync.RecordSync`) and returns the :class:`Notice` for the
    client: the ``extensions.deprecations`` entries, the lifecycle headers (none for a subscription: it has no
    response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error.
 
@@ -40,7 +40,7 @@ from graphql import DocumentNode, OperationType, parse
 
 from gqlevolve.clock import Clock, clock_of
 from gqlevolve.monitor.declared import Declared, declarations
-from gqlevolve.monitor.endpoint_records import DeprecationRecords
+from gqlevolve.monitor.record_sync import RecordSync
 from gqlevolve.monitor.notice import Notice
 from gqlevolve.operation_analysis import AnalysisCache
 
@@ -74,7 +74,8 @@ class DeprecationMonitor:
         self.store = store
         self.clock = clock_of(clock, store.clock)
         self.analyses = AnalysisCache(cache_size)
-        self.records = DeprecationRecords(
+        #: Each endpoint's deprecation records, kept in step with the store (the extension's ``.records`` too).
+        self.records = RecordSync(
             store, declarations(declared), refresh_interval=refresh_interval, today=self.clock.today
         )
 
@@ -137,5 +138,5 @@ class DeprecationMonitor:
         assert analysis.index is not None
         notice = self.records.for_endpoint(endpoint, analysis.index).notice(coordinates, today)
         if analysis.operation_type is OperationType.SUBSCRIPTION and notice.headers:
-            return replace(notice, headers=())  # a subscription has no response headers to carry them
+            return replace(notice, records=(), headers=())  # a subscription has no response headers to carry them
         return notice

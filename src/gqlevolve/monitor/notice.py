@@ -2,7 +2,8 @@
 
 - ``extensions.deprecations`` in the response: one entry per element with ``coordinate``, ``reason``,
   ``status``, ``deprecatedOn``, ``sunsetOn``, ``replacement`` and ``migrationGuide`` (absent values omitted);
-- the lifecycle policy's HTTP headers (:func:`gqlevolve.lifecycle.response_headers`);
+- the lifecycle policy's HTTP headers (:func:`gqlevolve.lifecycle.response_headers`), and the records they are
+  rendered from, for a server that adds records of its own (a deprecated version) and renders once;
 - for an element whose status is ``removed``: a GraphQL error whose ``extensions`` carry the policy's Gone
   body with ``code: "GONE"``.
 
@@ -13,7 +14,8 @@ Example::
 
     notice = Notice.of(frozenset({"User.name"}), {"User.name": record}, date(2026, 6, 1))
     notice.entries      # ({'coordinate': 'User.name', 'reason': 'Use fullName instead', 'status': 'deprecated', ...},)
-    notice.headers      # (('Deprecation', '@1719792000'), ('Warning', '299 - "Deprecated API. Use fullName instead."'))
+    notice.records      # (record,)
+    notice.headers      # (('Deprecation', '@1719792000'), ('Warning', '299 - "Deprecated API: User.name. Use fullName instead."'))
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class Notice:
     """The entries, headers and removed records for one set of coordinates on one day."""
 
     entries: tuple[Mapping[str, str], ...]
+    #: The records announced (not ``active``): what ``headers`` is rendered from. Empty, like ``headers``, when
+    #: the response has no headers to carry them (a subscription).
+    records: tuple[Deprecation, ...]
     headers: tuple[tuple[str, str], ...]
     removed: tuple[Deprecation, ...]
 
@@ -45,9 +50,11 @@ class Notice:
         used = [records.get(coordinate) or Deprecation(coordinate) for coordinate in sorted(coordinates)]
         announced = [(record, record.status_on(today)) for record in used]
         announced = [(record, status) for record, status in announced if status is not Status.ACTIVE]
+        announced_records = tuple(record for record, _ in announced)
         return cls(
             entries=tuple(_entry(record, status) for record, status in announced),
-            headers=tuple(response_headers([record for record, _ in announced], today)),
+            records=announced_records,
+            headers=tuple(response_headers(announced_records, today)),
             removed=tuple(record for record, status in announced if status is Status.REMOVED),
         )
 

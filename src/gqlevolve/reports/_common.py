@@ -1,35 +1,40 @@
 """What the reports share: which endpoints to cover, the usage window (ending with the day asked for), a read-only
-connection."""
+connection.
+
+A report reads in one transaction: it opens :func:`reading` once, for every endpoint it covers, and calls the
+connection-level reads of :mod:`gqlevolve.usage_store` (``reads``, ``evidence``, ``deprecations``) on it. The
+reports build no SQL of their own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from gqlevolve.advisor import check_as_of
 from gqlevolve.endpoints import resolve_endpoint
-from gqlevolve.jsonable import json_quote
+from gqlevolve.inputs import day_count
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.reads import Connection
 
 __all__ = ["check_days", "endpoints_to_cover", "reading", "report_window"]
 
 
-def endpoints_to_cover(store: UsageStore, endpoint: str | None) -> list[str]:
-    """The one endpoint asked for (checked), or every endpoint the store knows."""
-    known = store.endpoints()
-    return known if endpoint is None else [resolve_endpoint(endpoint, known)]
+def endpoints_to_cover(known: Sequence[str], endpoint: str | None) -> list[str]:
+    """The one endpoint asked for (checked against ``known``, the store's endpoints), or every known endpoint.
+
+    ``known`` is :func:`gqlevolve.usage_store.reads.endpoints` on the report's connection (or ``store.endpoints()``).
+    """
+    return list(known) if endpoint is None else [resolve_endpoint(endpoint, list(known))]
 
 
 def check_days(days: int, *, name: str = "days", at_most: int = 3660) -> int:
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= at_most:
-        raise ValueError(f"{name} must be a whole number from 1 to {at_most}, not {json_quote(days)}")
-    return days
+    """A report's window in days, 1 to ``at_most``: :func:`gqlevolve.inputs.day_count` (an ``InvalidInput``)."""
+    return day_count(days, field=name, most=at_most)
 
 
 def report_window(store: UsageStore, as_of: dt.date | None, days: int) -> tuple[dt.date, dt.date, dt.date]:
@@ -44,7 +49,8 @@ def report_window(store: UsageStore, as_of: dt.date | None, days: int) -> tuple[
 
 
 @contextmanager
-def reading(store: UsageStore) -> Iterator[sa.Connection]:
-    """One read-only transaction, so that a report sees a single state of the store."""
-    with store.engine.connect().execution_options(read_only=True) as connection, connection.begin():
+def reading(store: UsageStore) -> Iterator[Connection]:
+    """One read-only transaction on one connection (:meth:`UsageStore.reading`), so that a report sees a single
+    state of the store, all of its endpoints included."""
+    with store.reading() as connection:
         yield connection

@@ -13,16 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
-from gqlevolve.usage_store.tables import (
-    client_from_column,
-    day_from_column,
-    deprecation_usage,
-    operation_totals,
-    signature_coordinates,
-)
+from gqlevolve.usage_store import reads
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -54,60 +46,18 @@ def client_versions(
     store: UsageStore, endpoint: str | None = None, *, days: int = 30, as_of: dt.date | None = None
 ) -> list[ClientVersion]:
     """Clients seen in the ``days`` days ending with ``as_of`` (included; default today, so today's usage so far
-    counts); those using deprecated elements first."""
+    counts); those using deprecated elements first. Read in one transaction, every endpoint included."""
     check_days(days)
     as_of, first_day, last_day = report_window(store, as_of, days)
     result: list[ClientVersion] = []
-    for name in endpoints_to_cover(store, endpoint):
-        with reading(store) as connection:
-            seen = connection.execute(
-                sa.select(
-                    operation_totals.c.client_name,
-                    operation_totals.c.client_version,
-                    sa.func.sum(operation_totals.c.count),
-                    sa.func.max(operation_totals.c.day),
-                )
-                .where(operation_totals.c.endpoint == name, operation_totals.c.day.between(first_day, last_day))
-                .where(operation_totals.c.count > 0)
-                .group_by(operation_totals.c.client_name, operation_totals.c.client_version)
-            ).all()
-            per_signature = (
-                sa.select(
-                    deprecation_usage.c.signature,
-                    deprecation_usage.c.client_name,
-                    deprecation_usage.c.client_version,
-                    sa.func.sum(deprecation_usage.c.count).label("operations"),
-                    sa.func.max(deprecation_usage.c.day).label("last_seen"),
-                )
-                .where(deprecation_usage.c.endpoint == name, deprecation_usage.c.day.between(first_day, last_day))
-                .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, deprecation_usage.c.client_version)
-                .subquery()
-            )
-            uses = connection.execute(
-                sa.select(
-                    per_signature.c.client_name,
-                    per_signature.c.client_version,
-                    signature_coordinates.c.coordinate,
-                    sa.func.sum(per_signature.c.operations),
-                    sa.func.max(per_signature.c.last_seen),
-                )
-                .join(signature_coordinates, signature_coordinates.c.signature == per_signature.c.signature)
-                .group_by(per_signature.c.client_name, per_signature.c.client_version, signature_coordinates.c.coordinate)
-            ).all()
-        deprecated: dict[tuple[str, str], list[DeprecatedUse]] = defaultdict(list)
-        for client_name, client_version, coordinate, operations, last_seen in uses:
-            use = DeprecatedUse(coordinate, int(operations), day_from_column(last_seen))
-            deprecated[(client_name, client_version)].append(use)
-        for client_name, client_version, operations, last_seen in seen:
-            used = sorted(deprecated.get((client_name, client_version), []), key=lambda use: (-use.operations, use.coordinate))
-            result.append(
-                ClientVersion(
-                    name,
-                    client_from_column(client_name),
-                    client_from_column(client_version),
-                    int(operations),
-                    day_from_column(last_seen),
-                    used,
-                )
-            )
+    with reading(store) as connection:
+        for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
+            seen = reads.clients_seen(connection, name, since=first_day, until=last_day)
+            deprecated: dict[tuple[str | None, str | None], list[DeprecatedUse]] = defaultdict(list)
+            for use in reads.client_coordinates(connection, name, since=first_day, until=last_day):
+                deprecated[(use.name, use.version)].append(DeprecatedUse(use.coordinate, use.operations, use.last_seen))
+            for client in seen:
+                used = deprecated.get((client.name, client.version), [])
+                used.sort(key=lambda use: (-use.operations, use.coordinate))
+                result.append(ClientVersion(name, client.name, client.version, client.operations, client.last_seen, used))
     return sorted(result, key=lambda client: (client.endpoint, not client.deprecated, client.name or "", client.version or ""))

@@ -12,13 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gqlevolve.advisor import RemovalPolicy, advise
-from gqlevolve.advisor.evidence import ClientEvidence, gather
+from gqlevolve.advisor import RemovalPolicy, advise_records
 from gqlevolve.lifecycle import Status
 from gqlevolve.reports._common import endpoints_to_cover, reading, report_window
+from gqlevolve.usage_store import reads
+from gqlevolve.usage_store.deprecations import list_deprecations
+from gqlevolve.usage_store.evidence import gather
+from gqlevolve.usage_store.reads import ClientUsage
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.reads import Connection
 
 __all__ = ["RECENT_DAYS", "DeprecationRow", "deprecation_report"]
 
@@ -43,7 +47,7 @@ class DeprecationRow:
     migration_guide: str | None
     operations_30d: int
     share_30d: float | None
-    clients: list[ClientEvidence]
+    clients: list[ClientUsage]
     removable: bool
     earliest_removal: dt.date | None
     reasons: list[str]
@@ -56,36 +60,47 @@ def deprecation_report(
     as_of: dt.date | None = None,
     policy: RemovalPolicy | None = None,
 ) -> list[DeprecationRow]:
-    """Every deprecation of ``endpoint`` (default: of every endpoint), by endpoint and coordinate."""
+    """Every deprecation of ``endpoint`` (default: of every endpoint), by endpoint and coordinate.
+
+    Read in one transaction: the records, the advisor's evidence and the recent usage of every endpoint.
+    """
     as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
+    policy = policy or RemovalPolicy()
     rows: list[DeprecationRow] = []
-    for name in endpoints_to_cover(store, endpoint):
-        verdicts = advise(store, name, as_of=as_of, policy=policy)
-        coordinates = [verdict.coordinate for verdict in verdicts]
-        with reading(store) as connection:
-            recent = gather(connection, name, coordinates, first_day, last_day)
-        total = sum(recent.totals.values())
-        records = {stored.record.coordinate: stored.record for stored in store.deprecations(name)}
-        for verdict in verdicts:
-            used = sum(recent.used.get(verdict.coordinate, {}).values())
-            record = records[verdict.coordinate]
-            rows.append(
-                DeprecationRow(
-                    endpoint=name,
-                    coordinate=verdict.coordinate,
-                    status=record.status_on(as_of),
-                    reason=record.reason,
-                    deprecated_on=record.deprecated_on,
-                    sunset_on=record.sunset_on,
-                    days_until_sunset=record.days_until_sunset(as_of),
-                    replacement=record.replacement,
-                    migration_guide=record.migration_guide,
-                    operations_30d=used,
-                    share_30d=used / total if total else None,
-                    clients=recent.clients.get(verdict.coordinate, []),
-                    removable=verdict.removable,
-                    earliest_removal=verdict.earliest_removal,
-                    reasons=verdict.reasons,
-                )
+    with reading(store) as connection:
+        for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
+            rows.extend(_rows(connection, name, as_of, first_day, last_day, policy))
+    return rows
+
+
+def _rows(
+    connection: Connection, name: str, as_of: dt.date, first_day: dt.date, last_day: dt.date, policy: RemovalPolicy
+) -> list[DeprecationRow]:
+    records = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, name)}
+    verdicts = advise_records(connection, name, list(records.values()), as_of=as_of, policy=policy)
+    recent = gather(connection, name, [verdict.coordinate for verdict in verdicts], first_day, last_day)
+    total = sum(recent.totals.values())
+    rows: list[DeprecationRow] = []
+    for verdict in verdicts:
+        used = sum(recent.used.get(verdict.coordinate, {}).values())
+        record = records[verdict.coordinate]
+        rows.append(
+            DeprecationRow(
+                endpoint=name,
+                coordinate=verdict.coordinate,
+                status=record.status_on(as_of),
+                reason=record.reason,
+                deprecated_on=record.deprecated_on,
+                sunset_on=record.sunset_on,
+                days_until_sunset=record.days_until_sunset(as_of),
+                replacement=record.replacement,
+                migration_guide=record.migration_guide,
+                operations_30d=used,
+                share_30d=used / total if total else None,
+                clients=recent.clients.get(verdict.coordinate, []),
+                removable=verdict.removable,
+                earliest_removal=verdict.earliest_removal,
+                reasons=verdict.reasons,
             )
+        )
     return rows

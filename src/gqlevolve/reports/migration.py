@@ -18,21 +18,20 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
-from gqlevolve.usage_store.tables import UNKNOWN_CLIENT, deprecation_usage, operation_totals, signature_coordinates
+from gqlevolve.usage_store import reads
+from gqlevolve.usage_store.deprecations import list_deprecations
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
 
 __all__ = ["MigrationWeek", "migration_report"]
 
-_BEFORE = -1  # the bucket of the days before the report's first week
+#: How a client that sent no name is listed.
+UNNAMED_CLIENT = "(unnamed)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,82 +45,58 @@ class MigrationWeek:
     inactive: list[str]
 
 
-def _week_of(column: sa.ColumnElement, first_day: dt.date, weeks: int) -> sa.ColumnElement[int]:
-    """The report week a day falls in (0 = oldest), or -1 before the first week, as a portable CASE."""
-    whens = [
-        (column < first_day + dt.timedelta(days=7 * (week + 1)), week) for week in range(weeks)
-    ]
-    return sa.case((column < first_day, _BEFORE), *whens, else_=weeks)
-
-
 def migration_report(
     store: UsageStore, endpoint: str | None = None, *, weeks: int = 4, as_of: dt.date | None = None
 ) -> list[MigrationWeek]:
     """The ``weeks`` weeks (7 days each) ending with ``as_of``, oldest first, for every deprecated element.
 
-    The last week ends on ``as_of``, included (default today: its usage so far counts).
+    The last week ends on ``as_of``, included (default today: its usage so far counts). Read in one transaction,
+    every endpoint included.
     """
     check_days(weeks, name="weeks", at_most=520)
-    as_of, first_day, last_day = report_window(store, as_of, 7 * weeks)
+    _, first_day, _ = report_window(store, as_of, 7 * weeks)  # the weeks end with as_of
     report: list[MigrationWeek] = []
-    for name in endpoints_to_cover(store, endpoint):
-        coordinates = sorted(stored.record.coordinate for stored in store.deprecations(name))
-        if not coordinates:
-            continue
-        with reading(store) as connection:
-            usage_week = _week_of(deprecation_usage.c.day, first_day, weeks).label("week")
-            per_signature = (
-                sa.select(deprecation_usage.c.signature, deprecation_usage.c.client_name, usage_week)
-                .where(deprecation_usage.c.endpoint == name, deprecation_usage.c.day <= last_day)
-                .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, usage_week)
-                .subquery()
-            )
-            used = connection.execute(
-                sa.select(signature_coordinates.c.coordinate, per_signature.c.client_name, per_signature.c.week)
-                .join(
-                    signature_coordinates,
-                    sa.and_(
-                        signature_coordinates.c.signature == per_signature.c.signature,
-                        signature_coordinates.c.coordinate.in_(coordinates),
-                    ),
-                )
-                .distinct()
-            ).all()
-            active_week = _week_of(operation_totals.c.day, first_day, weeks).label("week")
-            active = connection.execute(
-                sa.select(operation_totals.c.client_name, active_week)
-                .where(
-                    operation_totals.c.endpoint == name,
-                    operation_totals.c.day.between(first_day, last_day),
-                    operation_totals.c.count > 0,
-                )
-                .group_by(operation_totals.c.client_name, active_week)
-            ).all()
-        users: dict[tuple[str, int], set[str]] = defaultdict(set)
-        for coordinate, client_name, week in used:
-            users[(coordinate, int(week))].add(_client(client_name))
-        active_in: dict[int, set[str]] = defaultdict(set)
-        for client_name, week in active:
-            active_in[int(week)].add(_client(client_name))
-        for coordinate in coordinates:
-            earlier = set(users.get((coordinate, _BEFORE), set()))
-            for week in range(weeks):
-                remaining = users.get((coordinate, week), set())
-                gone = earlier - remaining
-                report.append(
-                    MigrationWeek(
-                        endpoint=name,
-                        coordinate=coordinate,
-                        week_start=first_day + dt.timedelta(days=7 * week),
-                        week_end=first_day + dt.timedelta(days=7 * week + 6),
-                        remaining=sorted(remaining),
-                        migrated=sorted(gone & active_in.get(week, set())),
-                        inactive=sorted(gone - active_in.get(week, set())),
-                    )
-                )
-                earlier |= remaining
+    with reading(store) as connection:
+        for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
+            coordinates = sorted(stored.record.coordinate for stored in list_deprecations(connection, name))
+            if not coordinates:
+                continue
+            users = reads.weekly_users(connection, name, coordinates, first_day=first_day, weeks=weeks)
+            active = reads.weekly_active_clients(connection, name, first_day=first_day, weeks=weeks)
+            report.extend(_weeks(name, coordinates, users, active, first_day, weeks))
     return report
 
 
-def _client(value: str) -> str:
-    return value if value != UNKNOWN_CLIENT else "(unnamed)"
+def _weeks(
+    name: str,
+    coordinates: list[str],
+    users: dict[str, dict[int, set[str | None]]],
+    active: dict[int, set[str | None]],
+    first_day: dt.date,
+    weeks: int,
+) -> list[MigrationWeek]:
+    report: list[MigrationWeek] = []
+    active_in = {week: _names(clients) for week, clients in active.items()}
+    for coordinate in coordinates:
+        used_in = {week: _names(clients) for week, clients in users.get(coordinate, {}).items()}
+        earlier = set(used_in.get(reads.BEFORE_FIRST_WEEK, set()))
+        for week in range(weeks):
+            remaining = used_in.get(week, set())
+            gone = earlier - remaining
+            report.append(
+                MigrationWeek(
+                    endpoint=name,
+                    coordinate=coordinate,
+                    week_start=first_day + dt.timedelta(days=7 * week),
+                    week_end=first_day + dt.timedelta(days=7 * week + 6),
+                    remaining=sorted(remaining),
+                    migrated=sorted(gone & active_in.get(week, set())),
+                    inactive=sorted(gone - active_in.get(week, set())),
+                )
+            )
+            earlier |= remaining
+    return report
+
+
+def _names(clients: set[str | None]) -> set[str]:
+    return {UNNAMED_CLIENT if client is None else client for client in clients}

@@ -18,12 +18,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gqlevolve.advisor.evidence import ClientEvidence, gather
 from gqlevolve.lifecycle import SUNSET_WARNING_DAYS, Status
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
+from gqlevolve.usage_store import reads
+from gqlevolve.usage_store.deprecations import list_deprecations
+from gqlevolve.usage_store.evidence import gather
+from gqlevolve.usage_store.reads import ClientUsage
 
 if TYPE_CHECKING:
+    from gqlevolve.lifecycle import Deprecation
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.evidence import Evidence
 
 __all__ = ["RECENT_DAYS", "SUNSET_ALERT_SHARE", "SunsetWarning", "sunset_warnings"]
 
@@ -47,7 +52,7 @@ class SunsetWarning:
     recent_share: float | None
     alert: bool
     message: str
-    clients: list[ClientEvidence]
+    clients: list[ClientUsage]
 
 
 def sunset_warnings(
@@ -58,52 +63,62 @@ def sunset_warnings(
     within_days: int = 7,
     alert_share: float = SUNSET_ALERT_SHARE,
 ) -> list[SunsetWarning]:
-    """Records in ``sunset_warning`` on ``as_of``, or entering it within ``within_days``; soonest sunset first."""
+    """Records in ``sunset_warning`` on ``as_of``, or entering it within ``within_days``; soonest sunset first.
+
+    Read in one transaction, every endpoint included.
+    """
     check_days(within_days, name="within_days")
     as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
     horizon = as_of + dt.timedelta(days=within_days)
     warnings: list[SunsetWarning] = []
-    for name in endpoints_to_cover(store, endpoint):
-        records = [stored.record for stored in store.deprecations(name)]
-        chosen = [
-            record for record in records
-            if record.status_on(as_of) is Status.SUNSET_WARNING
-            or (record.status_on(as_of) is Status.DEPRECATED and record.status_on(horizon) is not Status.DEPRECATED)
-        ]
-        if not chosen:
-            continue
-        with reading(store) as connection:
-            recent = gather(connection, name, [record.coordinate for record in chosen], first_day, last_day)
-        total = sum(recent.totals.values())
-        for record in chosen:
-            used = sum(recent.used.get(record.coordinate, {}).values())
-            share = used / total if total else None
-            days_left = record.days_until_sunset(as_of)
-            alert = share is not None and share > alert_share and (days_left is None or days_left <= SUNSET_WARNING_DAYS)
-            status = record.status_on(as_of)
-            if status is Status.SUNSET_WARNING:
-                when = f"is removed in {days_left} days, on {record.sunset_on}" if record.sunset_on else "is pinned to sunset_warning"
-            else:
-                when = f"enters sunset_warning on {record.sunset_warning_starts} (sunset {record.sunset_on})"
-            usage = f"{share:.1%} of traffic over the last {RECENT_DAYS} days" if share is not None else "no traffic data"
-            message = f"{record.coordinate} {when}; {usage}"
-            if alert:
-                message += f" - ALERT: above {alert_share:.0%} within {SUNSET_WARNING_DAYS} days of its sunset"
-            warnings.append(
-                SunsetWarning(
-                    endpoint=name,
-                    coordinate=record.coordinate,
-                    status=status,
-                    sunset_on=record.sunset_on,
-                    warning_starts=record.sunset_warning_starts,
-                    days_until_sunset=days_left,
-                    replacement=record.replacement,
-                    migration_guide=record.migration_guide,
-                    recent_operations=used,
-                    recent_share=share,
-                    alert=alert,
-                    message=message,
-                    clients=recent.clients.get(record.coordinate, []),
-                )
-            )
+    with reading(store) as connection:
+        for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
+            records = [stored.record for stored in list_deprecations(connection, name)]
+            chosen = [
+                record for record in records
+                if record.status_on(as_of) is Status.SUNSET_WARNING
+                or (record.status_on(as_of) is Status.DEPRECATED and record.status_on(horizon) is not Status.DEPRECATED)
+            ]
+            if chosen:
+                recent = gather(connection, name, [record.coordinate for record in chosen], first_day, last_day)
+                warnings.extend(_warnings(name, chosen, recent, as_of, alert_share))
     return sorted(warnings, key=lambda warning: (warning.sunset_on or dt.date.max, warning.endpoint, warning.coordinate))
+
+
+def _warnings(
+    name: str, chosen: list[Deprecation], recent: Evidence, as_of: dt.date, alert_share: float
+) -> list[SunsetWarning]:
+    total = sum(recent.totals.values())
+    warnings: list[SunsetWarning] = []
+    for record in chosen:
+        used = sum(recent.used.get(record.coordinate, {}).values())
+        share = used / total if total else None
+        days_left = record.days_until_sunset(as_of)
+        alert = share is not None and share > alert_share and (days_left is None or days_left <= SUNSET_WARNING_DAYS)
+        status = record.status_on(as_of)
+        if status is Status.SUNSET_WARNING:
+            when = f"is removed in {days_left} days, on {record.sunset_on}" if record.sunset_on else "is pinned to sunset_warning"
+        else:
+            when = f"enters sunset_warning on {record.sunset_warning_starts} (sunset {record.sunset_on})"
+        usage = f"{share:.1%} of traffic over the last {RECENT_DAYS} days" if share is not None else "no traffic data"
+        message = f"{record.coordinate} {when}; {usage}"
+        if alert:
+            message += f" - ALERT: above {alert_share:.0%} within {SUNSET_WARNING_DAYS} days of its sunset"
+        warnings.append(
+            SunsetWarning(
+                endpoint=name,
+                coordinate=record.coordinate,
+                status=status,
+                sunset_on=record.sunset_on,
+                warning_starts=record.sunset_warning_starts,
+                days_until_sunset=days_left,
+                replacement=record.replacement,
+                migration_guide=record.migration_guide,
+                recent_operations=used,
+                recent_share=share,
+                alert=alert,
+                message=message,
+                clients=recent.clients.get(record.coordinate, []),
+            )
+        )
+    return warnings

@@ -13,13 +13,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from gqlevolve.advisor import check_coordinate
-from gqlevolve.advisor.evidence import daily_totals, gather
 from gqlevolve.endpoints import resolve_endpoint
+from gqlevolve.errors import NotFound
+from gqlevolve.jsonable import json_quote
 from gqlevolve.reports._common import check_days, reading, report_window
-from gqlevolve.usage_store.tables import day_from_column, deprecation_usage
+from gqlevolve.usage_store import reads
+from gqlevolve.usage_store.deprecations import list_deprecations
+from gqlevolve.usage_store.evidence import gather
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -68,26 +69,26 @@ def usage_stats(
 ) -> UsageStats:
     """The ``days`` UTC days ending with ``as_of`` (included; default today, so today's usage so far counts);
     days without data are left out. ``first_day`` and ``last_day`` of the result are that window's ends
-    (``last_day`` is ``as_of``)."""
+    (``last_day`` is ``as_of``). Read in one transaction."""
     check_days(days)
     if coordinate is not None:
         check_coordinate(coordinate)
-    name = resolve_endpoint(endpoint, store.endpoints())
-    as_of, first_day, last_day = report_window(store, as_of, days)
     with reading(store) as connection:
+        name = resolve_endpoint(endpoint, reads.endpoints(connection))
+        as_of, first_day, last_day = report_window(store, as_of, days)
+        recorded = {stored.record.coordinate for stored in list_deprecations(connection, name)}
         if coordinate is not None:
             coordinates = [coordinate]
         else:
-            recorded = {stored.record.coordinate for stored in store.deprecations(name)}
-            seen = {used.coordinate for used in store.coordinates(name, since=first_day, until=last_day)}
+            seen = {used.coordinate for used in reads.coordinates(connection, name, since=first_day, until=last_day)}
             coordinates = sorted(recorded | seen)
-        totals = daily_totals(connection, name, first_day, last_day)
         evidence = gather(connection, name, coordinates, first_day, last_day)
-        deprecated = _deprecated_operations(connection, name, first_day, last_day)
-    if coordinate is not None and coordinate not in evidence.used and coordinate not in {
-        stored.record.coordinate for stored in store.deprecations(name)
-    }:
-        raise LookupError(f"{coordinate!r} was never used on {name} and has no deprecation record there")
+        deprecated = reads.deprecated_operations(connection, name, since=first_day, until=last_day)
+    if coordinate is not None and coordinate not in evidence.used and coordinate not in recorded:
+        raise NotFound(
+            f"{json_quote(coordinate)} was never used on {name} and has no deprecation record there", field="coordinate"
+        )
+    totals = evidence.totals
     rows = []
     for day in sorted(totals):
         total = totals[day]
@@ -100,14 +101,3 @@ def usage_stats(
         rows.append(UsageDay(day, total, used, _share(used, total), per_coordinate))
     return UsageStats(name, first_day, last_day, len(rows), coordinates, rows)
 
-
-def _deprecated_operations(
-    connection: sa.Connection, endpoint: str, first_day: dt.date, last_day: dt.date
-) -> dict[dt.date, int]:
-    # Each operation has one signature, so summing per day counts it once however many elements it used.
-    rows = connection.execute(
-        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
-        .where(deprecation_usage.c.endpoint == endpoint, deprecation_usage.c.day.between(first_day, last_day))
-        .group_by(deprecation_usage.c.day)
-    )
-    return {day_from_column(day): int(count) for day, count in rows}

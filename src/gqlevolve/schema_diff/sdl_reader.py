@@ -14,6 +14,11 @@ builds the schema or reports the error with its line and column. So this reader 
 complete, only right for what it accepts: ``tests/test_schema_diff_sdl_reader.py`` checks that its
 model equals graphql-core's on our SDL and on the GitHub corpus.
 
+It accepts only schemas: a document with no definition (empty, white space or comments only) or
+without a query root type (no ``Query`` type and no ``schema { query: ... }``) raises
+:class:`Unsupported` too, and :mod:`.sources` refuses it with the reason (``NotASchema``), as it
+refuses operations and fragments, so both readers refuse the same inputs.
+
     >>> model = read_sdl('type Query { "Who" me: User } type User { name: String @deprecated }')
     >>> model.types["User"].fields["name"].deprecation
     'No longer supported'
@@ -69,6 +74,7 @@ _TYPE_KEYWORDS = {
     "scalar": TypeKind.SCALAR,
 }
 _END = ""  # the token after the last one
+_NO_TYPE = NamedType(name="", kind=TypeKind.SCALAR)  # what a root type that is not defined counts as
 
 
 def read_sdl(text: str) -> SchemaModel:
@@ -177,6 +183,8 @@ class _Reader:
                 self.schema_definition(description)
             else:  # extend, query, a fragment, or a syntax error
                 raise Unsupported(f"unexpected {keyword!r} at the top level")
+        if self.pos == 0:
+            raise Unsupported("no definitions: not a schema")  # .sources says why (empty, comments only)
         return self.model()
 
     def named_type(self, kind: TypeKind, description: str | None) -> None:
@@ -437,6 +445,8 @@ class _Reader:
             roots = {operation: name for operation, name in roots.items() if name in types}
         else:
             roots = self.roots
+        if "query" not in roots or types.get(roots["query"], _NO_TYPE).kind is not TypeKind.OBJECT:
+            raise Unsupported("no query root object type: not a schema")  # .sources says why
         return SchemaModel(
             types=types,
             directives=self.directives,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gqlevolve.endpoints import endpoint_path
+from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import to_jsonable
 from gqlevolve.lifecycle import is_draft, validate_version
 from gqlevolve.schema_diff import SchemaDiff, diff_loaded
@@ -35,7 +36,6 @@ __all__ = [
     "CheckReport",
     "VersionReport",
     "check_versions",
-    "endpoint_of",
     "export_snapshots",
     "load_schemas",
     "project_settings",
@@ -50,10 +50,6 @@ Approver = Callable[[str, Change], "dict[str, Any] | None"]
 _DEPRECATED_REMOVALS = frozenset(
     {ChangeKind.FIELD_REMOVED, ChangeKind.ARG_REMOVED, ChangeKind.INPUT_FIELD_REMOVED, ChangeKind.ENUM_VALUE_REMOVED}
 )
-
-
-#: The path of a version's GraphQL endpoint, as the usage store records it (the name this module always had).
-endpoint_of = endpoint_path
 
 
 # --- the project's schemas --------------------------------------------------------------------
@@ -75,19 +71,19 @@ def load_schemas(spec: str) -> dict[str, Any]:
     """Import ``module:attribute``, a mapping of version name to schema; check the version names."""
     module_name, separator, attribute = spec.partition(":")
     if not separator or not module_name or not attribute:
-        raise ValueError(f"--schemas {spec!r}: expected MODULE:ATTRIBUTE, e.g. example_server.schemas:SCHEMAS")
+        raise InvalidInput(f"--schemas {spec!r}: expected MODULE:ATTRIBUTE, e.g. example_server.schemas:SCHEMAS")
     if str(Path.cwd()) not in sys.path:  # like uvicorn: the project's own modules are importable
         sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise ValueError(f"--schemas {spec!r}: cannot import {module_name}: {error}") from None
+        raise InvalidInput(f"--schemas {spec!r}: cannot import {module_name}: {error}") from None
     try:
         schemas = getattr(module, attribute)
     except AttributeError:
-        raise ValueError(f"--schemas {spec!r}: {module_name} has no attribute {attribute!r}") from None
+        raise InvalidInput(f"--schemas {spec!r}: {module_name} has no attribute {attribute!r}") from None
     if not isinstance(schemas, Mapping):
-        raise ValueError(f"--schemas {spec!r}: expected a mapping of version to schema, got {type(schemas).__name__}")
+        raise InvalidInput(f"--schemas {spec!r}: expected a mapping of version to schema, got {type(schemas).__name__}")
     for version in schemas:
         validate_version(version)
     return dict(schemas)
@@ -115,16 +111,23 @@ def snapshot_path(directory: Path, version: str) -> Path:
 def export_snapshots(
     schemas: Mapping[str, Any], directory: Path, versions: list[str] | None = None
 ) -> list[Path]:
-    """Write ``<directory>/<version>.graphql`` for each version (all of them by default)."""
+    """Write ``<directory>/<version>.graphql`` for each version (all of them by default).
+
+    A schema that is not one (empty, an operation, no ``Query`` type...) is refused before anything
+    is written (``NotASchema``): a snapshot of nothing would let ``check`` pass on nothing.
+    """
     chosen = list(schemas) if not versions else versions
     unknown = [version for version in chosen if version not in schemas]
     if unknown:
-        raise ValueError(f"no schema for version(s) {', '.join(unknown)}; known: {', '.join(schemas)}")
+        raise InvalidInput(f"no schema for version(s) {', '.join(unknown)}; known: {', '.join(schemas)}")
+    texts = {version: schema_sdl(schemas[version]) for version in chosen}
+    for version, text in texts.items():
+        read_sdl_text(text, source_name=f"the {version} schema")
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for version in chosen:
+    for version, text in texts.items():
         path = snapshot_path(directory, version)
-        path.write_text(schema_sdl(schemas[version]), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
@@ -196,7 +199,7 @@ def check_versions(
     for version in sorted(set(schemas) | snapshot_versions, key=_version_order):
         validate_version(version)
         path = snapshot_path(directory, version)
-        report = VersionReport(version, endpoint_of(version), str(path))
+        report = VersionReport(version, endpoint_path(version), str(path))
         reports.append(report)
         if version not in schemas:
             report.problems.append(
@@ -208,7 +211,7 @@ def check_versions(
             report.problems.append(f"no published snapshot {path}; run `gqlevolve export {version}`")
             continue
         published = read_sdl_text(path.read_text(encoding="utf-8"), source_name=str(path))
-        current = load_schema(schemas[version])
+        current = load_schema(schemas[version], source_name=f"the {version} schema")
         report.diff = diff_loaded(published, current)
         if approve is not None and not report.draft:
             for change in report.diff.breaking:

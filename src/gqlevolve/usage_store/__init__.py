@@ -2,13 +2,19 @@
 
 Modules, one concept each:
 
-- :mod:`~gqlevolve.usage_store.tables`: the Core tables (the advisor aggregates over them in SQL);
+- :mod:`~gqlevolve.usage_store.tables`: the Core tables (only this package builds SQL over them);
 - :mod:`~gqlevolve.usage_store.store`: :class:`UsageStore`, the facade;
-- :mod:`~gqlevolve.usage_store.recorder`: the in-memory counters of the request path;
+- :mod:`~gqlevolve.usage_store.buffer`: the request path's inbox, drained (validated, cleaned) into the recorder;
+- :mod:`~gqlevolve.usage_store.recorder`: the in-memory counters, swapped out as a batch at each flush;
+- :mod:`~gqlevolve.usage_store.flusher`: the background thread, and each flush as one transaction (nothing lost,
+  nothing counted twice);
 - :mod:`~gqlevolve.usage_store.writer`: a batch of counters as upserts;
-- :mod:`~gqlevolve.usage_store.reads`: daily usage, clients, endpoints;
+- :mod:`~gqlevolve.usage_store.reads`: every read of usage and totals (daily usage, clients, coordinates,
+  endpoints, the reports' reads), each a function of a connection;
+- :mod:`~gqlevolve.usage_store.evidence`: the removal advisor's aggregation (sums per signature in SQL, fanned
+  out to coordinates in Python);
 - :mod:`~gqlevolve.usage_store.deprecations`: deprecation records and their audit log;
-- :mod:`~gqlevolve.usage_store.schema`: Alembic migrations (``gqlevolve db upgrade``);
+- :mod:`~gqlevolve.usage_store.revisions`: the database's Alembic revision (``gqlevolve db upgrade``);
 - :mod:`~gqlevolve.usage_store.retention`: ``gqlevolve db prune``;
 - :mod:`~gqlevolve.usage_store.urls`, :mod:`~gqlevolve.usage_store.engine`: URLs and engines;
 - :mod:`~gqlevolve.usage_store.clients`, :mod:`~gqlevolve.usage_store.signatures`: what the counters are keyed by;
@@ -25,9 +31,9 @@ Example::
 
 from gqlevolve.usage_store.clients import OTHER_CLIENT
 from gqlevolve.usage_store.deprecations import AuditEntry, StoredDeprecation
-from gqlevolve.usage_store.reads import ClientUsage, CoordinateUsage, DailyUsage
+from gqlevolve.usage_store.reads import ClientCoordinateUsage, ClientUsage, CoordinateUsage, DailyUsage
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult
-from gqlevolve.usage_store.schema import StoreSchemaError
+from gqlevolve.usage_store.revisions import StoreSchemaError
 from gqlevolve.usage_store.store import StoreStats, UsageStore
 from gqlevolve.usage_store.urls import InvalidStoreURL
 
@@ -35,6 +41,7 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "OTHER_CLIENT",
     "AuditEntry",
+    "ClientCoordinateUsage",
     "ClientUsage",
     "CoordinateUsage",
     "DailyUsage",

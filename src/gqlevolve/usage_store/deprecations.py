@@ -26,8 +26,13 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
+from gqlevolve.coordinates import COORDINATE_LENGTH
+from gqlevolve.endpoints import check_endpoint_name
+from gqlevolve.errors import InvalidInput, NotFound
+from gqlevolve.inputs import check_actor, check_why
+from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import Deprecation, InvalidMigrationGuide, Status, check_migration_guide, parse_iso_date
-from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, deprecation_audit, deprecations
+from gqlevolve.usage_store.tables import deprecation_audit, deprecations
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -84,7 +89,7 @@ def register_deprecations(
     A new record without ``deprecated_on`` is deprecated from ``today`` (default: ``now``'s day): the day it was
     first seen.
     """
-    _check_endpoint(endpoint)
+    check_endpoint_name(endpoint)
     today = today or now.date()
     stored = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, endpoint)}
     for record in records:
@@ -123,16 +128,16 @@ def update_deprecation(
     """Apply ``changes`` (any of :data:`EDITABLE_FIELDS`); one audit entry per field that really changed."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValueError(f"cannot change {', '.join(unknown)}: the editable fields are {', '.join(EDITABLE_FIELDS)}")
-    if not actor:
-        raise ValueError("a change to a deprecation record needs an actor (who made it)")
-    _check_endpoint(endpoint)
+        raise InvalidInput(f"cannot change {', '.join(unknown)}: the editable fields are {', '.join(EDITABLE_FIELDS)}")
+    check_actor(actor)
+    check_endpoint_name(endpoint)
     existing = _find(connection, endpoint, coordinate)
     if existing is None:
         if not create:
-            raise LookupError(
-                f"no deprecation record for {coordinate!r} on endpoint {endpoint!r} "
-                "(register it first, or pass create=True)"
+            raise NotFound(
+                f"no deprecation record for {json_quote(coordinate)} on endpoint {json_quote(endpoint)} "
+                "(register it first, or pass create=True)",
+                field="coordinate",
             )
         record = _validated(Deprecation(coordinate), dict(changes))
         _insert(connection, endpoint, record, now)
@@ -155,19 +160,19 @@ def delete_deprecation(
     why: str,
     now: dt.datetime,
 ) -> Deprecation:
-    """Delete a record and return it; ``LookupError`` if there is none.
+    """Delete a record and return it; :class:`~gqlevolve.errors.NotFound` (a ``LookupError``) if there is none.
 
     The audit log gets ``record: exists -> deleted`` and, for every field that had a value, ``field: value ->
     None``, all with ``actor`` and ``why`` (required): what was deleted can be read back, and written again.
     """
-    if not actor:
-        raise ValueError("deleting a deprecation record needs an actor (who deletes it)")
-    if not isinstance(why, str) or not why.strip():
-        raise ValueError("deleting a deprecation record needs a reason (why), kept in the audit log")
-    _check_endpoint(endpoint)
+    check_actor(actor)
+    check_why(why, name="why")
+    check_endpoint_name(endpoint)
     existing = _find(connection, endpoint, coordinate)
     if existing is None:
-        raise LookupError(f"no deprecation record for {coordinate!r} on endpoint {endpoint!r}")
+        raise NotFound(
+            f"no deprecation record for {json_quote(coordinate)} on endpoint {json_quote(endpoint)}", field="coordinate"
+        )
     connection.execute(
         deprecations.delete().where(deprecations.c.endpoint == endpoint, deprecations.c.coordinate == coordinate)
     )
@@ -209,11 +214,6 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
-def _check_endpoint(endpoint: str) -> None:
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_LENGTH:
-        raise ValueError(f"an endpoint is a non-empty string of at most {ENDPOINT_LENGTH} characters, not {endpoint!r:.80}")
-
-
 def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
     """``record`` with ``changes`` applied; dates may be given as ISO strings, the status as its name."""
     for name in _DATE_FIELDS & changes.keys():
@@ -223,16 +223,24 @@ def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
         elif isinstance(value, dt.datetime):
             changes[name] = value.date()
         elif value is not None and not isinstance(value, dt.date):
-            raise ValueError(f"{name}: expected a date, not {value!r}")
+            raise InvalidInput(f"{name}: expected a date, not {json_quote(value)}", field=name)
     if changes.get("status_override") is not None:
         try:
             changes["status_override"] = Status(changes["status_override"])
         except ValueError:
             allowed = ", ".join(status.value for status in Status)
-            raise ValueError(f"status_override: {changes['status_override']!r} is not one of {allowed}") from None
+            raise InvalidInput(
+                f"status_override: {json_quote(changes['status_override'])} is not one of {allowed}", field="status"
+            ) from None
     for name in ("reason", "replacement", "migration_guide"):
         if name in changes and changes[name] is not None and not isinstance(changes[name], str):
-            raise ValueError(f"{name}: expected text, not {changes[name]!r}")
+            raise InvalidInput(f"{name}: expected text, not {json_quote(changes[name])}", field=name)
+    replacement = changes.get("replacement")
+    if isinstance(replacement, str) and len(replacement) > COORDINATE_LENGTH:  # its column's width
+        raise InvalidInput(
+            f"replacement: at most {COORDINATE_LENGTH} characters, not {len(replacement)}: {json_quote(replacement)}",
+            field="replacement",
+        )
     return record.with_changes(**changes)  # Deprecation checks sunset_on >= deprecated_on
 
 

@@ -1,19 +1,33 @@
-"""Reading usage: per day for one coordinate, the clients that used it, the endpoints and coordinates seen.
+"""Reading usage: the named reads that the store, the advisor, the reports and the admin API share.
 
-Every read starts from ``signature_coordinates`` (coordinate -> signatures) and then reads
-``deprecation_usage`` by its primary key (endpoint, signature, day, ...), so the cost grows with the days
-and clients asked for, not with the size of the store.
+Every function takes a connection first and runs its queries on it, so that a caller that reads several things
+(a report) does so in one read-only transaction, one state of the store (:meth:`UsageStore.reading
+<gqlevolve.usage_store.store.UsageStore.reading>`). No other module outside ``gqlevolve.usage_store`` builds SQL
+over the usage tables; the removal advisor's aggregation is :mod:`gqlevolve.usage_store.evidence`.
+
+- totals: :func:`daily_totals` (optionally without some clients), :func:`deprecated_operations`;
+- one coordinate: :func:`daily_usage`, :func:`clients`;
+- an endpoint: :func:`coordinates`, :func:`clients_seen`, :func:`client_coordinates`, :func:`endpoints`;
+- per week (the migration report): :func:`weekly_users`, :func:`weekly_active_clients`.
+
+The reads of one coordinate start from ``signature_coordinates`` (coordinate -> signatures) and then read
+``deprecation_usage`` by its primary key (endpoint, signature, day, ...), so their cost grows with the days
+and clients asked for, not with the size of the store. A client name or version that was not sent is read as
+None (it is stored as ``''``).
 
 Example::
 
-    with engine.connect().execution_options(read_only=True) as connection:
+    with store.reading() as connection:     # or engine.connect().execution_options(read_only=True), begin()
         for row in daily_usage(connection, "/api/v1/graphql", "User.name", since=date(2025, 10, 1)):
             print(row.day, row.operations, row.total, row.share)
+        daily_totals(connection, "/api/v1/graphql", since=date(2025, 10, 1), exclude=("load-test",))
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,7 +41,31 @@ from gqlevolve.usage_store.tables import (
     signature_coordinates,
 )
 
-__all__ = ["ClientUsage", "CoordinateUsage", "DailyUsage", "clients", "coordinates", "daily_totals", "daily_usage", "endpoints"]
+__all__ = [
+    "BEFORE_FIRST_WEEK",
+    "ClientCoordinateUsage",
+    "ClientUsage",
+    "Connection",
+    "CoordinateUsage",
+    "DailyUsage",
+    "client_coordinates",
+    "clients",
+    "clients_seen",
+    "coordinates",
+    "daily_totals",
+    "daily_usage",
+    "deprecated_operations",
+    "endpoints",
+    "weekly_active_clients",
+    "weekly_users",
+]
+
+#: The week :func:`weekly_users` gives to the days before the first week asked for.
+BEFORE_FIRST_WEEK = -1
+
+#: What every read takes first (callers outside the store annotate with this name, not with SQLAlchemy's): a
+#: connection, best in one read-only transaction (:meth:`UsageStore.reading <gqlevolve.usage_store.UsageStore.reading>`).
+Connection = sa.Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +84,12 @@ class DailyUsage:
 
 @dataclass(frozen=True, slots=True)
 class ClientUsage:
-    """A client (name and version; None when it did not say) that used a coordinate."""
+    """A client (name and version; None when it did not say), its operations over some days and its last day.
+
+    The one record of a client's usage: of a coordinate (:func:`clients`, the advisor's evidence, the reports'
+    client lists; ``gqlevolve.advisor.ClientEvidence`` is this class), or of the whole endpoint
+    (:func:`clients_seen`).
+    """
 
     name: str | None
     version: str | None
@@ -56,6 +99,19 @@ class ClientUsage:
 
 @dataclass(frozen=True, slots=True)
 class CoordinateUsage:
+    """A coordinate used on an endpoint: the operations that referenced it, and the last day one did."""
+
+    coordinate: str
+    operations: int
+    last_seen: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCoordinateUsage:
+    """A client (name and version; None when it did not say) that used a coordinate: operations, last day."""
+
+    name: str | None
+    version: str | None
     coordinate: str
     operations: int
     last_seen: dt.date
@@ -75,15 +131,43 @@ def _between(column: sa.ColumnElement, since: dt.date | None, until: dt.date | N
 
 
 def daily_totals(
-    connection: sa.Connection, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
+    connection: sa.Connection,
+    endpoint: str,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    exclude: Sequence[str] = (),
 ) -> dict[dt.date, int]:
-    """All operations per day on ``endpoint`` (days with data only; a watched day without traffic is 0)."""
+    """All operations per day on ``endpoint``: the denominator of every share.
+
+    Days with data only (``since`` and ``until`` included). ``exclude`` (client names) leaves those clients'
+    operations out. A watched day without traffic is 0, and so is a day whose operations all came from excluded
+    clients: such a day keeps its entry, so that a day without traffic is told apart from a day without data.
+    """
+    counted: sa.ColumnElement[int] = operation_totals.c.count
+    if exclude:
+        counted = sa.case((operation_totals.c.client_name.in_(list(exclude)), 0), else_=operation_totals.c.count)
     rows = connection.execute(
-        sa.select(operation_totals.c.day, sa.func.sum(operation_totals.c.count))
+        sa.select(operation_totals.c.day, sa.func.sum(counted))
         .where(operation_totals.c.endpoint == endpoint, *_between(operation_totals.c.day, since, until))
         .group_by(operation_totals.c.day)
     )
-    return {day: int(total) for day, total in rows}
+    return {day_from_column(day): int(total or 0) for day, total in rows}
+
+
+def deprecated_operations(
+    connection: sa.Connection, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
+) -> dict[dt.date, int]:
+    """Per day, the operations on ``endpoint`` that used at least one deprecated element (days with such use only).
+
+    Each operation has one signature, so summing per day counts it once however many elements it used.
+    """
+    rows = connection.execute(
+        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
+        .where(deprecation_usage.c.endpoint == endpoint, *_between(deprecation_usage.c.day, since, until))
+        .group_by(deprecation_usage.c.day)
+    )
+    return {day_from_column(day): int(count) for day, count in rows}
 
 
 def daily_usage(
@@ -171,6 +255,145 @@ def coordinates(
         .order_by(operations.desc(), signature_coordinates.c.coordinate)
     )
     return [CoordinateUsage(coordinate, int(count), day_from_column(last)) for coordinate, count, last in rows]
+
+
+def clients_seen(
+    connection: sa.Connection, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
+) -> list[ClientUsage]:
+    """Every client (name and version) that sent at least one operation to ``endpoint`` in the days asked for.
+
+    ``operations`` counts all of its operations (deprecated elements or not), ``last_seen`` is its last day with
+    one. Ordered by name and version (an unnamed client first). A watched day's 0 row names no client.
+    """
+    rows = connection.execute(
+        sa.select(
+            operation_totals.c.client_name,
+            operation_totals.c.client_version,
+            sa.func.sum(operation_totals.c.count),
+            sa.func.max(operation_totals.c.day),
+        )
+        .where(
+            operation_totals.c.endpoint == endpoint,
+            *_between(operation_totals.c.day, since, until),
+            operation_totals.c.count > 0,
+        )
+        .group_by(operation_totals.c.client_name, operation_totals.c.client_version)
+        .order_by(operation_totals.c.client_name, operation_totals.c.client_version)
+    )
+    return [
+        ClientUsage(client_from_column(name), client_from_column(version), int(count), day_from_column(last_seen))
+        for name, version, count, last_seen in rows
+    ]
+
+
+def client_coordinates(
+    connection: sa.Connection, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
+) -> list[ClientCoordinateUsage]:
+    """Each (client, coordinate) pair on ``endpoint`` in the days asked for: its operations and last day.
+
+    The database sums usage per (signature, client) first and joins the few sums, not the stored rows, to the
+    coordinates each signature stands for. Ordered by client name, version, then most operations first.
+    """
+    per_signature = (
+        sa.select(
+            deprecation_usage.c.signature,
+            deprecation_usage.c.client_name,
+            deprecation_usage.c.client_version,
+            sa.func.sum(deprecation_usage.c.count).label("operations"),
+            sa.func.max(deprecation_usage.c.day).label("last_seen"),
+        )
+        .where(deprecation_usage.c.endpoint == endpoint, *_between(deprecation_usage.c.day, since, until))
+        .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, deprecation_usage.c.client_version)
+        .subquery()
+    )
+    operations = sa.func.sum(per_signature.c.operations)
+    rows = connection.execute(
+        sa.select(
+            per_signature.c.client_name,
+            per_signature.c.client_version,
+            signature_coordinates.c.coordinate,
+            operations,
+            sa.func.max(per_signature.c.last_seen),
+        )
+        .join(signature_coordinates, signature_coordinates.c.signature == per_signature.c.signature)
+        .group_by(per_signature.c.client_name, per_signature.c.client_version, signature_coordinates.c.coordinate)
+        .order_by(
+            per_signature.c.client_name, per_signature.c.client_version, operations.desc(), signature_coordinates.c.coordinate
+        )
+    )
+    return [
+        ClientCoordinateUsage(
+            client_from_column(name), client_from_column(version), coordinate, int(count), day_from_column(last_seen)
+        )
+        for name, version, coordinate, count, last_seen in rows
+    ]
+
+
+def _week_of(column: sa.ColumnElement, first_day: dt.date, weeks: int) -> sa.ColumnElement[int]:
+    """The week a day falls in (0 = the one starting on ``first_day``), or :data:`BEFORE_FIRST_WEEK`, as a portable CASE."""
+    whens = [(column < first_day + dt.timedelta(days=7 * (week + 1)), week) for week in range(weeks)]
+    return sa.case((column < first_day, BEFORE_FIRST_WEEK), *whens, else_=weeks)
+
+
+def weekly_users(
+    connection: sa.Connection, endpoint: str, coordinates: Sequence[str], *, first_day: dt.date, weeks: int
+) -> dict[str, dict[int, set[str | None]]]:
+    """Coordinate -> week -> the client *names* that used it on ``endpoint`` that week.
+
+    Week 0 starts on ``first_day``; there are ``weeks`` weeks of 7 days. Every day before ``first_day``, as far
+    back as the store goes, falls in week :data:`BEFORE_FIRST_WEEK` (-1); days after the last week are not read.
+    Only the ``coordinates`` asked for, and only the weeks in which they were used, have entries.
+    """
+    if not coordinates:
+        return {}
+    last_day = first_day + dt.timedelta(days=7 * weeks - 1)
+    week = _week_of(deprecation_usage.c.day, first_day, weeks).label("week")
+    per_signature = (
+        sa.select(deprecation_usage.c.signature, deprecation_usage.c.client_name, week)
+        .where(deprecation_usage.c.endpoint == endpoint, deprecation_usage.c.day <= last_day)
+        .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, week)
+        .subquery()
+    )
+    rows = connection.execute(
+        sa.select(signature_coordinates.c.coordinate, per_signature.c.client_name, per_signature.c.week)
+        .join(
+            signature_coordinates,
+            sa.and_(
+                signature_coordinates.c.signature == per_signature.c.signature,
+                signature_coordinates.c.coordinate.in_(list(coordinates)),
+            ),
+        )
+        .distinct()
+    )
+    users: dict[str, dict[int, set[str | None]]] = defaultdict(lambda: defaultdict(set))
+    for coordinate, name, week_number in rows:
+        users[coordinate][int(week_number)].add(client_from_column(name))
+    return {coordinate: dict(per_week) for coordinate, per_week in users.items()}
+
+
+def weekly_active_clients(
+    connection: sa.Connection, endpoint: str, *, first_day: dt.date, weeks: int
+) -> dict[int, set[str | None]]:
+    """Week -> the client *names* that sent at least one operation (of any kind) to ``endpoint`` that week.
+
+    The weeks are those of :func:`weekly_users` (0 starts on ``first_day``), without the days before them; a
+    week in which nobody sent anything has no entry.
+    """
+    last_day = first_day + dt.timedelta(days=7 * weeks - 1)
+    week = _week_of(operation_totals.c.day, first_day, weeks).label("week")
+    rows = connection.execute(
+        sa.select(operation_totals.c.client_name, week)
+        .where(
+            operation_totals.c.endpoint == endpoint,
+            operation_totals.c.day.between(first_day, last_day),
+            operation_totals.c.count > 0,
+        )
+        .group_by(operation_totals.c.client_name, week)
+    )
+    active: dict[int, set[str | None]] = defaultdict(set)
+    for name, week_number in rows:
+        active[int(week_number)].add(client_from_column(name))
+    return dict(active)
 
 
 def endpoints(connection: sa.Connection) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from gqlevolve.inputs import day_count
 from gqlevolve.usage_store.tables import deprecation_usage, flush_ledger, operation_totals
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PruneResult", "prune"]
@@ -33,12 +34,15 @@ class PruneResult:
     ledger_rows: int
 
 
+#: The longest retention: a century of days, well within what date arithmetic from today holds.
+_MOST_DAYS = 36_600
+
+
 def prune(
     connection: sa.Connection, *, older_than_days: int = DEFAULT_RETENTION_DAYS, now: dt.datetime
 ) -> PruneResult:
     """Delete the days before ``now``'s day ``- older_than_days`` (call inside a transaction)."""
-    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or older_than_days < 1:
-        raise ValueError(f"older_than_days must be a whole number of days, at least 1, not {older_than_days!r}")
+    day_count(older_than_days, field="older_than_days", most=_MOST_DAYS)  # InvalidInput, a ValueError
     cutoff = now.date() - dt.timedelta(days=older_than_days)
     usage = connection.execute(deprecation_usage.delete().where(deprecation_usage.c.day < cutoff))
     totals = connection.execute(operation_totals.delete().where(operation_totals.c.day < cutoff))

@@ -16,22 +16,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
 
-from gqlevolve.usage_store.tables import COORDINATE_LENGTH, SIGNATURE_LENGTH
+from gqlevolve.coordinates import parse_coordinate
+from gqlevolve.usage_store.tables import SIGNATURE_LENGTH
 
 __all__ = ["SignatureCache", "coordinate_set", "signature_of"]
 
 
 def coordinate_set(coordinates: Iterable[str]) -> frozenset[str]:
-    """The coordinates as a frozenset (as given when it already is one), each checked for type and length."""
+    """The coordinates as a frozenset (as given when it already is one), each checked by
+    :func:`gqlevolve.coordinates.parse_coordinate` (an ``InvalidCoordinate``, a ``ValueError``, for a bad one)."""
     result = coordinates if isinstance(coordinates, frozenset) else frozenset(coordinates)
     for coordinate in result:
-        if not isinstance(coordinate, str) or not coordinate or len(coordinate) > COORDINATE_LENGTH:
-            raise ValueError(
-                f"a schema coordinate is a non-empty string of at most {COORDINATE_LENGTH} characters, "
-                f"not {coordinate!r:.80}"
-            )
+        if not isinstance(coordinate, str) or not _well_formed(coordinate):
+            parse_coordinate(coordinate)  # raises, saying what is wrong
     return result
+
+
+@lru_cache(maxsize=4096)
+def _well_formed(coordinate: str) -> bool:
+    """Whether ``parse_coordinate`` accepts ``coordinate``, remembered: the request path sees the same few."""
+    try:
+        parse_coordinate(coordinate)
+    except ValueError:
+        return False
+    return True
 
 
 def signature_of(coordinates: frozenset[str]) -> str:

@@ -3,16 +3,19 @@
 Two ways to count an operation:
 
 - :meth:`UsageStore.record_buffered` (the request path): one addition to an in-memory inbox keyed by the
-  arguments as given, no I/O, never raises. A daemon thread drains the inbox into the recorder's counters every
-  second (validating, cleaning client names, capping clients: once per distinct key, not per request) and
-  flushes the counters every ``flush_interval`` seconds as upserts;
-  :meth:`~UsageStore.flush` and :meth:`~UsageStore.close` drain and flush at once (and so does the process
-  exit, SIGTERM included).
+  arguments as given, no I/O, never raises (:mod:`~gqlevolve.usage_store.buffer`). A daemon thread drains the
+  inbox into the recorder's counters every second (validating, cleaning client names, capping clients: once per
+  distinct key, not per request) and flushes the counters every ``flush_interval`` seconds as upserts
+  (:mod:`~gqlevolve.usage_store.flusher`); :meth:`~UsageStore.flush` and :meth:`~UsageStore.close` drain and
+  flush at once (and so does the process exit, SIGTERM included).
 - :meth:`UsageStore.record_operation` (imports, backfills, tests): written straight through, errors raised.
 
 If the store cannot be reached (at construction or later), counts stay in memory, bounded by ``max_pending``
 distinct keys, and are written in full once it answers. A flush is one transaction; a batch whose commit was
 in doubt is checked against the ``flush_ledger`` before it is sent again, so nothing is counted twice.
+
+This module is the facade: construction and the schema check, and the public methods, each handing its work to
+the module that does it (the buffer, the flusher, the reads, the deprecation records, retention).
 
 Example::
 
@@ -28,11 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
-import uuid
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,29 +42,18 @@ from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
 from gqlevolve.lifecycle import Deprecation
 from gqlevolve.usage_store import deprecations as records
 from gqlevolve.usage_store import reads, shutdown
-from gqlevolve.usage_store.clients import ClientLimiter, clean_client_name, clean_client_version
+from gqlevolve.usage_store.buffer import ObservationBuffer, check_endpoint
 from gqlevolve.usage_store.engine import create_store_engine, is_sqlite
+from gqlevolve.usage_store.flusher import Flusher, describe_error
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult, prune
-from gqlevolve.usage_store.schema import check_revision, current_revision, upgrade
-from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
-from gqlevolve.usage_store.tables import ENDPOINT_LENGTH, UNKNOWN_CLIENT
+from gqlevolve.usage_store.revisions import check_revision, current_revision, upgrade
 from gqlevolve.usage_store.urls import parse_store_url, redacted
-from gqlevolve.usage_store.writer import committed_batch, write_batch
+from gqlevolve.usage_store.writer import write_batch
 
 __all__ = ["StoreStats", "UsageStore"]
 
 logger = logging.getLogger("gqlevolve.usage_store")
-
-_NAME_CACHE_SIZE = 10_000
-
-#: How often the flusher thread drains the inbox into counters (seconds), whatever ``flush_interval`` is.
-INBOX_DRAIN_INTERVAL = 1.0
-#: An inbox with this many distinct keys is drained by the request that finds it so (the flusher is behind).
-INBOX_DRAIN_SIZE = 50_000
-
-# The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day).
-_InboxKey = tuple[object, object, object, object, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +82,7 @@ class UsageStore:
     ``url`` is checked at once (:class:`~gqlevolve.usage_store.urls.InvalidStoreURL`, a ``ValueError``).
     ``migrate``: ``True`` upgrades the schema to the latest revision; ``None`` (the default) does so only for a
     SQLite file without a schema (a new one); ``False`` never. A database at another revision than the code's
-    raises :class:`~gqlevolve.usage_store.schema.StoreSchemaError` here, at construction; an unreachable one
+    raises :class:`~gqlevolve.usage_store.revisions.StoreSchemaError` here, at construction; an unreachable one
     does not raise: the store retries at every flush, and counts wait in memory.
     ``clock``: where "today" comes from (:mod:`gqlevolve.clock`); the extension, the advisor, the reports and
     the interfaces built on this store use it too.
@@ -116,49 +105,18 @@ class UsageStore:
         #: Every date the store writes (usage days, first-seen, audit times, retention) and its readers use.
         self.clock: Clock = clock_of(clock)
         self.flush_interval = float(flush_interval)
+        self._recorder = Recorder(max_pending)
+        self._buffer = ObservationBuffer(self._recorder, self.clock, max_clients_per_day=max_clients_per_day)
+        # Signatures whose coordinates the store holds already, known to both ways of writing.
+        self._written_signatures: set[str] = set()
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
-        self._recorder = Recorder(max_pending)
-        # The request path only adds to these; draining validates and counts them off that path. Keeping one
-        # entry per distinct key (not one per request) also keeps the garbage collector's old generation small.
-        self._inbox: dict[_InboxKey, int] = {}
-        self._inbox_lock = threading.Lock()
-        # Observations whose arguments cannot be a dictionary key (a list of coordinates), validated at draining.
-        self._odd_inbox: deque[tuple[_InboxKey, object]] = deque()
-        self._clients = ClientLimiter(max_clients_per_day)
-        self._signatures = SignatureCache()
-        self._names: dict[object, str] = {}
-        self._versions: dict[object, str] = {}
-
-        # Flushing: one at a time; re-entrant because a signal may interrupt a flush in the main thread.
-        self._flush_lock = threading.RLock()
-        self._writer_id = uuid.uuid4().hex
-        self._batch_number = 0
-        self._in_doubt: tuple[int, Batch] | None = None
-        self._written_signatures: set[str] = set()
-        self._watched: dict[str, dt.date | None] = {}
         self._ready = False
-        self._flushed_operations = 0
-        self._failed_flushes = 0
-        self._rejected = 0
-        self._last_error: str | None = None
-
-        self._state_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._flusher: threading.Thread | None = None
-        self._closed = False
-
-        try:
-            self._prepare()
-        except sa.exc.OperationalError as error:  # cannot connect: not an error yet, counts will wait
-            self._last_error = _describe(error)
-            logger.warning(
-                "the usage store at %s is unreachable (%s); counting in memory until it answers",
-                redacted(self.url), self._last_error,
-            )
-        except BaseException:  # a wrong schema revision: refuse the store, release its connections
-            self.engine.dispose()
-            raise
+        self._flusher = Flusher(
+            self.engine, self.url, self.clock, self._buffer, self._recorder,
+            prepare=self._prepare, interval=self.flush_interval, known_signatures=self._written_signatures,
+        )
+        self._reach()
         if handle_shutdown:
             shutdown.register(self)
 
@@ -173,11 +131,25 @@ class UsageStore:
 
     # --- schema ---------------------------------------------------------------------------------
 
+    def _reach(self) -> None:
+        """Reach the store at construction: unreachable is not an error yet (counts wait), a wrong revision is."""
+        try:
+            self._prepare()
+        except sa.exc.OperationalError as error:  # cannot connect: not an error yet, counts will wait
+            self._flusher.last_error = describe_error(error)
+            logger.warning(
+                "the usage store at %s is unreachable (%s); counting in memory until it answers",
+                redacted(self.url), self._flusher.last_error,
+            )
+        except BaseException:  # a wrong schema revision: refuse the store, release its connections
+            self.engine.dispose()
+            raise
+
     def _prepare(self) -> None:
         """Reach the database, migrate it as configured, check its revision (once)."""
         if self._ready:
             return
-        with self._flush_lock:
+        with self._flusher.lock:  # not while a flush runs (a flush calls this, under the same re-entrant lock)
             if self._ready:
                 return
             if self._migrate:
@@ -207,9 +179,15 @@ class UsageStore:
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
     ) -> None:
-        """Count ``count`` operations at once, in their own transaction (raises if the store fails)."""
+        """Count ``count`` operations at once, in their own transaction (raises if the store fails).
+
+        ``operation_name`` is part of this method's public signature (DESIGN.md) and is not stored yet: usage is
+        keyed by the coordinates an operation uses, and a name the client chooses would let clients grow the
+        store. Whole-schema usage (operations per coordinate) will store it with the document's hash.
+        """
+        del operation_name
         batch = Batch()
-        self._count(batch.add, endpoint, coordinates, client_name, client_version, when, count)
+        self._buffer.count(batch.add, endpoint, coordinates, client_name, client_version, when, count)
         self._prepare()
         with self.engine.begin() as connection:
             write_batch(connection, batch, known_signatures=self._written_signatures, now=self.clock.now())
@@ -222,7 +200,6 @@ class UsageStore:
         *,
         client_name: str | None = None,
         client_version: str | None = None,
-        operation_name: str | None = None,
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
     ) -> None:
@@ -230,197 +207,35 @@ class UsageStore:
 
         The arguments go into an inbox as given; draining it (every second, in the flusher thread) validates
         and aggregates them, so invalid arguments are logged and counted in ``stats().rejected`` rather than
-        raised. The day is taken now (``when``, else today in UTC), not at draining.
+        raised. The day is taken now (``when``, else today by the store's clock), not at draining.
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
-        ``operation_name`` is accepted and not stored (see :mod:`~gqlevolve.usage_store.signatures`).
         """
-        key = (endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when))
-        try:
-            if type(count) is not int or count < 1:
-                raise TypeError  # an invalid count is validated (and rejected) with the odd ones
-            with self._inbox_lock:
-                inbox = self._inbox
-                inbox[key] = inbox.get(key, 0) + count
-                full = len(inbox) >= INBOX_DRAIN_SIZE
-        except TypeError:
-            self._odd_inbox.append((key, count))
-            full = False
-        if full:
-            self._drain_inbox()
-        if self._flusher is None and not self._closed:
+        if self._buffer.add(endpoint, coordinates, client_name, client_version, when, count):
+            self._buffer.drain()  # full: the flusher is behind, this request drains
+        if not self._flusher.started:
             self.start()
-
-    def _drain_inbox(self) -> None:
-        """Count what waits in the inbox into the recorder, once per distinct key."""
-        with self._inbox_lock:
-            inbox, self._inbox = self._inbox, {}
-        observations: list[tuple[_InboxKey, object]] = list(inbox.items())
-        while self._odd_inbox:
-            try:
-                observations.append(self._odd_inbox.popleft())
-            except IndexError:
-                break
-        for (endpoint, coordinates, name, version, when), count in observations:
-            try:
-                self._count(self._add_buffered, endpoint, coordinates, name, version, when, count)
-            except Exception as error:  # bad arguments: the request that sent them did not fail for it
-                valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
-                with self._recorder.lock:
-                    self._rejected += count if valid_count else 1
-                logger.warning("usage not recorded: %s", error)
-
-    def _add_buffered(self, total_key: tuple, usage_key: tuple | None, coordinates: frozenset[str], count: int) -> None:
-        endpoint, day, name, version = total_key
-        self._recorder.add(endpoint, day, name, version, None if usage_key is None else usage_key[4], coordinates, count)
-
-    def _count(
-        self,
-        add: Any,
-        endpoint: str,
-        coordinates: Iterable[str],
-        client_name: object,
-        client_version: object,
-        when: dt.date | dt.datetime | None,
-        count: int,
-    ) -> None:
-        """Validate and normalise one observation, then hand its keys to ``add`` (under the recorder's lock)."""
-        if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_LENGTH:
-            raise ValueError(f"an endpoint is a non-empty string of at most {ENDPOINT_LENGTH} characters, not {endpoint!r:.80}")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"count must be a positive whole number, not {count!r}")
-        coordinates = coordinate_set(coordinates)
-        signature = self._signatures.signature_of(coordinates) if coordinates else None
-        day = self.clock.today() if when is None else _utc_day(when)
-        name = self._clean(self._names, client_name, clean_client_name)
-        version = self._clean(self._versions, client_version, clean_client_version)
-        with self._recorder.lock:
-            name, version = self._clients.admit(endpoint, day, name, version)
-            total_key = (endpoint, day, name, version)
-            add(total_key, None if signature is None else (*total_key, signature), coordinates, count)
-
-    @staticmethod
-    def _clean(cache: dict[object, str], value: object, clean: Any) -> str:
-        if value is None:
-            return UNKNOWN_CLIENT
-        try:
-            return cache[value]
-        except KeyError:
-            if len(cache) >= _NAME_CACHE_SIZE:
-                cache.clear()
-            cleaned = cache[value] = clean(value)
-            return cleaned
-        except TypeError:  # unhashable
-            return clean(value)
 
     def watch(self, endpoint: str) -> None:
         """``endpoint`` is being observed: each flush makes sure today has a total (0 without traffic)."""
-        if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_LENGTH:
-            raise ValueError(f"an endpoint is a non-empty string of at most {ENDPOINT_LENGTH} characters, not {endpoint!r:.80}")
-        with self._flush_lock:
-            self._watched.setdefault(endpoint, None)
-        if not self._closed:
+        check_endpoint(endpoint)
+        self._flusher.watch(endpoint)
+        if not self.closed:
             self.start()
 
     # --- flushing ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the background flusher (idempotent; ``record_buffered`` and ``watch`` call it)."""
-        with self._state_lock:
-            if self._closed or (self._flusher is not None and self._flusher.is_alive()):
-                return
-            self._stop.clear()
-            self._flusher = threading.Thread(target=self._run_flusher, name="gqlevolve-usage-flusher", daemon=True)
-            self._flusher.start()
-
-    def _run_flusher(self) -> None:
-        next_flush = time.monotonic() + self.flush_interval
-        while not self._stop.wait(min(INBOX_DRAIN_INTERVAL, self.flush_interval)):
-            if time.monotonic() >= next_flush:
-                self.flush()
-                next_flush = time.monotonic() + self.flush_interval
-            else:
-                self._drain_inbox()
+        self._flusher.start()
 
     def flush(self) -> int:
         """Write what the recorder holds; returns the operations written (0, and nothing lost, if the store is down)."""
-        self._drain_inbox()
-        with self._flush_lock:
-            batch = self._recorder.take()
-            today = self.clock.today()
-            for endpoint, day in self._watched.items():
-                if day != today:
-                    batch.totals.setdefault((endpoint, today, UNKNOWN_CLIENT, UNKNOWN_CLIENT), 0)
-            if not batch.totals and self._in_doubt is None:
-                return 0
-            try:
-                self._prepare()
-                connection = self.engine.connect()
-            except BaseException as error:
-                self._recorder.put_back(batch)
-                self._flush_failed(error)
-                if not isinstance(error, Exception):
-                    raise
-                return 0
-            number: int | None = None
-            try:
-                with connection:
-                    if self._in_doubt is not None:
-                        batch = self._resolve_in_doubt(connection, batch)
-                    self._batch_number += 1
-                    number = self._batch_number
-                    with connection.begin():
-                        write_batch(
-                            connection, batch, known_signatures=self._written_signatures,
-                            ledger=(self._writer_id, number), now=self.clock.now(),
-                        )
-            except BaseException as error:
-                if number is None:  # nothing of this batch was sent
-                    self._recorder.put_back(batch)
-                else:  # sent: it may or may not have been committed; the ledger will tell
-                    self._in_doubt = (number, batch)
-                self._flush_failed(error)
-                if not isinstance(error, Exception):
-                    raise
-                return 0
-            self._written_signatures.update(batch.signatures)
-            for endpoint in self._watched:
-                self._watched[endpoint] = today
-            written = batch.operations
-            self._flushed_operations += written
-            if self._last_error is not None:
-                logger.info("the usage store at %s answers again", redacted(self.url))
-                self._last_error = None
-            return written
-
-    def _resolve_in_doubt(self, connection: sa.Connection, batch: Batch) -> Batch:
-        """Merge the batch whose commit was in doubt into ``batch`` unless the ledger shows it was committed."""
-        assert self._in_doubt is not None
-        number, doubtful = self._in_doubt
-        with connection.begin():
-            committed = committed_batch(connection, self._writer_id)
-        if committed is None or committed < number:
-            batch.merge(doubtful)
-        self._in_doubt = None
-        return batch
-
-    def _flush_failed(self, error: BaseException) -> None:
-        self._failed_flushes += 1
-        description = _describe(error)
-        if description != self._last_error:
-            logger.warning("flushing usage to %s failed (%s); counts are kept", redacted(self.url), description)
-        self._last_error = description
+        return self._flusher.flush()
 
     def close(self) -> None:
         """Stop the flusher, flush, release the connections (idempotent)."""
-        with self._state_lock:
-            if self._closed:
-                return
-            self._closed = True
-            flusher = self._flusher
-        self._stop.set()
-        if flusher is not None and flusher is not threading.current_thread():
-            flusher.join()
-        self.flush()
+        if not self._flusher.close():
+            return
         stats = self.stats()
         if stats.pending_operations:
             logger.error(
@@ -431,28 +246,40 @@ class UsageStore:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._flusher.closed
 
     def stats(self) -> StoreStats:
-        self._drain_inbox()
+        self._buffer.drain()
         recorder = self._recorder.stats()
-        in_doubt = self._in_doubt
+        flusher = self._flusher
+        in_doubt = flusher.in_doubt
         return StoreStats(
             pending_keys=recorder.pending_keys + (len(in_doubt[1]) if in_doubt else 0),
             pending_operations=recorder.pending_operations + (in_doubt[1].operations if in_doubt else 0),
             dropped=recorder.dropped,
-            rejected=self._rejected,
-            flushed_operations=self._flushed_operations,
-            failed_flushes=self._failed_flushes,
-            last_error=self._last_error,
+            rejected=self._buffer.rejected,
+            flushed_operations=flusher.flushed_operations,
+            failed_flushes=flusher.failed_flushes,
+            last_error=flusher.last_error,
             ready=self._ready,
         )
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def _read(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """One read-only transaction on one connection, for several reads that must see one state of the store.
+
+        The reports and the advisor call the connection-level reads (:mod:`~gqlevolve.usage_store.reads`,
+        :mod:`~gqlevolve.usage_store.evidence`, :func:`~gqlevolve.usage_store.deprecations.list_deprecations`)
+        on it. Like every read, it reaches the store and checks its schema first.
+        """
         self._prepare()
         with self._reading() as connection, connection.begin():
+            yield connection
+
+    def _read(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        with self.reading() as connection:
             return query(connection, *args, **kwargs)
 
     def _write(self, command: Any, *args: Any, **kwargs: Any) -> Any:
@@ -467,9 +294,22 @@ class UsageStore:
         return self._read(reads.daily_usage, endpoint, coordinate, since=since, until=until)
 
     def daily_totals(
+        self,
+        endpoint: str,
+        *,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        exclude: Sequence[str] = (),
+    ) -> dict[dt.date, int]:
+        """All operations per UTC day with data on ``endpoint`` (0: watched, no traffic); ``exclude``: client names
+        left out."""
+        return self._read(reads.daily_totals, endpoint, since=since, until=until, exclude=exclude)
+
+    def deprecated_operations(
         self, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
     ) -> dict[dt.date, int]:
-        return self._read(reads.daily_totals, endpoint, since=since, until=until)
+        """Per UTC day, the operations on ``endpoint`` that used at least one deprecated element."""
+        return self._read(reads.deprecated_operations, endpoint, since=since, until=until)
 
     def clients(
         self, endpoint: str, coordinate: str, *, since: dt.date | None = None, until: dt.date | None = None
@@ -482,6 +322,12 @@ class UsageStore:
     ) -> list[reads.CoordinateUsage]:
         """The coordinates used on ``endpoint`` (operations, last day seen), most used first."""
         return self._read(reads.coordinates, endpoint, since=since, until=until)
+
+    def clients_seen(
+        self, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
+    ) -> list[reads.ClientUsage]:
+        """Every client that sent operations to ``endpoint`` (all its operations, last day seen), by name and version."""
+        return self._read(reads.clients_seen, endpoint, since=since, until=until)
 
     def endpoints(self) -> list[str]:
         return self._read(reads.endpoints)
@@ -543,27 +389,3 @@ class UsageStore:
         """Delete usage and totals older than ``older_than_days`` (never the deprecation records or their audit)."""
         return self._write(prune, older_than_days=older_than_days, now=self.clock.now())
 
-
-def _utc_day(when: dt.date | dt.datetime) -> dt.date:
-    if isinstance(when, dt.datetime):
-        # A naive datetime is taken as UTC.
-        return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()
-    if isinstance(when, dt.date):
-        return when
-    raise ValueError(f"when must be a date or a datetime, not {when!r}")
-
-
-def _day_of(when: object) -> object:
-    """``when``'s UTC day for the inbox key (so that datetimes of one day share a key); never raises."""
-    if type(when) is dt.date:
-        return when
-    try:
-        return _utc_day(when)  # type: ignore[arg-type]
-    except Exception:  # invalid: kept as given, and rejected when the inbox is drained
-        return when
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
-        return f"{type(error.orig).__name__}: {str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ''}"
-    return f"{type(error).__name__}: {error}"

@@ -37,6 +37,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from gqlevolve.coordinates import COORDINATE_LENGTH as _COORDINATE_LENGTH
+from gqlevolve.endpoints import ENDPOINT_LENGTH as _ENDPOINT_LENGTH
+
 __all__ = [
     "CLIENT_NAME_LENGTH",
     "CLIENT_VERSION_LENGTH",
@@ -55,8 +58,9 @@ __all__ = [
     "signature_coordinates",
 ]
 
-ENDPOINT_LENGTH = 200
-COORDINATE_LENGTH = 300
+# The widths the names are checked against where they are parsed (gqlevolve.endpoints, gqlevolve.coordinates).
+ENDPOINT_LENGTH = _ENDPOINT_LENGTH
+COORDINATE_LENGTH = _COORDINATE_LENGTH
 CLIENT_NAME_LENGTH = 64
 CLIENT_VERSION_LENGTH = 32
 SIGNATURE_LENGTH = 32

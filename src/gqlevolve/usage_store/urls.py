@@ -2,7 +2,8 @@
 
 Accepted: ``sqlite:///path/to/file.db`` (a file; the directory may appear later) and
 ``postgresql+psycopg://user@host:port/database`` (``postgresql://`` and ``postgres://`` mean the same: the
-psycopg 3 driver). Anything else raises :class:`InvalidStoreURL`, a ``ValueError`` that says what is wrong.
+psycopg 3 driver). Anything else raises :class:`InvalidStoreURL`, an :class:`~gqlevolve.errors.InvalidInput` (a
+``ValueError``) that says what is wrong, showing the URL (its password redacted) JSON-style.
 
 Example::
 
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+
+from gqlevolve.errors import InvalidInput
+from gqlevolve.jsonable import json_quote
 
 __all__ = ["InvalidStoreURL", "SUPPORTED_SCHEMES", "parse_store_url", "redacted", "sqlite_path"]
 
@@ -31,7 +35,7 @@ SUPPORTED_SCHEMES: dict[str, str] = {
 _EXAMPLES = "sqlite:///gqlevolve.db or postgresql+psycopg://user@host:5432/database"
 
 
-class InvalidStoreURL(ValueError):
+class InvalidStoreURL(InvalidInput):
     """A store URL that is malformed, has an unknown scheme or cannot name a durable database."""
 
 
@@ -42,14 +46,14 @@ def parse_store_url(url: str | URL) -> URL:
             raise InvalidStoreURL(f"the store URL is empty (expected e.g. {_EXAMPLES})")
         scheme = url.split("://", 1)[0] if "://" in url else None
         if scheme is None:
-            raise InvalidStoreURL(f"malformed store URL {url!r}: no '<scheme>://' (expected e.g. {_EXAMPLES})")
+            raise InvalidStoreURL(f"malformed store URL {_shown(url)}: no '<scheme>://' (expected e.g. {_EXAMPLES})")
         _check_scheme(scheme, url)
         if scheme == "postgres":  # SQLAlchemy no longer knows this alias
             url = "postgresql" + url[len("postgres") :]
         try:
             parsed = sa.make_url(url)
         except Exception as error:  # ArgumentError, or ValueError for a bad port
-            raise InvalidStoreURL(f"malformed store URL {redacted(url)!r}: {error}") from None
+            raise InvalidStoreURL(f"malformed store URL {_shown(url)}: {error}") from None
     else:
         parsed = url
         _check_scheme(parsed.drivername, parsed.render_as_string(hide_password=True))
@@ -79,11 +83,16 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+def _shown(url: str | URL) -> str:
+    """The URL as a message shows it: its password redacted, JSON-style."""
+    return json_quote(redacted(url), limit=300)
+
+
 def _check_scheme(scheme: str, url: str) -> None:
     if scheme not in SUPPORTED_SCHEMES:
         known = ", ".join(sorted(SUPPORTED_SCHEMES))
         raise InvalidStoreURL(
-            f"unknown scheme {scheme!r} in store URL {redacted(url)!r}: the usage store supports {known} "
+            f"unknown scheme {json_quote(scheme)} in store URL {_shown(url)}: the usage store supports {known} "
             f"(e.g. {_EXAMPLES})"
         )
 
@@ -91,17 +100,17 @@ def _check_scheme(scheme: str, url: str) -> None:
 def _check_sqlite(url: URL) -> None:
     if url.host or url.username or url.port:
         raise InvalidStoreURL(
-            f"malformed SQLite URL {redacted(url)!r}: a SQLite URL has no host; use three slashes for a relative "
+            f"malformed SQLite URL {_shown(url)}: a SQLite URL has no host; use three slashes for a relative "
             "path (sqlite:///gqlevolve.db) and four for an absolute one (sqlite:////var/lib/gqlevolve.db)"
         )
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:") or url.query.get("mode") == "memory":
         raise InvalidStoreURL(
-            f"the store URL {redacted(url)!r} names an in-memory SQLite database, which each connection sees "
+            f"the store URL {_shown(url)} names an in-memory SQLite database, which each connection sees "
             "separately and which loses every count at exit; name a file (sqlite:///gqlevolve.db)"
         )
 
 
 def _check_postgresql(url: URL) -> None:
     if not url.database:
-        raise InvalidStoreURL(f"the PostgreSQL URL {redacted(url)!r} names no database (…/database at the end)")
+        raise InvalidStoreURL(f"the PostgreSQL URL {_shown(url)} names no database (…/database at the end)")

@@ -1,21 +1,21 @@
-"""The deprecation records an extension serves from, per endpoint, kept in step with the store.
+"""Each endpoint's deprecation records, kept in step with the store: :class:`RecordSync` and its snapshots.
 
 At start-up (``on_app_startup``, or the first request to an endpoint not seen before) the schema's deprecated
 elements, completed by the author's declarations, are registered in the store; the store answers with the
 effective records (the store wins: the platform team may have extended a sunset or rolled a removal back).
 A background thread reads the records again every ``refresh_interval`` seconds, so a change made through the
 store reaches every running process without a restart. The request path only reads an immutable
-:class:`EndpointRecords` snapshot: no I/O, no lock.
+:class:`RecordSnapshot` (one endpoint's records at one moment): no I/O, no lock.
 
 Until the store has answered (or while it is down), an endpoint is served from its seed: the schema's reasons
 and the declarations.
 
 Example::
 
-    records = DeprecationRecords(store, declared, refresh_interval=30.0, today=store.clock.today)
-    records.register("/api/v1/graphql", DeprecationIndex.of(schema))
-    records.start()
-    records.for_endpoint("/api/v1/graphql", index).records["User.name"]    # Deprecation(...)
+    sync = RecordSync(store, declared, refresh_interval=30.0, today=store.clock.today)
+    sync.register("/api/v1/graphql", DeprecationIndex.of(schema))
+    sync.start()
+    sync.for_endpoint("/api/v1/graphql", index).records["User.name"]    # Deprecation(...)
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gqlevolve.monitor.notice import Notice
 from gqlevolve.lifecycle import Deprecation
+from gqlevolve.monitor.notice import Notice
 from gqlevolve.operation_analysis import DeprecationIndex
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
 
-__all__ = ["DeprecationRecords", "EndpointRecords", "seed_records"]
+__all__ = ["RecordSnapshot", "RecordSync", "seed_records"]
 
 logger = logging.getLogger("gqlevolve.extensions")
 
@@ -42,7 +42,7 @@ _MAX_NOTICES = 1_024
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class EndpointRecords:
+class RecordSnapshot:
     """One endpoint's records at one moment; replaced, never changed, when the store says something new."""
 
     endpoint: str
@@ -73,8 +73,8 @@ def seed_records(index: DeprecationIndex, declared: Mapping[str, Deprecation]) -
     return seeded
 
 
-class DeprecationRecords:
-    """Per-endpoint snapshots, their registration in the store, and the thread that refreshes them."""
+class RecordSync:
+    """Keeps each endpoint's :class:`RecordSnapshot` in step with the store: registration, and a refresh thread."""
 
     def __init__(
         self,
@@ -92,7 +92,7 @@ class DeprecationRecords:
         self.refresh_interval = float(refresh_interval)
         self.today = today  # a record first seen now is deprecated from this day
         self.actor = actor
-        self._snapshots: dict[str, EndpointRecords] = {}
+        self._snapshots: dict[str, RecordSnapshot] = {}
         self._seeds: dict[str, dict[str, Deprecation]] = {}
         self._unregistered: set[str] = set()
         self._lock = threading.Lock()  # registration and refresh (I/O), never taken on the request path
@@ -104,7 +104,7 @@ class DeprecationRecords:
 
     # --- the request path ---------------------------------------------------------------------
 
-    def for_endpoint(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+    def for_endpoint(self, endpoint: str, index: DeprecationIndex) -> RecordSnapshot:
         """The endpoint's snapshot; an endpoint seen for the first time is seeded and registered in the background."""
         snapshot = self._snapshots.get(endpoint)
         if snapshot is None:
@@ -114,13 +114,13 @@ class DeprecationRecords:
             self._wake.set()
         return snapshot
 
-    def _seed(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+    def _seed(self, endpoint: str, index: DeprecationIndex) -> RecordSnapshot:
         seed = self._seeds.setdefault(endpoint, seed_records(index, self.declared))
-        return self._snapshots.setdefault(endpoint, EndpointRecords(endpoint, seed))
+        return self._snapshots.setdefault(endpoint, RecordSnapshot(endpoint, seed))
 
     # --- start-up and refresh (I/O) ----------------------------------------------------------
 
-    def register(self, endpoint: str, index: DeprecationIndex) -> EndpointRecords:
+    def register(self, endpoint: str, index: DeprecationIndex) -> RecordSnapshot:
         """Register the schema's records for ``endpoint`` in the store now; the store's answer is served."""
         self._seed(endpoint, index)
         with self._lock:
@@ -172,7 +172,7 @@ class DeprecationRecords:
         records.update((record.coordinate, record) for record in stored if record.coordinate in seed)
         current = self._snapshots.get(endpoint)
         if current is None or current.records != records:
-            self._snapshots[endpoint] = EndpointRecords(endpoint, records)
+            self._snapshots[endpoint] = RecordSnapshot(endpoint, records)
 
     def _failed(self, what: str, error: Exception) -> None:
         if not self._store_down:  # once per outage, not at every refresh

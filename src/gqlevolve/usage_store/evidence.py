@@ -1,17 +1,22 @@
-"""The evidence for the removal rule, aggregated in the database: a fixed handful of grouped queries per endpoint.
+"""The evidence for the removal rule (and the reports' recent usage), aggregated in the database: a fixed handful
+of grouped queries per endpoint, whatever the number of coordinates asked about.
 
 Usage is stored per operation signature (the set of deprecated coordinates an operation referenced), client
 and day. The database sums ``deprecation_usage`` per (signature, day) and per (signature, client), with the
 excluded clients filtered out; those sums (bounded by signatures x days, not by stored rows) are then fanned
 out to the coordinates each signature references, from a ``signature_coordinates`` map read once. Doing the
 fan-out in SQL instead (a join and a second GROUP BY) measured slower on SQLite than this dictionary walk.
-The denominator comes from ``operation_totals``, with the same clients left out.
+The denominator comes from ``operation_totals`` (:func:`gqlevolve.usage_store.reads.daily_totals`), with the
+same clients left out. On SQLite the read connection's page cache is raised for the aggregation
+(:data:`SQLITE_READ_CACHE_KIB`).
+
+The removal rule itself (what the evidence means) is :mod:`gqlevolve.advisor`'s; this module only reads.
 
 Example::
 
-    with store.engine.connect().execution_options(read_only=True) as connection, connection.begin():
+    with store.reading() as connection:
         evidence = gather(connection, "/api/v1/graphql", ["User.name"], first_day, last_day, exclude=("bot",))
-        evidence.used["User.name"][day], evidence.totals[day]
+        evidence.used["User.name"][day], evidence.totals[day], evidence.clients["User.name"][0].name
 """
 
 from __future__ import annotations
@@ -23,28 +28,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from gqlevolve.usage_store.tables import (
-    client_from_column,
-    day_from_column,
-    deprecation_usage,
-    operation_totals,
-    signature_coordinates,
-)
+from gqlevolve.usage_store.reads import ClientUsage, daily_totals
+from gqlevolve.usage_store.tables import client_from_column, day_from_column, deprecation_usage, signature_coordinates
 
-__all__ = ["ClientEvidence", "Evidence", "daily_totals", "gather"]
+__all__ = ["SQLITE_READ_CACHE_KIB", "Evidence", "gather"]
 
 #: The page cache a SQLite read connection gets for an aggregation (KiB).
 SQLITE_READ_CACHE_KIB = 131_072
-
-
-@dataclass(frozen=True, slots=True)
-class ClientEvidence:
-    """A client that used a coordinate in the window (name and version are None when it did not say)."""
-
-    name: str | None
-    version: str | None
-    operations: int
-    last_seen: dt.date
 
 
 @dataclass(slots=True)
@@ -52,12 +42,14 @@ class Evidence:
     """What the store holds for some coordinates of an endpoint over a window of days.
 
     ``totals`` has one entry per day with data (0 for a watched day without traffic, or whose traffic all
-    came from excluded clients); ``used`` only the days on which a coordinate was referenced.
+    came from excluded clients); ``used`` only the days on which a coordinate was referenced; ``clients`` the
+    clients that used a coordinate, most operations first; ``last_used`` the last day a coordinate was used up to
+    the window's last day, looking before the window for those unused in it.
     """
 
     totals: dict[dt.date, int] = field(default_factory=dict)
     used: dict[str, dict[dt.date, int]] = field(default_factory=lambda: defaultdict(dict))
-    clients: dict[str, list[ClientEvidence]] = field(default_factory=lambda: defaultdict(list))
+    clients: dict[str, list[ClientUsage]] = field(default_factory=lambda: defaultdict(list))
     last_used: dict[str, dt.date] = field(default_factory=dict)
 
 
@@ -70,9 +62,13 @@ def gather(
     *,
     exclude: Sequence[str] = (),
 ) -> Evidence:
-    """Totals, usage per coordinate and day, clients, and the last day used (up to ``last_day``)."""
+    """Totals, usage per coordinate and day, clients, and the last day used (up to ``last_day``) on ``endpoint``.
+
+    The window is ``first_day`` to ``last_day``, both included; ``exclude`` (client names) leaves those clients
+    out of every figure, totals included.
+    """
     _prepare_read(connection)
-    evidence = Evidence(totals=daily_totals(connection, endpoint, first_day, last_day, exclude=exclude))
+    evidence = Evidence(totals=daily_totals(connection, endpoint, since=first_day, until=last_day, exclude=exclude))
     if not coordinates:
         return evidence
     wanted = set(coordinates)
@@ -97,7 +93,7 @@ def gather(
     for coordinate, found in per_client.items():
         evidence.clients[coordinate] = sorted(
             (
-                ClientEvidence(client_from_column(name), client_from_column(version), count, last)
+                ClientUsage(client_from_column(name), client_from_column(version), count, last)
                 for (name, version), (count, last) in found.items()
             ),
             key=lambda client: (-client.operations, client.name or "", client.version or ""),
@@ -121,26 +117,6 @@ def _prepare_read(connection: sa.Connection) -> None:
         # SQLite's default page cache (2 MB) is far smaller than a window of usage rows; a read that
         # aggregates them runs about three times faster with the pages it revisits kept in memory.
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_READ_CACHE_KIB}")
-
-
-def daily_totals(
-    connection: sa.Connection,
-    endpoint: str,
-    first_day: dt.date,
-    last_day: dt.date,
-    *,
-    exclude: Sequence[str] = (),
-) -> dict[dt.date, int]:
-    """All operations per day, without the excluded clients; a day with data keeps its entry even if that is 0."""
-    counted = operation_totals.c.count
-    if exclude:
-        counted = sa.case((operation_totals.c.client_name.in_(list(exclude)), 0), else_=operation_totals.c.count)
-    rows = connection.execute(
-        sa.select(operation_totals.c.day, sa.func.sum(counted))
-        .where(operation_totals.c.endpoint == endpoint, operation_totals.c.day.between(first_day, last_day))
-        .group_by(operation_totals.c.day)
-    )
-    return {day_from_column(day): int(total or 0) for day, total in rows}
 
 
 def _usage_filter(

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from gqlevolve.usage_store.engine import create_store_engine
-from gqlevolve.usage_store.schema import current_revision, head_revision, upgrade
+from gqlevolve.usage_store.revisions import current_revision, head_revision, upgrade
 from gqlevolve.usage_store.tables import metadata
 from gqlevolve.usage_store.urls import parse_store_url
 

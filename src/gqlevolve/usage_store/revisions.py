@@ -1,12 +1,13 @@
-"""The store's schema version: upgrade to the latest Alembic revision, or refuse one the code does not know.
+"""The store's database revision: upgrade to the latest Alembic revision, or refuse one the code does not know.
 
 Upgrades are serialised between processes (SQLite: the ``BEGIN IMMEDIATE`` write lock; PostgreSQL: a
 transaction-level advisory lock), so several servers starting at once on a new database migrate it once.
 
 Example::
 
-    upgrade(engine)                 # -> ("none", "0001_initial")
-    check_revision(engine)          # raises StoreSchemaError unless the database is at the latest revision
+    upgrade(engine)                 # -> (None, "0001_initial")
+    with engine.connect() as connection:
+        check_revision(connection)  # raises StoreSchemaError unless the database is at the latest revision
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from gqlevolve.errors import StoreUnavailable
 from gqlevolve.usage_store.engine import is_sqlite
 from gqlevolve.usage_store.urls import redacted
 
@@ -35,8 +37,11 @@ __all__ = [
 _UPGRADE_LOCK_KEY = 0x67716C65766F6C76 & 0x7FFFFFFFFFFFFFFF
 
 
-class StoreSchemaError(RuntimeError):
-    """The database's schema is not the one this code writes: not migrated yet, or migrated by a newer gqlevolve."""
+class StoreSchemaError(StoreUnavailable, RuntimeError):
+    """The database's schema is not the one this code writes: not migrated yet, or migrated by a newer gqlevolve.
+
+    The store is unavailable until it is migrated (:class:`~gqlevolve.errors.StoreUnavailable`); a
+    ``RuntimeError`` as it always was."""
 
 
 def alembic_config() -> Config:

@@ -1,0 +1,261 @@
+"""A deprecation record and its status on a day: the lifecycle policy's phases, to the day.
+
+A :class:`Deprecation` is ``active`` before ``deprecated_on``, ``deprecated`` from then on, ``sunset_warning`` from
+:data:`SUNSET_WARNING_DAYS` (30) days before ``sunset_on`` and ``removed`` from ``sunset_on``; a
+``status_override`` (the policy's emergency rollback) wins over the dates. A :class:`VersionLifecycle` is the same
+for a whole endpoint version, given to ``versioned_app``.
+
+A record never holds a migration guide that a ``Link`` header cannot carry: :func:`check_migration_guide` is the one
+rule (an absolute ``http``/``https`` URL with a host, or an absolute path such as ``/docs/migrations/x``), and
+records, declarations, version lifecycles, the command line and the admin API all refuse anything else.
+:func:`parse_iso_date` is the one way a date a person typed (an option, a field) becomes a record's date.
+
+Example::
+
+    record = Deprecation(
+        "Mutation.upload_attachment",
+        reason="Use secure_file_upload",
+        deprecated_on=date(2025, 9, 27),
+        sunset_on=date(2026, 6, 30),
+        replacement="secure_file_upload",
+    )
+    record.status_on(date(2026, 6, 1))      # Status.SUNSET_WARNING
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from gqlevolve.errors import InvalidInput
+from gqlevolve.jsonable import json_quote
+from gqlevolve.lifecycle.versions import validate_version
+
+__all__ = [
+    "MIGRATION_GUIDE_RULE",
+    "SUNSET_WARNING_DAYS",
+    "Deprecation",
+    "InvalidMigrationGuide",
+    "Status",
+    "VersionLifecycle",
+    "check_migration_guide",
+    "parse_iso_date",
+]
+
+#: The sunset warning phase starts this many days before ``sunset_on``.
+SUNSET_WARNING_DAYS = 30
+
+#: What a migration guide may be: it becomes ``Link: <guide>; rel="deprecation"`` and the 410 body's ``migration_guide``.
+MIGRATION_GUIDE_RULE = (
+    "an absolute http or https URL with a host (https://docs.example/migrations/x) or an absolute path "
+    "(/docs/migrations/x)"
+)
+_MIGRATION_GUIDE_LENGTH = 2048
+# RFC 3986: unreserved, reserved and "%" (percent-encoding); anything else must be percent-encoded.
+_URI_CHARACTER = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The dates people may type: no usage was recorded before the first, and past the last a sunset extended or an
+#: advisor's window would leave what ``datetime.date`` holds.
+FIRST_TYPED_DAY = dt.date(1970, 1, 1)
+LAST_TYPED_DAY = dt.date(9000, 12, 31)
+
+
+class Status(StrEnum):
+    """The four phases of the lifecycle policy."""
+
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    SUNSET_WARNING = "sunset_warning"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Deprecation:
+    """A deprecated element (or endpoint) with the dates and pointers the policy asks for.
+
+    ``coordinate`` is a schema coordinate (``User.name``) or, for a whole version, its path.
+    ``status_override`` pins the status regardless of dates (the policy's rollback sets
+    ``sunset_warning`` on an element whose sunset passed).
+    """
+
+    coordinate: str
+    reason: str | None = None
+    deprecated_on: dt.date | None = None
+    sunset_on: dt.date | None = None
+    replacement: str | None = None
+    migration_guide: str | None = None
+    status_override: Status | None = None
+
+    def __post_init__(self) -> None:
+        if not self.coordinate:
+            raise InvalidInput("a deprecation record needs a coordinate", field="coordinate")
+        if self.deprecated_on and self.sunset_on and self.sunset_on < self.deprecated_on:
+            raise InvalidInput(
+                f"{self.coordinate}: sunset_on ({self.sunset_on}) is before deprecated_on ({self.deprecated_on})",
+                field="sunset_on",
+            )
+        if self.status_override is not None and not isinstance(self.status_override, Status):
+            try:
+                object.__setattr__(self, "status_override", Status(self.status_override))
+            except ValueError:
+                raise InvalidInput(
+                    f"{self.coordinate}: status_override: {json_quote(self.status_override)} is not one of "
+                    f"{', '.join(status.value for status in Status)}",
+                    field="status",
+                ) from None
+        if self.migration_guide is not None:
+            try:
+                check_migration_guide(self.migration_guide)
+            except InvalidMigrationGuide as error:
+                raise InvalidMigrationGuide(f"{self.coordinate}: {error}", field=error.field) from None
+
+    def status_on(self, day: dt.date) -> Status:
+        """The policy phase on ``day`` (boundaries: each phase starts on its first day)."""
+        if self.status_override is not None:
+            return self.status_override
+        if self.sunset_on is not None:
+            if day >= self.sunset_on:
+                return Status.REMOVED
+            if day >= self.sunset_on - dt.timedelta(days=SUNSET_WARNING_DAYS):
+                return Status.SUNSET_WARNING
+        if self.deprecated_on is None or day >= self.deprecated_on:
+            return Status.DEPRECATED
+        return Status.ACTIVE
+
+    @property
+    def sunset_warning_starts(self) -> dt.date | None:
+        if self.sunset_on is None:
+            return None
+        return self.sunset_on - dt.timedelta(days=SUNSET_WARNING_DAYS)
+
+    def days_until_sunset(self, day: dt.date) -> int | None:
+        return None if self.sunset_on is None else (self.sunset_on - day).days
+
+    def with_changes(self, **changes: Any) -> Deprecation:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLifecycle:
+    """The lifecycle of a whole endpoint version (``/api/v1/graphql``), given to ``versioned_app``.
+
+    ``successor`` names the version that replaces it (``"v2"``); its path becomes the replacement.
+    """
+
+    deprecated_on: dt.date
+    sunset_on: dt.date | None = None
+    successor: str | None = None
+    migration_guide: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.successor is not None:
+            validate_version(self.successor)
+        if self.migration_guide is not None:
+            check_migration_guide(self.migration_guide)
+
+    def as_deprecation(self, path: str, successor_path: str | None) -> Deprecation:
+        return Deprecation(
+            coordinate=path,
+            reason=self.reason,
+            deprecated_on=self.deprecated_on,
+            sunset_on=self.sunset_on,
+            replacement=successor_path,
+            migration_guide=self.migration_guide,
+        )
+
+
+# --- migration guides ------------------------------------------------------------------------------
+
+
+class InvalidMigrationGuide(InvalidInput):
+    """A migration guide that is not an absolute http(s) URL with a host, nor an absolute path: invalid input, a
+    ``ValueError``."""
+
+
+def check_migration_guide(value: object, *, name: str = "migration_guide") -> str:
+    """Return ``value`` if it may be a migration guide (:data:`MIGRATION_GUIDE_RULE`), else raise.
+
+    The guide is sent as ``Link: <guide>; rel="deprecation"``, so it must be a URI reference that a header can
+    carry: ASCII only (percent-encode the rest), no white space, control characters, ``<`` or ``>``. An
+    ``http``/``https`` URL needs a host; a path starts with exactly one ``/`` (``//host`` is not a path).
+    ``name`` is how the caller's users know the value (``migration_guide``, ``--guide``).
+    """
+    problem = _guide_problem(value)
+    if problem is None:
+        assert isinstance(value, str)
+        return value
+    raise InvalidMigrationGuide(
+        f"{name}: {json_quote(value)} is not a migration guide ({problem}); a guide is {MIGRATION_GUIDE_RULE}",
+        field="migration_guide",
+    )
+
+
+def _guide_problem(value: object) -> str | None:
+    if not isinstance(value, str):
+        return "it is not text"
+    if not value:
+        return "it is empty"
+    if len(value) > _MIGRATION_GUIDE_LENGTH:
+        return f"it is longer than {_MIGRATION_GUIDE_LENGTH} characters"
+    if any(character.isspace() for character in value):
+        return "it contains white space"
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in value):
+        return "it contains a control character"
+    if "<" in value or ">" in value:
+        return "it contains < or >"
+    if not value.isascii():
+        return "it contains characters outside ASCII (percent-encode them)"
+    for character in value:
+        if _URI_CHARACTER.fullmatch(character) is None:
+            return f"it contains the character {json_quote(character)}, which a URL holds only percent-encoded"
+    if _BAD_PERCENT.search(value):
+        return "it has a % that is not followed by two hexadecimal digits"
+    if value.startswith("//"):
+        return "it starts with //, which is neither a path nor a URL with a scheme"
+    if value.startswith("/"):
+        return None
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if not scheme:
+        return "it is a relative reference"
+    if scheme not in ("http", "https"):
+        return f"its scheme is {scheme}:, not http: or https:"
+    if not parts.hostname:
+        return "it has no host"
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    return None
+
+
+# --- dates as people type them ---------------------------------------------------------------------
+
+
+def parse_iso_date(value: str, *, name: str) -> dt.date:
+    """``value`` as a date (``YYYY-MM-DD``); an :class:`~gqlevolve.errors.InvalidInput` (a ``ValueError``) naming
+    ``name`` (an option, a field) otherwise.
+
+    Only that form: ``date.fromisoformat`` would also take ``20260630`` or ``2026-W27-2``, which no one means.
+    And only from 1970-01-01 to 9000-12-31 (:data:`FIRST_TYPED_DAY`, :data:`LAST_TYPED_DAY`): the date arithmetic
+    of a window or an extension stays within what ``datetime.date`` holds.
+    """
+    field = name.lstrip("-").replace("-", "_")
+    try:
+        if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: {json_quote(value)} is not a date in the form YYYY-MM-DD", field=field) from None
+    if not FIRST_TYPED_DAY <= day <= LAST_TYPED_DAY:
+        raise InvalidInput(
+            f"{name}: {json_quote(value)} is not a date from {FIRST_TYPED_DAY.isoformat()} to {LAST_TYPED_DAY.isoformat()}",
+            field=field,
+        )
+    return day

@@ -1,0 +1,200 @@
+"""The request path's inbox: observations kept as given, then validated, cleaned and counted off that path.
+
+:meth:`ObservationBuffer.add` (what ``UsageStore.record_buffered`` costs a request) is one dictionary addition
+under a lock, keyed by the arguments as given (endpoint, coordinates, client name, client version, day): no
+validation, no signature, no cleaning, no I/O, and it never raises. :meth:`ObservationBuffer.drain` (every second
+in the flusher thread, at once by a request that finds the inbox full) does that work once per distinct key rather
+than once per request: it validates each observation (an invalid one is logged and counted in ``rejected``, never
+raised to the request that sent it), cleans client names and versions, caps the clients per endpoint and day, and
+adds the counts to the :class:`~gqlevolve.usage_store.recorder.Recorder`. Keeping one inbox entry per distinct key
+also keeps the garbage collector's old generation small.
+
+Example::
+
+    buffer = ObservationBuffer(Recorder(max_pending=100_000), clock, max_clients_per_day=1_000)
+    if buffer.add("/api/v1/graphql", frozenset({"User.name"}), "web", "1.4", None, 1):
+        buffer.drain()      # the inbox is full: the flusher is behind
+    buffer.drain()          # what the flusher does every second
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from gqlevolve.clock import Clock
+from gqlevolve.endpoints import check_endpoint_name
+from gqlevolve.usage_store.clients import ClientLimiter, clean_client_name, clean_client_version
+from gqlevolve.usage_store.recorder import Recorder, TotalKey, UsageKey
+from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
+from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
+
+__all__ = ["INBOX_DRAIN_SIZE", "AddCounts", "ObservationBuffer", "check_endpoint", "utc_day"]
+
+logger = logging.getLogger("gqlevolve.usage_store")
+
+#: An inbox with this many distinct keys is drained by the request that finds it so (the flusher is behind).
+INBOX_DRAIN_SIZE = 50_000
+
+# Cleaned client names and versions kept per raw value; past this many the cache starts over (clients name
+# themselves, so the raw values are unbounded).
+_NAME_CACHE_SIZE = 10_000
+
+# The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day).
+_InboxKey = tuple[object, object, object, object, object]
+
+#: Where :meth:`ObservationBuffer.count` hands a validated observation: (total key, usage key or None, coordinates,
+#: count). ``Batch.add`` (written straight through) and the recorder (buffered) both take it.
+AddCounts = Callable[[TotalKey, "UsageKey | None", frozenset[str], int], None]
+
+
+class ObservationBuffer:
+    """The inbox of the request path, and the draining that validates and counts what it holds into ``recorder``."""
+
+    def __init__(self, recorder: Recorder, clock: Clock, *, max_clients_per_day: int) -> None:
+        self.recorder = recorder
+        self.clock = clock
+        # A count per key, in a one-item list: a request whose key is there already (most of them) costs one
+        # lookup and one hash of the key, where ``inbox[key] = inbox.get(key, 0) + count`` costs two of each.
+        self._inbox: dict[_InboxKey, list[int]] = {}
+        self._inbox_lock = threading.Lock()
+        # Observations whose arguments cannot be a dictionary key (a list of coordinates) or whose count is not a
+        # positive int: kept aside, validated (and rejected) at draining.
+        self._odd_inbox: deque[tuple[_InboxKey, object]] = deque()
+        self._clients = ClientLimiter(max_clients_per_day)
+        self._signatures = SignatureCache()
+        self._names: dict[object, str] = {}
+        self._versions: dict[object, str] = {}
+        #: Operations refused at draining because their arguments were invalid (each one logged).
+        self.rejected = 0
+
+    # --- the request path -----------------------------------------------------------------------
+
+    def add(
+        self,
+        endpoint: object,
+        coordinates: object,
+        client_name: object,
+        client_version: object,
+        when: object,
+        count: object,
+    ) -> bool:
+        """Keep one observation as given (never raises); True when the inbox is full and should be drained now.
+
+        The day is taken now (``when``, else today by the clock), not at draining.
+        """
+        key = (endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when))
+        try:
+            if type(count) is not int or count < 1:
+                raise TypeError  # an invalid count is validated (and rejected) with the odd ones
+            with self._inbox_lock:
+                inbox = self._inbox
+                counted = inbox.get(key)
+                if counted is None:  # a new key: the only time the inbox grows
+                    inbox[key] = [count]
+                    return len(inbox) >= INBOX_DRAIN_SIZE
+                counted[0] += count
+                return False
+        except TypeError:  # unhashable arguments, or an invalid count
+            self._odd_inbox.append((key, count))
+            return False
+
+    # --- off the request path -------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Count what waits in the inbox into the recorder, once per distinct key."""
+        with self._inbox_lock:
+            inbox, self._inbox = self._inbox, {}
+        # Requests change a count only under the lock, in the inbox now current: these counts are final.
+        observations: list[tuple[_InboxKey, object]] = [(key, counted[0]) for key, counted in inbox.items()]
+        while self._odd_inbox:
+            try:
+                observations.append(self._odd_inbox.popleft())
+            except IndexError:  # another thread drained it meanwhile
+                break
+        for (endpoint, coordinates, name, version, when), count in observations:
+            try:
+                self.count(self._add_to_recorder, endpoint, coordinates, name, version, when, count)  # type: ignore[arg-type]
+            except Exception as error:  # bad arguments: the request that sent them did not fail for it
+                valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
+                with self.recorder.lock:
+                    self.rejected += count if valid_count else 1  # type: ignore[operator]
+                logger.warning("usage not recorded: %s", error)
+
+    def _add_to_recorder(
+        self, total_key: TotalKey, usage_key: UsageKey | None, coordinates: frozenset[str], count: int
+    ) -> None:
+        endpoint, day, name, version = total_key
+        signature = None if usage_key is None else usage_key[4]
+        self.recorder.add(endpoint, day, name, version, signature, coordinates, count)
+
+    def count(
+        self,
+        add: AddCounts,
+        endpoint: str,
+        coordinates: Iterable[str],
+        client_name: object,
+        client_version: object,
+        when: dt.date | dt.datetime | None,
+        count: int,
+    ) -> None:
+        """Validate and normalise one observation, then hand its keys to ``add`` (under the recorder's lock).
+
+        Raises ``ValueError`` (or ``TypeError``) for invalid arguments: ``record_operation`` lets it through,
+        :meth:`drain` logs and counts it as rejected.
+        """
+        check_endpoint(endpoint)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a positive whole number, not {count!r}")
+        coordinates = coordinate_set(coordinates)
+        signature = self._signatures.signature_of(coordinates) if coordinates else None
+        day = self.clock.today() if when is None else utc_day(when)
+        name = _cleaned(self._names, client_name, clean_client_name)
+        version = _cleaned(self._versions, client_version, clean_client_version)
+        with self.recorder.lock:  # the client cap decides and counts atomically
+            name, version = self._clients.admit(endpoint, day, name, version)
+            total_key = (endpoint, day, name, version)
+            add(total_key, None if signature is None else (*total_key, signature), coordinates, count)
+
+
+def check_endpoint(endpoint: object) -> None:
+    """Raise ``ValueError`` unless ``endpoint`` can be stored (a non-empty string that fits its column):
+    :func:`gqlevolve.endpoints.check_endpoint_name`, an ``InvalidInput``."""
+    check_endpoint_name(endpoint)
+
+
+def utc_day(when: dt.date | dt.datetime) -> dt.date:
+    """The UTC day of ``when`` (a naive datetime is taken as UTC); ``ValueError`` for anything else."""
+    if isinstance(when, dt.datetime):
+        return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()
+    if isinstance(when, dt.date):
+        return when
+    raise ValueError(f"when must be a date or a datetime, not {when!r}")
+
+
+def _day_of(when: object) -> object:
+    """``when``'s UTC day for the inbox key (so that datetimes of one day share a key); never raises."""
+    if type(when) is dt.date:
+        return when
+    try:
+        return utc_day(when)  # type: ignore[arg-type]
+    except Exception:  # invalid: kept as given, and rejected when the inbox is drained
+        return when
+
+
+def _cleaned(cache: dict[object, str], value: object, clean: Callable[[object], str]) -> str:
+    """``clean(value)``, cached by the raw value; None is the unknown client."""
+    if value is None:
+        return UNKNOWN_CLIENT
+    try:
+        return cache[value]
+    except KeyError:
+        if len(cache) >= _NAME_CACHE_SIZE:
+            cache.clear()
+        cleaned = cache[value] = clean(value)
+        return cleaned
+    except TypeError:  # unhashable
+        return clean(value)

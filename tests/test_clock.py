@@ -24,11 +24,11 @@ class TestSystemClock:
         clock = SystemClock()
         with time_machine.travel(dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))), tick=False):
             assert clock.today() == dt.date(2026, 3, 2)
-            assert clock.now() == dt.datetime(2026, 3, 2, 4, 30, tzinfo=dt.timezone.utc)
+            assert clock.now() == dt.datetime(2026, 3, 2, 4, 30, tzinfo=dt.UTC)
 
     def test_the_cached_day_changes_at_midnight_utc(self) -> None:
         clock = SystemClock()
-        with time_machine.travel(dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc), tick=False) as traveller:
+        with time_machine.travel(dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC), tick=False) as traveller:
             assert clock.today() == dt.date(2026, 12, 31)
             traveller.shift(dt.timedelta(seconds=1))
             assert clock.today() == dt.date(2027, 1, 1)

@@ -37,7 +37,7 @@ def test_deprecation_header_is_rfc9745_unix_seconds() -> None:
 def test_sunset_header_is_an_imf_fixdate() -> None:
     value = sunset_header(D(2025, 7, 31))
     assert value == "Thu, 31 Jul 2025 00:00:00 GMT"
-    assert parsedate_to_datetime(value) == dt.datetime(2025, 7, 31, tzinfo=dt.timezone.utc)
+    assert parsedate_to_datetime(value) == dt.datetime(2025, 7, 31, tzinfo=dt.UTC)
 
 
 def test_warning_texts_follow_the_policy_and_name_the_element_in_every_phase() -> None:

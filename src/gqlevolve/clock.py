@@ -50,12 +50,12 @@ class SystemClock:
         starts, ends, day = self._current
         if not starts <= now < ends:
             starts = now - now % _DAY_SECONDS
-            day = dt.datetime.fromtimestamp(starts, dt.timezone.utc).date()
+            day = dt.datetime.fromtimestamp(starts, dt.UTC).date()
             self._current = (starts, starts + _DAY_SECONDS, day)
         return day
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def __repr__(self) -> str:
         return "SystemClock()"

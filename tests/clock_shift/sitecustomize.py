@@ -26,7 +26,7 @@ def _shift_clock(value: str) -> None:
         days = int(value)
     except ValueError:
         raise SystemExit(f"{_SHIFT_VARIABLE} must be a whole number of days, not {value!r}") from None
-    destination = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+    destination = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     time_machine.travel(destination, tick=True).start()
 
 

@@ -61,7 +61,7 @@ def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
     if as_of is None:
         return today
     if isinstance(as_of, dt.datetime):
-        as_of = as_of.astimezone(dt.timezone.utc).date() if as_of.tzinfo else as_of.date()
+        as_of = as_of.astimezone(dt.UTC).date() if as_of.tzinfo else as_of.date()
     if not isinstance(as_of, dt.date):
         raise InvalidInput(f"as_of must be a date, not {json_quote(as_of)}", field="as_of")
     if as_of > today:

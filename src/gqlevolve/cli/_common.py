@@ -313,7 +313,7 @@ def print_table(
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
-    for column, header, width in zip(spec, headers, widths):
+    for column, header, width in zip(spec, headers, widths, strict=False):
         table.add_column(Text(header), width=width, no_wrap=not column.wrap, overflow="fold")
     for row in cells:
         table.add_row(*(Text(value) for value in row))
@@ -344,7 +344,7 @@ def _print_records(out: Console, spec: list[Column], cells: list[list[str]]) -> 
         out.print(Text("  ".join(row[index].replace("\n", ", ") for index in keys), style="bold"), no_wrap=True, crop=False)
         pairs = [
             f"{column.name}: {value.replace(chr(10), ', ')}"
-            for index, (column, value) in enumerate(zip(spec, row))
+            for index, (column, value) in enumerate(zip(spec, row, strict=False))
             if index not in keys and value
         ]
         for line in _flow(pairs, room):

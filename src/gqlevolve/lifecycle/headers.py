@@ -31,7 +31,7 @@ __all__ = ["deprecation_header", "gone_body", "response_headers", "sunset_header
 
 
 def _midnight_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def deprecation_header(deprecated_on: dt.date) -> str:

@@ -17,10 +17,10 @@ Example::
     notice = monitor.observe(schema, query, None, None, variables, endpoint="/api/v1/graphql")
 """
 
-from gqlevolve.monitor.declared import Declared, DeclarationError, declarations, load_declarations
+from gqlevolve.monitor.declared import DeclarationError, Declared, declarations, load_declarations
 from gqlevolve.monitor.deprecation_monitor import DeprecationMonitor
-from gqlevolve.monitor.record_sync import RecordSnapshot, RecordSync
 from gqlevolve.monitor.notice import GONE_CODE, Notice, gone_error
+from gqlevolve.monitor.record_sync import RecordSnapshot, RecordSync
 
 __all__ = [
     "GONE_CODE",

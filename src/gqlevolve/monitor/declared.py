@@ -23,7 +23,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.errors import InvalidInput
@@ -32,7 +32,7 @@ from gqlevolve.lifecycle import Deprecation, Status
 __all__ = ["Declared", "DeclarationError", "declarations", "load_declarations"]
 
 #: What ``deprecation_usage(declared=...)`` accepts.
-Declared = Union[Iterable[Deprecation], str, os.PathLike[str], None]
+Declared = Iterable[Deprecation] | str | os.PathLike[str] | None
 
 _FIELDS = ("coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
 

@@ -40,8 +40,8 @@ from graphql import DocumentNode, OperationType, parse
 
 from gqlevolve.clock import Clock, clock_of
 from gqlevolve.monitor.declared import Declared, declarations
-from gqlevolve.monitor.record_sync import RecordSync
 from gqlevolve.monitor.notice import Notice
+from gqlevolve.monitor.record_sync import RecordSync
 from gqlevolve.operation_analysis import AnalysisCache
 
 if TYPE_CHECKING:

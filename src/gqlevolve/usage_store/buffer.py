@@ -169,7 +169,7 @@ def check_endpoint(endpoint: object) -> None:
 def utc_day(when: dt.date | dt.datetime) -> dt.date:
     """The UTC day of ``when`` (a naive datetime is taken as UTC); ``ValueError`` for anything else."""
     if isinstance(when, dt.datetime):
-        return when.astimezone(dt.timezone.utc).date() if when.tzinfo else when.date()
+        return when.astimezone(dt.UTC).date() if when.tzinfo else when.date()
     if isinstance(when, dt.date):
         return when
     raise ValueError(f"when must be a date or a datetime, not {when!r}")

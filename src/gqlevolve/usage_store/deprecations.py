@@ -211,7 +211,7 @@ def audit_log(
 
 def _utc(value: dt.datetime) -> dt.datetime:
     # SQLite keeps no time zone; everything is written in UTC.
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:

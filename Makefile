@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install bench clean
+.PHONY: serve test lint install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ serve: $(STAMP)
 # GQLEVOLVE_TEST_SHIFT_DAYS is set (see README: "Any day"); without it, it does nothing.
 test: $(STAMP)
 	PYTHONPATH=$(CURDIR)/tests/clock_shift$${PYTHONPATH:+:$$PYTHONPATH} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and import order) on everything, mypy --strict on src/ (settings in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks example_server
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

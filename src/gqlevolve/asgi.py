@@ -31,7 +31,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -60,6 +60,9 @@ from gqlevolve.lifecycle import (
     validate_version,
 )
 from gqlevolve.problems import ProblemResponse
+
+#: The GraphQL IDEs Strawberry's view can serve in a browser.
+GraphiQLName = Literal["graphiql", "apollo-sandbox", "pathfinder"]
 
 if TYPE_CHECKING:
     from strawberry.schema.base import BaseSchema
@@ -198,7 +201,7 @@ def versioned_app(
     store: UsageStore | None = None,
     lifecycles: Mapping[str, VersionLifecycle] | None = None,
     admin_token: str | None = None,
-    graphql_ide: str | None = "graphiql",
+    graphql_ide: GraphiQLName | None = "graphiql",
     clock: Clock | Callable[[], dt.date] | None = None,
     today: Callable[[], dt.date] | None = None,
     debug: bool = False,
@@ -311,7 +314,7 @@ def _lifespan(
 
 def _notify_startup(schema: BaseSchema, endpoint: str) -> None:
     """Tell the schema's extensions that serve endpoints (:class:`ServesEndpoints`) the endpoint they serve."""
-    for extension in schema.extensions:
+    for extension in getattr(schema, "extensions", ()):  # a Strawberry schema's (BaseSchema does not declare it)
         if not isinstance(extension, ServesEndpoints):
             continue
         try:

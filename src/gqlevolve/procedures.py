@@ -170,7 +170,7 @@ def extend_sunset(
     _check_schema(endpoint, coordinate, schemas)
     if before.sunset_on is None:
         raise Conflict(f"{coordinate} on {endpoint} has no sunset date to extend; set one first", field="coordinate")
-    changes = {"sunset_on": _later(before.sunset_on, days)}
+    changes: dict[str, object] = {"sunset_on": _later(before.sunset_on, days)}
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or store.clock.today())
 
 

@@ -12,15 +12,21 @@ Example::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from gqlevolve.cli import main
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 from gqlevolve.cli._common import db_option, default_db_url, handle_errors, json_option, print_json, print_table
 
 __all__ = ["db"]
 
 
-def _engine(db_url: str | None, *, create: bool = False):
+def _engine(db_url: str | None, *, create: bool = False) -> sa.Engine:
     """The store's engine; a SQLite file must exist unless ``create`` (only ``db upgrade`` creates a store)."""
     # Imported here: commands that never touch the store do not load SQLAlchemy.
     from gqlevolve.cli._common import store_url

@@ -108,7 +108,7 @@ def _title(what: str, endpoints: Sequence[str]) -> str:
     return f"{what} {_on(endpoints)}" if len(endpoints) == 1 else what
 
 
-def _with_endpoint(endpoints: Sequence[str], columns: list[Column], rows: list[tuple]) -> tuple[list[Column], list[tuple]]:
+def _with_endpoint(endpoints: Sequence[str], columns: list[Column], rows: list[tuple[Any, ...]]) -> tuple[list[Column], list[tuple[Any, ...]]]:
     """The endpoint column, first, only when the rows come from several endpoints (``rows`` start with it)."""
     if len(endpoints) == 1:
         return columns, [row[1:] for row in rows]

@@ -104,7 +104,7 @@ def request_endpoint(request: Any) -> str | None:
     scope = getattr(request, "scope", None)
     if isinstance(scope, dict):
         endpoint = scope.get(ENDPOINT_SCOPE_KEY)
-        if endpoint:
+        if isinstance(endpoint, str) and endpoint:
             return endpoint
         path = scope.get("path")
     else:

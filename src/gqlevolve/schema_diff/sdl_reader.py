@@ -97,7 +97,7 @@ def _cook_string(token: str) -> str:
     if "\\u{" in token:
         raise Unsupported("variable-width unicode escape")
     try:
-        return json.loads(token, strict=False)
+        return str(json.loads(token, strict=False))
     except ValueError as error:
         raise Unsupported(f"string escape: {error}") from None
 

@@ -53,4 +53,4 @@ def print_value_node(node: Any) -> str:
         return "null"
     if kind == "variable":  # not valid in SDL; printed for completeness
         return f"${node.name.value}"
-    return node.value  # int, float, enum
+    return str(node.value)  # int, float, enum

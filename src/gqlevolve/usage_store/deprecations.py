@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -226,7 +227,7 @@ def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
             raise InvalidInput(f"{name}: expected a date, not {json_quote(value)}", field=name)
     if changes.get("status_override") is not None:
         try:
-            changes["status_override"] = Status(changes["status_override"])
+            changes["status_override"] = Status(str(changes["status_override"]))
         except ValueError:
             allowed = ", ".join(status.value for status in Status)
             raise InvalidInput(
@@ -270,7 +271,7 @@ def _values(record: Deprecation) -> dict[str, object]:
     return values
 
 
-def _record(row: sa.Row) -> Deprecation:
+def _record(row: sa.Row[Any]) -> Deprecation:
     known = {f.name for f in fields(Deprecation)}
     values = {name: getattr(row, name) for name in ("coordinate", *EDITABLE_FIELDS) if name in known}
     if values.get("migration_guide") is not None:

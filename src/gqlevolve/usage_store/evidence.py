@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -81,7 +82,7 @@ def gather(
             per_day = used[coordinate]
             per_day[day] = per_day.get(day, 0) + int(count)
 
-    per_client: dict[str, dict[tuple[str, str], list]] = defaultdict(dict)
+    per_client: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(dict)
     for signature, name, version, count, last_seen in _sums_per_signature_and_client(
         connection, endpoint, coordinates, first_day, last_day, exclude
     ):
@@ -156,7 +157,7 @@ def _sums_per_signature_and_day(
     first_day: dt.date,
     last_day: dt.date,
     exclude: Sequence[str],
-) -> sa.CursorResult:
+) -> sa.CursorResult[str, Any, int]:
     return connection.execute(
         sa.select(deprecation_usage.c.signature, deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
         .where(*_usage_filter(endpoint, coordinates, first_day, last_day, exclude))
@@ -171,7 +172,7 @@ def _sums_per_signature_and_client(
     first_day: dt.date,
     last_day: dt.date,
     exclude: Sequence[str],
-) -> sa.CursorResult:
+) -> sa.CursorResult[str, str, str, int, Any]:
     return connection.execute(
         sa.select(
             deprecation_usage.c.signature,
@@ -191,7 +192,7 @@ def _last_day_per_signature(
     coordinates: Sequence[str],
     before: dt.date,
     exclude: Sequence[str],
-) -> sa.CursorResult:
+) -> sa.CursorResult[str, Any]:
     return connection.execute(
         sa.select(deprecation_usage.c.signature, sa.func.max(deprecation_usage.c.day))
         .where(*_usage_filter(endpoint, coordinates, None, before - dt.timedelta(days=1), exclude))

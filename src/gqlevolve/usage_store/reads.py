@@ -29,6 +29,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -117,12 +118,14 @@ class ClientCoordinateUsage:
     last_seen: dt.date
 
 
-def _signatures_of(coordinate: str) -> sa.Select:
+def _signatures_of(coordinate: str) -> sa.Select[tuple[str]]:
     return sa.select(signature_coordinates.c.signature).where(signature_coordinates.c.coordinate == coordinate)
 
 
-def _between(column: sa.ColumnElement, since: dt.date | None, until: dt.date | None) -> list[sa.ColumnElement]:
-    conditions = []
+def _between(
+    column: sa.ColumnElement[Any], since: dt.date | None, until: dt.date | None
+) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
     if since is not None:
         conditions.append(column >= since)
     if until is not None:
@@ -329,7 +332,7 @@ def client_coordinates(
     ]
 
 
-def _week_of(column: sa.ColumnElement, first_day: dt.date, weeks: int) -> sa.ColumnElement[int]:
+def _week_of(column: sa.ColumnElement[Any], first_day: dt.date, weeks: int) -> sa.ColumnElement[int]:
     """The week a day falls in (0 = the one starting on ``first_day``), or :data:`BEFORE_FIRST_WEEK`, as a portable CASE."""
     whens = [(column < first_day + dt.timedelta(days=7 * (week + 1)), week) for week in range(weeks)]
     return sa.case((column < first_day, BEFORE_FIRST_WEEK), *whens, else_=weeks)

@@ -55,10 +55,10 @@ class Batch:
                 self.signatures[usage_key[4]] = coordinates
 
     def merge(self, other: Batch) -> None:
-        for key, count in other.totals.items():
-            self.totals[key] = self.totals.get(key, 0) + count
-        for key, count in other.usage.items():
-            self.usage[key] = self.usage.get(key, 0) + count
+        for total_key, count in other.totals.items():
+            self.totals[total_key] = self.totals.get(total_key, 0) + count
+        for usage_key, count in other.usage.items():
+            self.usage[usage_key] = self.usage.get(usage_key, 0) + count
         for signature, coordinates in other.signatures.items():
             self.signatures.setdefault(signature, coordinates)
 

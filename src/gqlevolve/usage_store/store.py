@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
@@ -52,6 +52,9 @@ from gqlevolve.usage_store.urls import parse_store_url, redacted
 from gqlevolve.usage_store.writer import write_batch
 
 __all__ = ["StoreStats", "UsageStore"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 logger = logging.getLogger("gqlevolve.usage_store")
 
@@ -278,11 +281,11 @@ class UsageStore:
         with self._reading() as connection, connection.begin():
             yield connection
 
-    def _read(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+    def _read(self, query: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         with self.reading() as connection:
             return query(connection, *args, **kwargs)
 
-    def _write(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+    def _write(self, command: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         self._prepare()
         with self.engine.begin() as connection:
             return command(connection, *args, **kwargs)

@@ -43,7 +43,7 @@ def _insert(connection: sa.Connection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
-def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequence[str], rows: list[dict]) -> None:
+def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     statement = _insert(connection, table)
@@ -54,7 +54,7 @@ def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequenc
         connection.execute(statement.values(rows[start : start + _CHUNK]))
 
 
-def _insert_missing(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+def _insert_missing(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     statement = _insert(connection, table).on_conflict_do_nothing()

@@ -527,3 +527,65 @@ def test_the_admin_api_refuses_a_bad_migration_guide(bare_client, bare_store, gu
     )
     assert good.status_code == 200, good.text
     assert good.json()["after"]["migration_guide"] == "/docs/migrations/full-name"
+
+
+# --- issue 11, row 5: bodies too large or too deep, policy numbers too large --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "at most 65536 bytes"),  # the issue's body: too large before too deep
+        ("[" * 5_000 + "]" * 5_000, "nested at most 8 levels deep"),  # small enough, far too deep for json.loads
+        ('{"reason": "x", "days": 30, "endpoint": ' + "[" * 9 + "]" * 9 + "}", "nested at most 8 levels deep"),
+        ('{"reason": "' + "x" * 70_000 + '"}', "at most 65536 bytes"),
+    ],
+    ids=["issue", "deep", "nine-levels", "large"],
+)
+def test_a_body_too_large_or_too_deep_is_a_400_problem(bare_client, bare_store, content, detail):
+    before = bare_store.audit_log()
+    response = bare_client.post(
+        "/api/admin/deprecations/Mutation.upload/extend", content=content.encode(),
+        headers={**AUTH, "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == "body" and detail in response.json()["detail"]
+    assert bare_store.audit_log() == before
+
+
+def test_a_declared_length_too_large_is_refused_before_the_body_is_read(bare_client):
+    def body():  # a stream whose length is declared, and never sent past the first chunk
+        yield b'{"reason": "x"'
+        raise AssertionError("the admin API read past the declared Content-Length limit")
+
+    response = bare_client.post(
+        "/api/admin/deprecations/Mutation.upload/rollback", content=body(),
+        headers={**AUTH, "content-type": "application/json", "content-length": str(10**9)},
+    )
+    assert response.status_code == 400, response.text
+    assert "at most 65536 bytes" in response.json()["detail"]
+
+
+def test_brackets_inside_strings_do_not_count_as_depth(bare_client):
+    reason = "[[[[[[[[[[ {{{{{{{{{{ \\\" ]]]]"
+    response = bare_client.post(
+        "/api/admin/deprecations/Mutation.upload/extend",
+        content=('{"days": 3, "reason": "' + reason + '"}').encode(),
+        headers={**AUTH, "content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("window_days", "window_days must be a whole number from 1 to 3660, not 99999999"),
+        ("min_deprecated_days", "min_deprecated_days must be a whole number from 0 to 3660, not 99999999"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/admin/eligibility", "/api/admin/eligibility/User.name", "/api/admin/deprecations"])
+def test_policy_day_counts_of_the_issue_are_a_400(bare_client, path, name, detail):
+    response = bare_client.get(path, params={name: "99999999"}, headers=AUTH)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == detail and response.json()["field"] == name

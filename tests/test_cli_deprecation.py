@@ -246,3 +246,21 @@ def test_an_empty_history_is_one_sentence(db):
     assert json.loads(run(db, "history", "User.fullName", "--json").stdout) == []
     typo = run(db, "history", "User full name")
     assert typo.exit_code == 2 and "is not a schema coordinate" in typo.stderr
+
+
+def test_history_escapes_what_an_admin_api_client_sent(db):
+    with UsageStore(db, handle_shutdown=False) as store:  # as the admin API writes them: actor and reason as sent
+        store.update_deprecation(
+            ENDPOINT, "Mutation.upload", {"reason": "r"}, actor="eve\x1b]0;pwned\x07", why="fix\x1b[2J\rINFO: ok\x9b"
+        )
+    result = run(db, "history")
+    assert result.exit_code == 0, result.output
+    assert not [c for c in ("\x1b", "\x07", "\r", "\x9b") if c in result.output]
+    assert "eve\\u001b]0;pwned\\u0007" in result.output and "\\u009b" in result.output
+
+
+def test_an_error_line_escapes_control_characters(db):
+    result = run(db, "extend", "User.\x9bname\x1b[2J", "--days", "3", "--reason", "x")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "\x9b" not in result.output and "\x1b" not in result.output
+    assert "\\u009b" in result.output

@@ -343,6 +343,8 @@ def test_a_bug_is_500_and_its_traceback_is_logged_with_the_path_escaped(admin, m
     assert record.exc_info is not None and record.exc_info[0] is KeyError
     assert "\x1b" not in record.getMessage()  # control characters and quotes are escaped
     assert '"/api/admin/eligibility/User.name\\u001b[2Jforged\\""' in record.getMessage()
+    formatted = logging.Formatter().format(record)  # the traceback as a handler prints it
+    assert "Traceback (most recent call last)" in formatted and "KeyError: 'x'" in formatted
 
 
 def test_a_failed_write_is_not_logged_as_done(admin, caplog):
@@ -354,5 +356,7 @@ def test_a_failed_write_is_not_logged_as_done(admin, caplog):
             json={"reason": "x", "actor": "eve\nforged", "sunset_on": (AS_OF + dt.timedelta(days=90)).isoformat()},
             headers=AUTH,
         )
-    done = [record.getMessage() for record in caplog.records if "by" in record.getMessage()]
-    assert done == ['admin API: POST "/api/admin/deprecations/User.name/set" by "eve\\nforged"']
+    done = [record.getMessage() for record in caplog.records if " by " in record.getMessage()]
+    assert done == ['admin API: "POST" "/api/admin/deprecations/User.name/set" by "eve\\nforged": "x"']
+    refused = [record.getMessage() for record in caplog.records if ": 404 " in record.getMessage()]
+    assert refused and refused[0].startswith('admin API: "POST" "/api/admin/deprecations/User.nope/extend": 404 ')

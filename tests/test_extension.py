@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from starlette.requests import Request
 
 from gqlevolve import DeprecationUsageExtension, UsageStore, deprecation_usage
-from gqlevolve.extensions import DeprecationUsage
+from gqlevolve.extensions import DeprecationUsage, client_identity
+from gqlevolve.extensions.client_identity import client_from_headers
 from gqlevolve.lifecycle import Status
+from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH
 from tests.extension_schema import DECLARED, TODAY, build_schema
 
 ENDPOINT = "/script"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -128,6 +136,62 @@ class TestCounts:
         assert result.errors
         assert not result.extensions
         assert counted(store, "User.name") == (0, 1)
+
+    @pytest.mark.parametrize(
+        "variables",
+        [
+            {"f": {"legacyGroup": 3}},
+            {"f": {"role": "GUEST", "nope": 1}},
+            {"f": {"role": "NOT_A_ROLE"}},
+            {"f": "not an object"},
+        ],
+        ids=["wrong type", "unknown key", "unknown enum value", "not an object"],
+    )
+    def test_an_operation_whose_variables_do_not_coerce_is_not_counted(self, schema, store, variables) -> None:
+        # graphql-core does not execute it: it reports the error, and the operation used nothing.
+        schema.execute_sync("{ viewer { id } }")
+        result = schema.execute_sync("query($f: UserFilter) { users(filter: $f) { id name } }", variable_values=variables)
+        [error] = result.errors
+        assert error.message.startswith("Variable '$f' has invalid value")
+        assert not result.extensions
+        assert counted(store, "User.name") == (0, 1)
+        assert counted(store, "UserFilter.legacyGroup") == (0, 1)
+
+    def test_a_removed_element_with_invalid_variables_gets_the_variable_error_not_gone(self, schema, store) -> None:
+        document = "mutation($name: String!) { upload_attachment(filename: $name) }"
+        result = schema.execute_sync(document, variable_values={"name": 7})
+        assert [error.message for error in result.errors] == [
+            "Variable '$name' has invalid value: String cannot represent a non string value: 7"
+        ]
+        assert not result.extensions
+        assert schema.execute_sync(document, variable_values={"name": "a.txt"}).errors[0].extensions["code"] == "GONE"
+        assert counted(store, "Mutation.upload_attachment") == (1, 1)
+
+    def test_a_variable_with_many_unknown_keys_is_refused_without_being_read(self, schema, store) -> None:
+        many = {f"key{number}": number for number in range(30_000)}
+        many["legacyGroup"] = "x"  # deprecated, but the value is refused: not counted
+        result = schema.execute_sync("query($f: UserFilter) { users(filter: $f) { id } }", variable_values={"f": many})
+        assert result.errors and not result.extensions
+        assert counted(store, "UserFilter.legacyGroup") == (0, 0)
+
+    def test_long_client_headers_are_read_only_as_far_as_they_are_stored(self, schema, store) -> None:
+        headers = [
+            (b"apollographql-client-name", b"web-" + b"n" * 30_000),
+            (b"apollographql-client-version", b"1.4." + b"9" * 30_000),
+        ]
+        request = Request({"type": "http", "method": "POST", "path": ENDPOINT, "headers": headers})
+        identity = client_from_headers(SimpleNamespace(context={"request": request}))
+        assert (len(identity.name), len(identity.version)) == (CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH)
+        assert schema.execute_sync("{ viewer { name } }", context_value={"request": request}).extensions
+        store.flush()
+        [client] = store.clients(ENDPOINT, "User.name")
+        assert (client.name, client.version) == ("web-" + "n" * 60, "1.4." + "9" * 28)
+
+    def test_the_adapter_reads_what_the_store_keeps(self) -> None:
+        assert (client_identity.CLIENT_NAME_LENGTH, client_identity.CLIENT_VERSION_LENGTH) == (
+            CLIENT_NAME_LENGTH,
+            CLIENT_VERSION_LENGTH,
+        )
 
     def test_a_client_identity_callable(self, store) -> None:
         usage = deprecation_usage(
@@ -272,6 +336,78 @@ class TestNeverTheCauseOfAFailure:
         assert store.stats().pending_operations == 2  # counted in memory, waiting for the store
         usage.close()
         store.close()
+
+
+# A child process that pushes operations through a real Strawberry schema with the extension and a real SQLite
+# store, and prints how much its resident memory (VmRSS) grew, in MiB. argv: store URL, what to push, how many.
+GROWTH_CHILD = """
+import gc, sys
+from starlette.requests import Request
+from gqlevolve import UsageStore, deprecation_usage
+from tests.extension_schema import TODAY, build_schema
+
+def rss_mib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+url, kind, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+store = UsageStore(url, handle_shutdown=False)
+usage = deprecation_usage(store=store, endpoint="/rss", today=lambda: TODAY)
+schema = build_schema(usage)
+usage.on_app_startup(schema=schema, endpoint="/rss")
+
+def operation(number):
+    if kind == "documents":  # distinct 1 MB documents
+        return "{ viewer { name } }" + " " * 1_000_000 + f"# {number}", None
+    # distinct 30 KB client names and versions
+    headers = [
+        (b"apollographql-client-name", b"app%d-" % number + b"n" * 30_000),
+        (b"apollographql-client-version", b"%d." % number + b"9" * 30_000),
+    ]
+    return "{ viewer { name } }", {"request": Request({"type": "http", "method": "POST", "path": "/rss", "headers": headers})}
+
+def run(numbers):
+    for number in numbers:
+        query, context = operation(number)
+        result = schema.execute_sync(query, context_value=context)
+        assert result.errors is None and result.extensions, result.errors
+
+run(range(-3, 0))
+store.flush()
+gc.collect()
+before = rss_mib()
+run(range(count))
+store.flush()
+gc.collect()
+print(rss_mib() - before)
+usage.close()
+store.close()
+"""
+
+
+def memory_growth(url: str, kind: str, count: int) -> float:
+    completed = subprocess.run(
+        [sys.executable, "-c", GROWTH_CHILD, url, kind, str(count)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return float(completed.stdout.split()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmRSS from /proc")
+class TestMemoryIsBounded:
+    """What a process keeps per distinct operation or client does not grow with the document's or header's size."""
+
+    def test_distinct_large_documents(self, sqlite_url: str) -> None:
+        # 50 distinct 1 MB documents: the analysis cache kept each text as its key (+50 MiB and more); it keeps a
+        # 16-byte digest now (measured: +1 to +2 MiB, the parser's garbage included).
+        assert memory_growth(sqlite_url, "documents", 50) < 16
+
+    def test_distinct_long_client_headers(self, sqlite_url: str) -> None:
+        # 2,000 distinct 30 KB client names and versions: the store's name caches and inbox kept each raw value
+        # (+120 MiB and more); they keep the 64 and 32 characters that are stored now (measured: +2 to +3 MiB).
+        assert memory_growth(sqlite_url, "headers", 2_000) < 16
 
 
 class TestConfiguration:

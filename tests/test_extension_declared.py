@@ -142,3 +142,21 @@ def test_a_declared_guide_may_be_a_path_and_becomes_the_link(tmp_path: Path, sql
     assert result.extensions["deprecations"][0]["migrationGuide"] == "/docs/migrations/full-name"
     usage.close()
     store.close()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-02", "'9999-12-31'", "1969-12-31"])
+@pytest.mark.parametrize("field", ["deprecated_on", "sunset_on"])
+def test_a_declared_date_is_from_1970_to_9000(tmp_path: Path, day: str, field: str) -> None:
+    text = f"[[deprecation]]\ncoordinate = 'User.name'\n{field} = {day}\n"
+    with pytest.raises(DeclarationError, match=rf"deprecation #1: {field}: .* is not a date from 1970-01-01 to 9000-12-31"):
+        load_declarations(write(tmp_path, text))
+
+
+def test_a_declared_date_string_is_yyyy_mm_dd(tmp_path: Path) -> None:
+    with pytest.raises(DeclarationError, match="sunset_on: expected a date like 2026-06-30, not '20260630'"):
+        load_declarations(write(tmp_path, "[[deprecation]]\ncoordinate = 'User.name'\nsunset_on = '20260630'\n"))
+
+
+def test_a_python_declaration_cannot_hold_such_a_date() -> None:
+    with pytest.raises(ValueError, match="is not a date from 1970-01-01 to 9000-12-31"):
+        declarations([Deprecation("User.name", sunset_on=dt.date(9999, 12, 31))])

@@ -168,3 +168,83 @@ def test_dates_are_yyyy_mm_dd_only(text: str) -> None:
     with pytest.raises(ValueError, match=r'^as_of: ".*" is not a date in the form YYYY-MM-DD$'):
         parse_iso_date(text, name="as_of")
     assert parse_iso_date("2026-06-30", name="as_of") == D(2026, 6, 30)
+
+
+# --- the range of a record's dates (issue 11, row 5) -------------------------------------------------------------
+
+OUT_OF_RANGE = [D(9999, 12, 31), D(1, 1, 2), D(9001, 1, 1), D(1969, 12, 31)]
+
+
+@pytest.mark.parametrize("day", OUT_OF_RANGE)
+@pytest.mark.parametrize("field", ["deprecated_on", "sunset_on"])
+def test_a_record_refuses_a_date_outside_1970_to_9000(day: dt.date, field: str) -> None:
+    with pytest.raises(ValueError, match=rf'^User.name: {field}: "{day.isoformat()}" is not a date from 1970-01-01 to 9000-12-31$'):
+        Deprecation("User.name", **{field: day})
+    with pytest.raises(ValueError, match="is not a date from 1970-01-01 to 9000-12-31"):
+        Deprecation("User.name").with_changes(**{field: day})
+    assert Deprecation("User.name", **{field: D(9000, 12, 31)}).status_on(D(2026, 1, 1)) is not None
+    assert Deprecation("User.name", **{field: D(1970, 1, 1)}) is not None
+
+
+def test_a_record_refuses_a_date_and_time_or_text() -> None:
+    with pytest.raises(ValueError, match="expected a date"):
+        Deprecation("User.name", sunset_on=dt.datetime(2026, 1, 1, 10, 0))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="expected a date"):
+        Deprecation("User.name", sunset_on="2026-01-01")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("day", OUT_OF_RANGE)
+@pytest.mark.parametrize("field", ["deprecated_on", "sunset_on"])
+def test_a_version_lifecycle_refuses_a_date_outside_1970_to_9000(day: dt.date, field: str) -> None:
+    dates = {"deprecated_on": D(2026, 1, 1), field: day}
+    with pytest.raises(ValueError, match="is not a date from 1970-01-01 to 9000-12-31"):
+        VersionLifecycle(**dates)
+
+
+def test_a_version_lifecycle_refuses_a_sunset_before_its_deprecation() -> None:
+    with pytest.raises(ValueError, match=r"sunset_on \(2026-01-01\) is before deprecated_on \(2026-02-01\)"):
+        VersionLifecycle(D(2026, 2, 1), D(2026, 1, 1))
+
+
+def test_a_stored_record_is_read_as_it_is_and_computes_without_overflow() -> None:
+    early = Deprecation.as_stored(coordinate="User.name", deprecated_on=D(2025, 1, 1), sunset_on=D(1, 1, 2))
+    assert early.sunset_on == D(1, 1, 2)  # before its deprecation, and before 1970: read anyway
+    assert early.sunset_warning_starts == dt.date.min
+    assert early.status_on(D(2026, 1, 1)) is Status.REMOVED
+    assert early.status_on(dt.date.min) is Status.SUNSET_WARNING
+    late = Deprecation.as_stored(coordinate="User.name", sunset_on=D(9999, 12, 31), status_override="sunset_warning")
+    assert late.status_override is Status.SUNSET_WARNING
+    assert late.sunset_warning_starts == D(9999, 12, 1)
+    assert late.days_until_sunset(D(2026, 1, 1)) == (D(9999, 12, 31) - D(2026, 1, 1)).days
+    with pytest.raises(TypeError, match="unknown fields"):
+        Deprecation.as_stored(coordinate="User.name", sunset=D(2026, 1, 1))
+
+
+def test_with_changes_checks_what_changes_only() -> None:
+    stored = Deprecation.as_stored(coordinate="User.name", deprecated_on=D(2025, 1, 1), sunset_on=D(9999, 12, 31))
+    assert stored.with_changes(reason="Use fullName").sunset_on == D(9999, 12, 31)  # mended one field at a time
+    assert stored.with_changes(sunset_on=D(2027, 1, 1)).sunset_on == D(2027, 1, 1)
+    with pytest.raises(ValueError, match="is before deprecated_on"):
+        stored.with_changes(sunset_on=D(2024, 1, 1))
+    with pytest.raises(ValueError, match="is not one of"):
+        stored.with_changes(status_override="paused")
+    with pytest.raises(InvalidMigrationGuide):
+        stored.with_changes(migration_guide="javascript:alert(1)")
+    with pytest.raises(TypeError, match="unknown fields"):
+        stored.with_changes(sunset=D(2027, 1, 1))
+
+
+def test_add_days_stops_at_the_first_and_last_dates() -> None:
+    from gqlevolve.lifecycle import add_days
+
+    assert add_days(D(2026, 1, 1), 30) == D(2026, 1, 31)
+    assert add_days(D(9999, 12, 31), 30) == dt.date.max
+    assert add_days(D(1, 1, 2), -30) == dt.date.min
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-02", "9001-01-01", "1969-12-31"])
+def test_typed_dates_are_from_1970_to_9000(text: str) -> None:
+    with pytest.raises(ValueError, match=rf'^--sunset: "{text}" is not a date from 1970-01-01 to 9000-12-31$'):
+        parse_iso_date(text, name="--sunset")
+    assert parse_iso_date("9000-12-31", name="--sunset") == D(9000, 12, 31)
+    assert parse_iso_date("1970-01-01", name="--sunset") == D(1970, 1, 1)

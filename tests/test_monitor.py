@@ -68,6 +68,24 @@ def test_variables_reach_deprecated_input_fields(monitor: DeprecationMonitor) ->
     assert [entry["coordinate"] for entry in notice.entries] == ["UserFilter.group"]
 
 
+def test_an_operation_whose_variables_do_not_coerce_is_neither_counted_nor_told(
+    monitor: DeprecationMonitor, store: UsageStore
+) -> None:
+    # graphql-core refuses to execute these, so they did not use anything: no count, no notice, no GONE.
+    query = "query ($f: UserFilter) { users(filter: $f) { fullName } legacyUsers { fullName } }"
+    for variables in ({"f": {"group": 3}}, {"f": {"group": "x", "nope": 1}}, {"f": "x"}, {"f": {"role": ["a", "b"]}}):
+        assert observe(monitor, query, variables) is None
+    assert observe(monitor, "query ($f: UserFilter!) { users(filter: $f) { name } }", {}) is None  # a required one missing
+    store.flush()
+    assert store.daily_totals(ENDPOINT) == {TODAY: 0}
+    # The same operation with values that coerce is counted and told, the deprecated input field included.
+    notice = observe(monitor, query, {"f": {"group": "x"}})
+    assert [removed.coordinate for removed in notice.removed] == ["Query.legacyUsers"]
+    assert [entry["coordinate"] for entry in notice.entries] == ["Query.legacyUsers", "UserFilter.group"]
+    store.flush()
+    assert store.daily_totals(ENDPOINT) == {TODAY: 1}
+
+
 def test_a_removed_element_gets_the_gone_error(monitor: DeprecationMonitor) -> None:
     notice = observe(monitor, "{ legacyUsers { fullName } }")
     [removed] = notice.removed

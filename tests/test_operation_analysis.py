@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 from graphql import OperationType, build_schema, parse
+from graphql.execution.values import get_variable_values
 
-from gqlevolve.operation_analysis import AnalysisCache, DeprecationIndex, analyze_operation
+from gqlevolve.operation_analysis import TEXT_KEY_LENGTH, AnalysisCache, DeprecationIndex, analyze_operation
 
 SCHEMA = build_schema(
     """
@@ -286,3 +288,142 @@ class TestAnalysisCache:
     def test_a_cache_without_room_is_refused(self) -> None:
         with pytest.raises(ValueError, match="at least one entry"):
             AnalysisCache(max_entries=0)
+        with pytest.raises(ValueError, match="at least 6400 bytes"):
+            AnalysisCache(max_bytes=100)
+
+
+def fresh(text: str) -> str:
+    """An equal string that is another object, as every request's text is."""
+    return text.encode().decode()
+
+
+def with_variables(count: int, name: str = "Q") -> str:
+    """An operation with ``count`` variables of a type that reaches a deprecation."""
+    definitions = " ".join(f"$f{i}: UserFilter" for i in range(count))
+    fields = " ".join(f"u{i}: users(filter: $f{i}) {{ id }}" for i in range(count))
+    return f"query {name}({definitions}) {{ {fields} }}"
+
+
+class TestAnalysisCacheIsBoundedInBytes:
+    def test_a_long_document_is_kept_by_its_digest_not_its_text(self) -> None:
+        cache = AnalysisCache()
+        padding = " " * 1_000_000
+        first = "{ viewer { name } }" + padding + "# 1"
+        second = "{ viewer { name } }" + padding + "# 2"  # the same but for its last character
+        a = cache.analysis(SCHEMA, first, None, parse(first))
+        assert cache.bytes < 2_000  # not the megabyte of text
+        assert cache.analysis(SCHEMA, fresh(first), None, parse(first)) is a
+        b = cache.analysis(SCHEMA, second, None, parse(second))
+        assert b is not a and b is not None and b.coordinates == {"User.name"}
+        assert (cache.hits, cache.misses, len(cache)) == (1, 2, 2)
+
+    def test_a_long_operation_name_is_part_of_the_digest(self) -> None:
+        cache = AnalysisCache()
+        a_name, b_name = "A" * TEXT_KEY_LENGTH, "B" * TEXT_KEY_LENGTH
+        query = f"query {a_name} {{ viewer {{ name }} }} query {b_name} {{ me {{ id }} }}"
+        a = cache.analysis(SCHEMA, query, a_name, parse(query))
+        b = cache.analysis(SCHEMA, query, b_name, parse(query))
+        assert a is not None and b is not None
+        assert (a.coordinates, b.coordinates) == ({"User.name"}, {"Query.me"})
+        assert cache.analysis(SCHEMA, fresh(query), fresh(a_name), parse(query)) is a
+        assert cache.bytes < 4_000
+
+    def test_a_short_text_is_its_own_key_and_counted_in_the_weight(self) -> None:
+        cache = AnalysisCache()
+        query = "{ viewer { name } }" + " " * (TEXT_KEY_LENGTH - 30)
+        cache.analysis(SCHEMA, query, None, parse(query))
+        assert TEXT_KEY_LENGTH < cache.bytes < TEXT_KEY_LENGTH + 2_000
+
+    def test_the_total_weight_stays_within_the_budget(self) -> None:
+        cache = AnalysisCache(max_entries=1_000, max_bytes=64_000)
+        for number in range(100):
+            query = with_variables(3, name=f"Q{number}")
+            analysis = cache.analysis(SCHEMA, query, None, parse(query))
+            assert analysis is not None and len(analysis.declared_variables) == 3
+            assert cache.bytes <= cache.max_bytes
+        assert 10 < len(cache) < 100  # dropped for bytes, long before 1,000 entries
+        # The most recent ones are kept.
+        last = with_variables(3, name="Q99")
+        hits = cache.hits
+        cache.analysis(SCHEMA, fresh(last), None, parse(last))
+        assert cache.hits == hits + 1
+
+    def test_an_analysis_heavier_than_its_share_is_not_kept(self) -> None:
+        cache = AnalysisCache(max_bytes=320_000)  # an entry may weigh 10,000 bytes
+        heavy, light = with_variables(50), "{ viewer { name } }"
+        cache.analysis(SCHEMA, light, None, parse(light))
+        for _ in range(2):
+            analysis = cache.analysis(SCHEMA, heavy, None, parse(heavy))
+            assert analysis is not None and len(analysis.probes) == 50
+        assert (len(cache), cache.too_heavy, cache.misses) == (1, 2, 3)  # analysed each time; the light one stays
+        assert cache.analysis(SCHEMA, light, None, parse(light)) is not None and cache.hits == 1
+
+    def test_an_analysis_keeps_what_coercion_needs_not_the_document(self) -> None:
+        query = 'query($f: UserFilter = {role: GUEST}, $n: Int!, $m: Int! = 1, $l: [Role!], $x: Nope) { users(first: $n) { id } }'
+        analysis = analyze_operation(INDEX, parse(query))
+        assert analysis is not None
+        assert [(variable.name, str(variable.type), variable.required) for variable in analysis.declared_variables] == [
+            ("f", "UserFilter", False),
+            ("n", "Int!", True),
+            ("m", "Int!", False),  # it has a default
+            ("l", "[Role!]", False),
+            ("x", "None", False),  # no such type: refused whatever is sent
+        ]
+        assert analysis.accepts({"n": 1}) is False
+
+
+class TestOnlyCoercibleVariablesPass:
+    """``accepts`` says what graphql-core's own coercion says, stopping at the first error."""
+
+    QUERY = "query($f: UserFilter, $r: Role! = ADMIN, $n: Int!, $l: [Role!]) { users(filter: $f, first: $n) { id } search(role: $r) { id } }"
+
+    @pytest.mark.parametrize(
+        "variables",
+        [
+            {"n": 1},
+            {"n": 1, "f": {"role": "GUEST", "legacyGroup": None}, "l": "ADMIN"},
+            {"n": 1, "f": None, "l": ["USER", "GUEST"], "unused": {"anything": 1}},
+            {"n": 1, "f": {"nested": {"nested": {"address": {"zip": "1"}}}}},
+            {},
+            None,
+            {"n": None},
+            {"n": "1"},
+            {"n": 1, "f": {"nope": 1}},
+            {"n": 1, "f": {"legacyGroup": 3}},
+            {"n": 1, "f": "not an object"},
+            {"n": 1, "r": "NOT_A_ROLE"},
+            {"n": 1, "l": ["USER", None]},
+            {"n": 1, "f": {"addresses": [{"zip": "1"}, {"zip": {"x": 1}}]}},
+        ],
+    )
+    def test_the_same_answer_as_graphql_core(self, variables: dict[str, Any] | None) -> None:
+        analysis = analyze_operation(INDEX, parse(self.QUERY))
+        assert analysis is not None
+        refused = isinstance(get_variable_values(SCHEMA, parse(self.QUERY).definitions[0].variable_definitions, variables or {}), list)
+        assert analysis.accepts(variables) is not refused
+
+    def test_values_nested_too_deeply_are_refused_as_graphql_core_does(self) -> None:
+        query = "query($f: UserFilter) { users(filter: $f) { id } }"
+        analysis = analyze_operation(INDEX, parse(query))
+        assert analysis is not None
+        value: dict[str, Any] = {"role": "USER"}
+        for _ in range(300):
+            value = {"nested": value}
+        refused = isinstance(get_variable_values(SCHEMA, parse(query).definitions[0].variable_definitions, {"f": value}), list)
+        assert refused and analysis.accepts({"f": value}) is False
+
+    def test_anything_but_an_object_of_variables_is_refused(self) -> None:
+        analysis = analyze_operation(INDEX, parse("query($n: Int) { users(first: $n) { id } }"))
+        assert analysis is not None
+        assert analysis.accepts(["n", 1]) is False  # type: ignore[arg-type]
+        assert analysis.accepts(MappingProxyType({"n": 1})) is True
+
+    def test_without_variables_there_is_nothing_to_coerce(self) -> None:
+        analysis = analyze_operation(INDEX, parse("{ viewer { name } }"))
+        assert analysis is not None and analysis.declared_variables == ()
+        assert analysis.accepts({"whatever": object()}) is True
+
+    def test_unknown_keys_are_refused_at_the_first(self) -> None:
+        analysis = analyze_operation(INDEX, parse("query($f: UserFilter) { users(filter: $f) { id } }"))
+        assert analysis is not None
+        assert analysis.accepts({"f": {f"k{number}": number for number in range(300_000)}}) is False

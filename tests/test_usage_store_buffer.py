@@ -4,6 +4,7 @@ anything; each distinct observation is validated, cleaned and capped once, when 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 
@@ -78,6 +79,56 @@ def test_client_names_and_versions_are_trimmed_to_a_sane_charset(store):
         ("n" * CLIENT_NAME_LENGTH, "v" * CLIENT_VERSION_LENGTH),
         ("_n_c_d_ _", None),
     }
+
+
+def long_client(number: int) -> tuple[str, str]:
+    """A distinct 30 KB client name and version, as a client may send in its headers."""
+    return f"app{number}-" + "n" * 30_000, f"{number}." + "9" * 30_000
+
+
+def bytes_held(cache: dict) -> int:
+    return sys.getsizeof(cache) + sum(sys.getsizeof(key) + sys.getsizeof(value) for key, value in cache.items())
+
+
+def test_long_client_names_and_versions_are_cut_before_the_inbox_keeps_them() -> None:
+    buffer = ObservationBuffer(Recorder(max_pending=100_000), FixedClock(DAY), max_clients_per_day=100_000)
+    for number in range(100):
+        buffer.add(ENDPOINT, frozenset({"User.name"}), *long_client(number), None, 1)
+    names = {key[2] for key in buffer._inbox}
+    versions = {key[3] for key in buffer._inbox}
+    assert max(map(len, names)) == CLIENT_NAME_LENGTH and max(map(len, versions)) == CLIENT_VERSION_LENGTH
+    buffer.drain()
+    batch = buffer.recorder.take()
+    assert ("/api/v1/graphql", DAY, "app7-" + "n" * 59, "7." + "9" * 30) in batch.totals
+
+
+def test_the_name_caches_are_bounded_in_bytes_whatever_the_clients_send() -> None:
+    buffer = ObservationBuffer(Recorder(max_pending=1_000_000), FixedClock(DAY), max_clients_per_day=100)
+    for number in range(20_000):  # twice what the caches hold: they start over once
+        buffer.add(ENDPOINT, frozenset({"User.name"}), *long_client(number), None, 1)
+        if number % 5_000 == 4_999:
+            buffer.drain()
+            buffer.recorder.take()
+    # At most 10,000 entries of at most 64 (32) ASCII characters, key and cleaned value: some 3 MB and 2.5 MB,
+    # where the raw 30 KB values would have taken 600 MB.
+    assert 0 < bytes_held(buffer._names) < 3_000_000
+    assert 0 < bytes_held(buffer._versions) < 2_500_000
+    assert max(map(len, buffer._names)) == CLIENT_NAME_LENGTH
+    # Anything but a string is cleaned each time, never cached.
+    buffer.count(lambda *_: None, ENDPOINT, {"User.name"}, b"x" * 30_000, 7, DAY, 1)
+    assert all(type(key) is str for key in (*buffer._names, *buffer._versions))
+
+
+def test_only_the_characters_that_are_stored_are_read(store):
+    # Buffered or written straight through, a name is cleaned from its first 64 characters, a version from 32.
+    name = "a" * 60 + " " * 30_000 + "tail"
+    version = "1.0" + "\t" * 40 + "beta"
+    store.record_buffered(ENDPOINT, frozenset({"User.name"}), client_name=name, client_version=version, when=DAY)
+    store.record_operation(ENDPOINT, {"User.name"}, client_name=name, client_version=version, when=DAY)
+    store.flush()
+    assert [(client.name, client.version, client.operations) for client in store.clients(ENDPOINT, "User.name")] == [
+        ("a" * 60, "1.0", 2)
+    ]
 
 
 def test_clients_past_the_daily_cap_are_counted_as_other(store_url):

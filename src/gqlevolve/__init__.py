@@ -1,7 +1,14 @@
 """gqlevolve: schema evolution for Strawberry GraphQL servers.
 
 The public names are imported lazily, so ``import gqlevolve`` stays cheap and a command
-that only diffs two schemas never loads SQLAlchemy.
+that only diffs two schemas never loads SQLAlchemy: each is imported from its module when first used.
+
+    >>> import gqlevolve
+    >>> diff = gqlevolve.diff_schemas("type Query { me: String name: String }", "type Query { me: String }")
+    >>> diff.has_breaking, [change.coordinate for change in diff.breaking]
+    (True, ['Query.name'])
+    >>> gqlevolve.UsageStore
+    <class 'gqlevolve.usage_store.store.UsageStore'>
 """
 
 from __future__ import annotations

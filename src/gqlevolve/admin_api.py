@@ -25,7 +25,10 @@ Every request needs ``Authorization: Bearer <token>`` (the scheme in any case, a
 ``BEARER``; the token compared in constant time); a missing or wrong one gets 401 ``application/problem+json``
 and a log line. Whole numbers (``days``, ``weeks``, ``within_days``, ``window_days``, ...) are digits only in a
 query string (``7``, not ``7.0``, ``1e3``, `` 7`` or ``true``) and JSON integers in a body. A request that needs
-one endpoint and names none, on a server with several, is a 400 listing them (``choices``). ``/eligibility``
+one endpoint and names none, on a server with several, is a 400 listing them (``choices``). A POST body is one
+JSON object of at most :data:`MAX_BODY_BYTES` (64 KiB), nested at most :data:`MAX_BODY_DEPTH` (8) levels deep: a
+larger or deeper one is a 400 (``field: body``), read no further and never handed to ``json.loads`` (whose
+recursion a 100,000-deep array exhausts). ``/eligibility``
 builds its policy with :func:`gqlevolve.advisor.policy.removal_policy`, as ``gqlevolve advise`` does. The store
 is synchronous, so handlers run in Starlette's thread pool and never block the event loop.
 
@@ -33,8 +36,13 @@ Errors (:func:`_problem`, the one place they are mapped) are problem+json by the
 (:mod:`gqlevolve.errors`): bad input 400, not found 404, a conflict 409, the store unavailable (a SQLAlchemy or
 driver error too) 503; the ``detail`` names the request's field (``days``, ``endpoint``, ``as_of``; also in a
 ``field`` member when known) and shows the values sent JSON-style (``"v9"``, ``1.5``), as the layers below write
-their messages. Any other exception is a bug: 500, and the traceback in the ``gqlevolve.admin_api`` log (what
-the client sent is escaped there).
+their messages. Any other exception is a bug: 500, and the traceback in the ``gqlevolve.admin_api`` log.
+
+Logs (``gqlevolve.admin_api``): a 401 is a WARNING, every other refused request an INFO line with its status and
+``detail`` (a 503 a WARNING), a bug an ERROR with its traceback, a POST that changed something an INFO line with its
+actor and reason. Whatever came from the request is escaped by :mod:`gqlevolve.logs` (JSON-style, every character
+that is not printable as ``\\u001b``, ``\\r``; the traceback's messages too): a path such as
+``/api/admin/<ESC>[2J<CR>INFO: all good`` cannot clear a terminal or forge a line.
 
 Example::
 
@@ -45,6 +53,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -64,6 +73,7 @@ from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable,
 from gqlevolve.inputs import check_actor, check_why, whole_number
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import parse_iso_date
+from gqlevolve.logs import loggable, loggable_text, request_logger
 from gqlevolve.problems import ProblemResponse
 from gqlevolve.procedures import delete_deprecation, extend_sunset, rollback, set_deprecation
 from gqlevolve.procedures import history as audit_history
@@ -81,7 +91,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BadRequest", "admin_app"]
 
-logger = logging.getLogger("gqlevolve.admin_api")
+logger = request_logger("gqlevolve.admin_api")
 
 DEFAULT_ACTOR = "admin-api"
 
@@ -118,7 +128,7 @@ class BearerTokenGuard:
         problem = "missing" if given is None else "wrong" if token is not None else "non-Bearer"
         logger.warning(
             "admin API: %s token for %s %s from %s",
-            problem, _loggable(scope.get("method")), _loggable(scope.get("path")), client[0] if client else "?",
+            problem, loggable(scope.get("method")), loggable(scope.get("path")), loggable(client[0] if client else None),
         )
         response = ProblemResponse(401, "Unauthorized", "the admin API needs 'Authorization: Bearer <admin token>'")
         response.headers["WWW-Authenticate"] = 'Bearer realm="gqlevolve-admin"'
@@ -137,11 +147,6 @@ def _bearer_token(header: bytes | None) -> bytes | None:
         return None
     match = _BEARER.fullmatch(header.strip(b" \t"))
     return match.group(1) if match else None
-
-
-def _loggable(value: Any) -> str:
-    """A value the client sent, as a log line may show it: JSON-quoted, so no line break or escape gets through."""
-    return json_quote(value, limit=200)
 
 
 def _date(request: Request, name: str) -> dt.date | None:
@@ -326,27 +331,45 @@ _KINDS: list[tuple[type[Exception], int, str]] = [
 
 
 def _problem(error: Exception, request: Request, store: UsageStore) -> Response:
-    """The admin API's one mapping of an exception to its answer (see :mod:`gqlevolve.errors`)."""
+    """The admin API's one mapping of an exception to its answer (see :mod:`gqlevolve.errors`), and its log line."""
     known = known_error(error, store_url=store.url)
     if isinstance(known, EndpointNotChosen):  # a report that needs one endpoint, and the store knows several
-        return ProblemResponse(
-            400, "Bad request", f"endpoint: required, as the usage store knows several endpoints: "
+        return _refused(
+            request, 400, "Bad request", f"endpoint: required, as the usage store knows several endpoints: "
             f"{', '.join(known.known)}", field="endpoint", choices=known.known,
         )
     for kind, status, title in _KINDS:
         if isinstance(known, kind):
-            if status == 503:
-                logger.warning("admin API: %s %s: %s", request.method, _loggable(request.url.path), known)
             members = {"field": known.field, **known.extra} if known.field else dict(known.extra)
-            return ProblemResponse(status, title, str(known), **members)
-    logger.error(
-        "admin API: internal error (a bug in gqlevolve) on %s %s", request.method, _loggable(request.url.path),
+            return _refused(request, status, title, str(known), **members)
+    logger.error(  # the traceback's messages escaped too (request_logger)
+        "admin API: internal error (a bug in gqlevolve) on %s %s", loggable(request.method), loggable(_path(request)),
         exc_info=error,
     )
     return ProblemResponse(
         500, "Internal server error",
         "internal error (a bug in gqlevolve); the server's log (gqlevolve.admin_api) has the details",
     )
+
+
+def _path(request: Request) -> str:
+    """The path as the client sent it (``request.url.path`` drops line breaks: Python's URL parsing removes them)."""
+    return str(request.scope.get("path", request.url.path))
+
+
+def _refused(
+    request: Request, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **members: Any
+) -> ProblemResponse:
+    """The problem+json answer of a refused request, and its log line (INFO; the store unavailable: WARNING).
+
+    Every value from the request (method, path, the detail that quotes what was sent) is logged escaped
+    (:mod:`gqlevolve.logs`): no line break, terminal escape or control character reaches the log.
+    """
+    logger.log(
+        logging.WARNING if status >= 500 else logging.INFO, "admin API: %s %s: %d %s",
+        loggable(request.method), loggable(_path(request)), status, loggable_text(detail, limit=500),
+    )
+    return ProblemResponse(status, title, detail, headers=headers, **members)
 
 
 async def _answer(request: Request, store: UsageStore, call: Callable[[], Any]) -> Response:
@@ -365,19 +388,79 @@ def _read(api: AdminAPI, handler: Callable[[Request], Any]) -> Callable[[Request
     return endpoint
 
 
+#: The largest admin request body read (bytes): the bodies are small objects (a reason, a few dates).
+MAX_BODY_BYTES = 64 * 1024
+#: The deepest nesting of arrays and objects in an admin request body: the body is one object of plain values.
+MAX_BODY_DEPTH = 8
+# A JSON string (with its escapes), or one bracket outside strings: what the depth scan looks at.
+_JSON_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+async def _read_body(request: Request) -> dict[str, Any]:
+    """The request's JSON body, an object (no body: ``{}``); an :class:`~gqlevolve.errors.InvalidInput` for a
+    body larger than :data:`MAX_BODY_BYTES`, nested deeper than :data:`MAX_BODY_DEPTH`, or not a JSON object.
+
+    The size is checked as the body arrives (and by its ``Content-Length`` first): no more is read; the depth
+    before ``json.loads``, whose recursion a deeply nested array would exhaust.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw:
+        return {}
+    if _depth(raw) > MAX_BODY_DEPTH:
+        raise InvalidInput(
+            f"the body must be a JSON object of plain values, nested at most {MAX_BODY_DEPTH} levels deep",
+            field="body",
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long to read
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", field="body")
+    return body
+
+
+def _too_large() -> InvalidInput:
+    return InvalidInput(f"the body must be a JSON object of at most {MAX_BODY_BYTES} bytes", field="body")
+
+
+def _depth(raw: bytes) -> int:
+    """How deep arrays and objects nest in ``raw`` (JSON text; brackets inside strings do not count)."""
+    depth = deepest = 0
+    for match in _JSON_STRING_OR_BRACKET.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_BODY_DEPTH:
+                    break
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
 def _write(api: AdminAPI, handler: Callable[[Request, dict[str, Any]], Any]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            body = await request.json() if await request.body() else {}
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _problem(InvalidInput("the body must be a JSON object"), request, api.store)
+            body = await _read_body(request)
+        except InvalidInput as error:
+            return _problem(error, request, api.store)
         response = await _answer(request, api.store, lambda: handler(request, body))
         if response.status_code == 200:
             logger.info(
-                "admin API: %s %s by %s", request.method, _loggable(request.url.path),
-                _loggable(body.get("actor", DEFAULT_ACTOR)),
+                "admin API: %s %s by %s: %s", loggable(request.method), loggable(_path(request)),
+                loggable(body.get("actor", DEFAULT_ACTOR)), loggable(body.get("reason"), limit=500),
             )
         return response
 
@@ -409,11 +492,12 @@ def admin_app(
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return ProblemResponse(404, "Not found", f"no admin resource at {request.url.path}")
+    return _refused(request, 404, "Not found", f"no admin resource at {json_quote(_path(request))}")
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     allow = getattr(exc, "headers", None) or {}  # Starlette's 405 says which methods the route has: Allow
-    return ProblemResponse(
-        405, "Method not allowed", f"{request.method} is not allowed on {request.url.path}", headers=dict(allow)
+    return _refused(
+        request, 405, "Method not allowed", f"{request.method} is not allowed on {json_quote(_path(request))}",
+        headers=dict(allow),
     )

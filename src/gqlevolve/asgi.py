@@ -23,12 +23,19 @@ When the schema's extension reports the deprecated elements an operation used (a
 Strawberry's own view serves each endpoint, so its context (``request``, ``response``) is what extensions
 expect; the endpoint's canonical path is put in the ASGI scope under ``"gqlevolve.endpoint"`` (the same with or
 without a trailing slash).
+
+Every endpoint is protected by :class:`~gqlevolve.request_limits.RequestLimits` (``limits=``; on by default): a
+query string, a body, a document, its tokens and aliases, and the JSON's nesting are limited, and what Strawberry
+cannot parse (a body that is not UTF-8, not JSON, not a JSON object) is refused with a 400, so no request gets a
+500 and no connection is closed under the client. Every refusal of an endpoint, Strawberry's own included, is an
+``application/problem+json`` body.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -60,6 +67,12 @@ from gqlevolve.lifecycle import (
     validate_version,
 )
 from gqlevolve.problems import ProblemResponse
+from gqlevolve.request_limits import DEFAULT_LIMITS, RequestGuard, RequestLimits
+
+try:  # what Strawberry's view raises to refuse a request (from cross-web, a dependency of Strawberry's)
+    from cross_web import HTTPException
+except ImportError:  # pragma: no cover - Strawberry releases before cross-web
+    from strawberry.http.exceptions import HTTPException  # type: ignore[attr-defined, no-redef]
 
 #: The GraphQL IDEs Strawberry's view can serve in a browser.
 GraphiQLName = Literal["graphiql", "apollo-sandbox", "pathfinder"]
@@ -69,12 +82,37 @@ if TYPE_CHECKING:
 
     from gqlevolve.usage_store import UsageStore
 
-__all__ = ["ENDPOINT_SCOPE_KEY", "VERSION_SCOPE_KEY", "endpoint_path", "versioned_app"]
+__all__ = ["ENDPOINT_SCOPE_KEY", "VERSION_SCOPE_KEY", "RequestLimits", "endpoint_path", "versioned_app"]
 
 logger = logging.getLogger("gqlevolve.asgi")
 
 #: The methods a versioned GraphQL endpoint answers (GraphQL over HTTP: queries by GET, everything by POST).
 ALLOWED_METHODS = ("GET", "POST")
+
+
+class GraphQLView(GraphQL):
+    """Strawberry's ASGI view, answering its refusals (``HTTPException``: 400, 404, 405) as problem+json.
+
+    Strawberry's view answers them as ``text/plain``; everything else is Strawberry's own.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refused:
+            response = ProblemResponse(refused.status_code, _status_phrase(refused.status_code), refused.reason)
+        await response(scope, receive, send)
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class VersionEndpoint:
@@ -206,6 +244,7 @@ def versioned_app(
     today: Callable[[], dt.date] | None = None,
     debug: bool = False,
     extra_routes: Sequence[BaseRoute] = (),
+    limits: RequestLimits = DEFAULT_LIMITS,
 ) -> Starlette:
     """A Starlette app serving each schema at ``/api/<version>/graphql``.
 
@@ -213,17 +252,22 @@ def versioned_app(
     ``lifecycles`` gives a whole version its dates and successor. ``admin_token`` mounts the admin API
     under ``/api/admin/`` (not mounted without one). ``clock`` (:mod:`gqlevolve.clock`) dates the versions'
     lifecycles; by default the store's clock, so one pinned clock moves the whole app (``today=``, a
-    ``() -> date`` function, is the older spelling of the same).
+    ``() -> date`` function, is the older spelling of the same). ``limits`` (:class:`RequestLimits`) bounds what
+    one request may carry; the defaults apply unless told otherwise (``RequestLimits.unlimited()`` for none).
+    The schemas are served as they are given (nothing is added to their extensions).
     """
     if not schemas:
         raise ValueError("versioned_app needs at least one schema")
     versions = [validate_version(version) for version in schemas]
     app_clock = clock_of(clock if clock is not None else today, store.clock if store is not None else SYSTEM_CLOCK)
     lifecycles = _checked_lifecycles(schemas, lifecycles or {})
+    if not isinstance(limits, RequestLimits):
+        raise TypeError(f"limits is a RequestLimits, not {limits!r}")
 
     routes: list[BaseRoute] = []
     for version in versions:
-        graphql_app = GraphQL(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True)
+        view = GraphQLView(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True)
+        graphql_app = RequestGuard(view, limits, schemas[version])
         routes.extend(_version_routes(version, graphql_app, lifecycles.get(version), app_clock))
     if admin_token is not None:
         routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions, schemas)))

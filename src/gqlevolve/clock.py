@@ -3,12 +3,28 @@
 The usage day, a record's first-seen ``deprecated_on``, retention, a lifecycle status, a report's window and an
 audit timestamp are all read from the clock the :class:`~gqlevolve.usage_store.UsageStore` was given (the
 extension, the advisor, the reports, the CLI and the admin API ask the store for it). This module is the only
-place that reads the wall clock, so pinning one object pins the whole product::
+place that reads the wall clock, so pinning one object pins the whole product:
 
-    clock = FixedClock(date(2026, 11, 21))
-    store = UsageStore("sqlite:///gqlevolve.db", clock=clock)
-    schema = strawberry.Schema(Query, extensions=[deprecation_usage(store=store)])   # follows the store's clock
-    clock.advance(days=30)                                                           # a month later, everywhere
+    >>> from datetime import date
+    >>> from gqlevolve.clock import FixedClock
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> clock = FixedClock(date(2026, 11, 21))
+    >>> store = UsageStore(store_url, clock=clock)    # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> store.record_operation("/api/v1/graphql", {"User.name"})    # counted on the clock's day
+    >>> clock.advance(days=30)                                      # a month later, everywhere
+    datetime.date(2026, 12, 21)
+    >>> store.record_operation("/api/v1/graphql", {"User.name"})
+    >>> [usage.day for usage in store.daily_usage("/api/v1/graphql", "User.name")]
+    [datetime.date(2026, 11, 21), datetime.date(2026, 12, 21)]
+    >>> store.close()
+
+A Strawberry schema with ``extensions=[deprecation_usage(store=store)]`` follows the store's clock too. Where a
+clock is accepted, so is a ``() -> date`` function, and ``None`` means the wall clock (:func:`clock_of`):
+
+    >>> clock_of(lambda: date(2026, 1, 1)).today()
+    datetime.date(2026, 1, 1)
+    >>> clock_of(None)
+    SystemClock()
 
 Days are UTC days (the policy's dates are UTC dates).
 """

@@ -21,13 +21,27 @@ also refuses a type or a directive alone, which cannot carry a deprecation. Ever
 :func:`deprecated_elements` lists every element of a schema that has a ``deprecation_reason``, with its
 reason; the operation analysis (:mod:`gqlevolve.operation_analysis`) finds which of them an operation uses.
 
-Example::
+Example (``schema``: a Strawberry schema whose ``User.name``, ``Query.users(offset:)``, ``UserFilter.legacyGroup``
+and ``Role.GUEST`` are deprecated):
 
-    format_coordinate("Query", "users", "offset")      # 'Query.users(offset:)'
-    parse_coordinate("Query.users(offset:)")           # SchemaCoordinate(type_name='Query', member='users', ...)
-    is_valid_coordinate("User..name")                  # False
-    check_in_schema("User.nmae", schema, where="the v1 schema")   # UnknownCoordinate: ... did you mean User.name?
-    deprecated_elements(schema)                        # {'User.name': 'Use fullName instead', ...}
+    >>> format_coordinate("Query", "users", "offset")
+    'Query.users(offset:)'
+    >>> parse_coordinate("Query.users(offset:)")
+    SchemaCoordinate(type_name='Query', member='users', argument='offset', directive=False)
+    >>> is_valid_coordinate("User..name")
+    False
+    >>> parse_coordinate("User", element=True)
+    Traceback (most recent call last):
+    ...
+    gqlevolve.coordinates.InvalidCoordinate: "User" names a type, which cannot be deprecated: expected Type.field, ...
+    >>> check_in_schema("User.nmae", schema, where="the v1 schema")
+    Traceback (most recent call last):
+    ...
+    gqlevolve.coordinates.UnknownCoordinate: the v1 schema has no User.nmae (User has no field nmae); did you mean User.name, User.fullName, User.id?
+    >>> deprecated_elements(schema)["User.name"]
+    'Use fullName instead'
+    >>> sorted(deprecated_elements(schema))
+    ['Query.users(offset:)', 'Role.GUEST', 'User.name', 'UserFilter.legacyGroup']
 """
 
 from __future__ import annotations

@@ -10,11 +10,25 @@ canonical path the store can keep: :func:`check_endpoint_name`); a bad one is an
 :class:`~gqlevolve.errors.NotFound`); none given while it knows several, an :class:`EndpointNotChosen` (invalid
 input, and an unknown endpoint as it always was).
 
-Example::
+Example (``known``: what ``store.endpoints()`` returns):
 
-    resolve_endpoint("v1", store.endpoints())          # '/api/v1/graphql'
-    resolve_endpoint(None, ["/api/v1/graphql"])        # '/api/v1/graphql'
-    endpoint_version("/api/v1/graphql")                # 'v1'
+    >>> known = ["/api/v1/graphql", "/api/v2/graphql"]
+    >>> resolve_endpoint("v1", known)
+    '/api/v1/graphql'
+    >>> resolve_endpoint("/api/v2/graphql/", known)
+    '/api/v2/graphql'
+    >>> resolve_endpoint(None, ["/api/v1/graphql"])          # the only one
+    '/api/v1/graphql'
+    >>> resolve_endpoint(None, known)
+    Traceback (most recent call last):
+    ...
+    gqlevolve.endpoints.EndpointNotChosen: the usage store knows several endpoints; name one of them: /api/v1/graphql, /api/v2/graphql
+    >>> resolve_endpoint("v9", known)
+    Traceback (most recent call last):
+    ...
+    gqlevolve.endpoints.UnknownEndpoint: unknown endpoint "v9"; the usage store knows: /api/v1/graphql, /api/v2/graphql
+    >>> endpoint_version("/api/v1/graphql")
+    'v1'
 """
 
 from __future__ import annotations

@@ -7,6 +7,20 @@ without loading SQLAlchemy.
 
 :func:`json_quote` is how an error message shows a value someone sent: JSON-style, so a string is in double quotes
 with its control characters escaped (``"v9"``, ``"a\\tb"``), the same in the admin API and on the command line.
+
+Example:
+
+    >>> from datetime import date
+    >>> from gqlevolve.lifecycle import Status
+    >>> from gqlevolve.usage_store.reads import DailyUsage
+    >>> to_jsonable({"usage": [DailyUsage(date(2026, 11, 21), operations=3, total=40)], "status": Status.DEPRECATED})
+    {'usage': [{'day': '2026-11-21', 'operations': 3, 'total': 40}], 'status': 'deprecated'}
+    >>> to_jsonable({date(2026, 11, 21): {"web", "ios"}})
+    {'2026-11-21': ['ios', 'web']}
+    >>> print(json_quote("v9"), json_quote(1.5), json_quote(True), json_quote(None))
+    "v9" 1.5 true null
+    >>> print(json_quote("a very long endpoint name", limit=6))
+    "a very"…
 """
 
 from __future__ import annotations

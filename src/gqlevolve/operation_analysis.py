@@ -8,14 +8,17 @@ out still count (the client asked for them). Only the operation that is executed
 it reaches.
 
 The document part is computed once per (schema, document, operation name) and cached
-(:class:`AnalysisCache`); what remains per request is to look into the few variables whose type can reach a
-deprecated input field or enum value (:meth:`OperationAnalysis.coordinates_for`).
+(:class:`AnalysisCache`, bounded in entries and in bytes: a long document is keyed by its digest, not its text);
+what remains per request is to check that the variable values coerce (:meth:`OperationAnalysis.accepts`: an
+operation whose variables graphql-core refuses is not executed, so it is not counted) and to look into the few
+variables whose type can reach a deprecated input field or enum value (:meth:`OperationAnalysis.coordinates_for`).
 
 Example::
 
     index = DeprecationIndex.of(schema)
     analysis = analyze_operation(index, parse(query), operation_name=None)
     analysis.coordinates                          # frozenset({'User.name', 'Query.users(offset:)'})
+    analysis.accepts({"filter": {"nope": 1}})                    # False: graphql-core refuses the value
     analysis.coordinates_for({"filter": {"legacyGroup": "x"}})   # ... | {'UserFilter.legacyGroup'}
 """
 
@@ -25,6 +28,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from hashlib import blake2b
+from sys import getsizeof
 from typing import Any
 
 from graphql import (
@@ -45,6 +50,7 @@ from graphql import (
     SelectionSetNode,
     TypeInfo,
     TypeInfoVisitor,
+    Undefined,
     Visitor,
     get_named_type,
     get_operation_ast,
@@ -52,6 +58,8 @@ from graphql import (
     type_from_ast,
     visit,
 )
+from graphql.execution import values as _graphql_values
+from graphql.utilities import coerce_input_value
 
 from gqlevolve.coordinates import (
     argument_coordinate,
@@ -62,7 +70,10 @@ from gqlevolve.coordinates import (
 )
 
 __all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "TEXT_KEY_LENGTH",
     "AnalysisCache",
+    "DeclaredVariable",
     "DeprecationIndex",
     "OperationAnalysis",
     "VariableProbe",
@@ -113,6 +124,22 @@ def _types_reaching_deprecation(schema: GraphQLSchema) -> frozenset[str]:
     return frozenset(reaching)
 
 
+# graphql-core 3.3.2 refuses a variable value nested deeper than its parser's limit before coercing it (3.3.0 did not
+# make that check); ``accepts`` makes it where the graphql-core in use makes it.
+_nested_too_deeply: Any = getattr(_graphql_values, "input_is_nested_too_deeply", None)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredVariable:
+    """A variable the operation declares, as its value's coercion needs it."""
+
+    name: str
+    #: None when the schema has no such input type (graphql-core refuses the operation whatever is sent).
+    type: GraphQLInputType | None
+    #: Non-null without a default value: the request must send it.
+    required: bool
+
+
 @dataclass(frozen=True, slots=True)
 class VariableProbe:
     """A variable whose value may carry deprecated input fields or enum values."""
@@ -135,12 +162,50 @@ class OperationAnalysis:
     #: Only ``__schema``, ``__type`` and ``__typename`` at the root: not counted as usage.
     introspection_only: bool = False
     index: DeprecationIndex | None = field(default=None, repr=False, compare=False)
+    #: The variables the operation declares: what :meth:`accepts` coerces the values against. Empty without any.
+    declared_variables: tuple[DeclaredVariable, ...] = field(default=(), repr=False, compare=False)
+
+    def accepts(self, variables: Mapping[str, Any] | None) -> bool:
+        """Whether graphql-core coerces these raw variable values, i.e. whether the operation is executed at all.
+
+        True at once for an operation without variables. Otherwise each value goes through what graphql-core's
+        ``get_variable_values`` runs for it when it executes the operation (a required variable must be sent,
+        a value must not nest too deeply, ``coerce_input_value`` must succeed), stopping at the first failure
+        without composing graphql-core's error message (graphql-core reports the errors itself): a value with
+        300,000 unknown keys is refused at its first unknown key.
+        """
+        if not self.declared_variables:
+            return True
+        if type(variables) is dict or isinstance(variables, Mapping):
+            inputs: Mapping[str, Any] = variables
+        elif variables is None:
+            inputs = {}
+        else:
+            return False  # graphql-core takes an object of variables only
+        for variable in self.declared_variables:
+            variable_type = variable.type
+            if variable_type is None:
+                return False
+            value = inputs.get(variable.name, Undefined)
+            if value is Undefined:
+                if variable.required:
+                    return False
+                continue  # its default value, if any, was validated with the document
+            if _nested_too_deeply is not None and _nested_too_deeply(value, variable_type):
+                return False
+            try:
+                if coerce_input_value(value, variable_type) is Undefined:
+                    return False
+            except RecursionError:  # graphql-core refuses it too
+                return False
+        return True
 
     def coordinates_for(self, variables: Mapping[str, Any] | None) -> frozenset[str]:
         """The coordinates this request uses: the document's, plus those its variable values reach.
 
         Returns the cached ``coordinates`` frozenset itself when the variables add nothing (the usual case),
-        so callers can key caches by it.
+        so callers can key caches by it. The values are read as sent, tolerating anything: call it once
+        :meth:`accepts` said yes, so that they are known to fit their types (no unknown keys to wade through).
         """
         if not self.probes:
             return self.coordinates
@@ -257,8 +322,9 @@ def analyze_operation(
         if isinstance(definition, FragmentDefinitionNode)
     }
     introspection_only = _introspection_only(operation.selection_set, fragments, set())
+    variables = _declared_variables(index.schema, operation)
     if not index.reasons:
-        return OperationAnalysis(operation.operation, _NOTHING, (), introspection_only, index)
+        return OperationAnalysis(operation.operation, _NOTHING, (), introspection_only, index, variables)
 
     schema = index.schema
     collector = _collect(schema, operation)
@@ -275,8 +341,24 @@ def analyze_operation(
         pending.extend(fragment.spreads)
 
     return OperationAnalysis(
-        operation.operation, frozenset(found), _variable_probes(index, operation), introspection_only, index
+        operation.operation,
+        frozenset(found),
+        _variable_probes(index, operation),
+        introspection_only,
+        index,
+        variables,
     )
+
+
+def _declared_variables(schema: GraphQLSchema, operation: OperationDefinitionNode) -> tuple[DeclaredVariable, ...]:
+    declared = []
+    for definition in operation.variable_definitions or ():
+        variable_type = type_from_ast(schema, definition.type)
+        if variable_type is None or not is_input_type(variable_type):
+            variable_type = None
+        required = isinstance(variable_type, GraphQLNonNull) and definition.default_value is None
+        declared.append(DeclaredVariable(definition.variable.name.value, variable_type, required))
+    return tuple(declared)
 
 
 def _variable_probes(index: DeprecationIndex, operation: OperationDefinitionNode) -> tuple[VariableProbe, ...]:
@@ -314,23 +396,57 @@ def _introspection_only(
     return True
 
 
+#: Query texts and operation names up to this many characters key the cache as they are (the usual case: a hit is
+#: one dictionary look-up, and the text is counted in the entry's weight); a longer one is keyed by its 16-byte
+#: BLAKE2b digest, so that no entry keeps it alive. Hashing costs 2-3 ns a byte, a few per cent of what parsing the
+#: same text costs Strawberry on every request.
+TEXT_KEY_LENGTH = 8_192
+
+#: The default budget of an :class:`AnalysisCache` for its keys and analyses, in bytes.
+DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
+
+# One entry may take at most this share of the budget, so that one heavy operation cannot flush the cache.
+_ENTRY_SHARE = 32
+# What an entry costs besides its key's text and its analysis: the OrderedDict's slot and links, the key tuple.
+_ENTRY_OVERHEAD = 200
+
+_Key = tuple[int, str, str | None] | tuple[int, bytes]
+
+
 class AnalysisCache:
     """A bounded LRU of analyses keyed by (schema, query text, operation name); thread-safe.
+
+    Bounded in entries (``max_entries``, least recently used dropped) and in bytes (``max_bytes``, default
+    :data:`DEFAULT_CACHE_BYTES`): each entry's weight is its key's text plus its analysis (coordinates, declared
+    variables, variable probes) as ``sys.getsizeof`` counts them, and entries are dropped until the total fits. A
+    query text or operation name longer than :data:`TEXT_KEY_LENGTH` characters is keyed by its digest, so a
+    large document costs the cache a few hundred bytes, not its size; an analysis heavier than 1/32 of the budget
+    (an operation with thousands of variables) is not kept, it is analysed each time.
 
     A hit takes no lock: ``OrderedDict.move_to_end`` and item access are atomic, and an entry evicted between
     the two is simply analysed again.
     """
 
-    def __init__(self, max_entries: int = 1_000) -> None:
+    def __init__(self, max_entries: int = 1_000, *, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         if max_entries < 1:
             raise ValueError(f"the analysis cache needs room for at least one entry, not {max_entries!r}")
+        if max_bytes < _ENTRY_SHARE * _ENTRY_OVERHEAD:
+            raise ValueError(f"the analysis cache needs at least {_ENTRY_SHARE * _ENTRY_OVERHEAD} bytes, not {max_bytes!r}")
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[int, str, str | None], OperationAnalysis | None] = OrderedDict()
+        self.max_bytes = max_bytes
+        #: Analyses heavier than this are not kept.
+        self.max_entry_bytes = max_bytes // _ENTRY_SHARE
+        self._entries: OrderedDict[_Key, OperationAnalysis | None] = OrderedDict()
+        self._weights: dict[_Key, int] = {}
         # By id() of the schema object given (Strawberry's or graphql-core's); holding the schema keeps its id unique.
         self._indexes: dict[int, tuple[Any, DeprecationIndex]] = {}
         self._lock = threading.Lock()
+        #: What the entries weigh now, in bytes (at most ``max_bytes``).
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
+        #: Analyses not kept because they weighed more than ``max_entry_bytes``.
+        self.too_heavy = 0
 
     def index_of(self, schema: Any) -> DeprecationIndex:
         """The schema's :class:`DeprecationIndex` (built on first use)."""
@@ -345,7 +461,11 @@ class AnalysisCache:
         """The cached analysis, or a new one of ``document`` (which must be ``query`` parsed)."""
         if query is None:  # a pre-parsed document: nothing stable to key by
             return analyze_operation(self.index_of(schema), document, operation_name)
-        key = (id(schema), query, operation_name)
+        key: _Key
+        if len(query) <= TEXT_KEY_LENGTH and (operation_name is None or len(operation_name) <= TEXT_KEY_LENGTH):
+            key = (id(schema), query, operation_name)
+        else:
+            key = (id(schema), _digest(query, operation_name))
         entries = self._entries
         try:
             entries.move_to_end(key)
@@ -356,12 +476,48 @@ class AnalysisCache:
             self.hits += 1
             return analysis
         analysis = analyze_operation(self.index_of(schema), document, operation_name)
+        weight = _ENTRY_OVERHEAD + sum(getsizeof(part) for part in key[1:]) + _analysis_bytes(analysis)
         with self._lock:
             self.misses += 1
-            entries[key] = analysis
-            while len(entries) > self.max_entries:
-                entries.popitem(last=False)
+            if weight > self.max_entry_bytes:
+                self.too_heavy += 1
+            elif key not in self._weights:  # else another thread has just kept the same analysis
+                entries[key] = analysis
+                self._weights[key] = weight
+                self.bytes += weight
+                while len(entries) > self.max_entries or self.bytes > self.max_bytes:
+                    evicted, _ = entries.popitem(last=False)
+                    self.bytes -= self._weights.pop(evicted)
         return analysis
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _digest(query: str, operation_name: str | None) -> bytes:
+    """A 16-byte digest of the operation name and the query text (length-prefixed: no two pairs share one)."""
+    name = b"" if operation_name is None else operation_name.encode("utf-8", "surrogatepass")
+    digest = blake2b(b"%d:" % (-1 if operation_name is None else len(name)), digest_size=16)
+    digest.update(name)
+    digest.update(query.encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _analysis_bytes(analysis: OperationAnalysis | None) -> int:
+    """What an analysis keeps alive, by ``sys.getsizeof`` (the schema's types and the index are shared, not counted)."""
+    if analysis is None:
+        return 0
+    size = getsizeof(analysis) + _bytes_of(analysis.coordinates)
+    size += getsizeof(analysis.declared_variables) + getsizeof(analysis.probes)
+    for variable in analysis.declared_variables:
+        size += getsizeof(variable) + getsizeof(variable.name)
+    for probe in analysis.probes:  # its name is the declared variable's
+        size += getsizeof(probe) + _bytes_of(probe.default_coordinates)
+    return size
+
+
+def _bytes_of(strings: frozenset[str]) -> int:
+    """A frozenset of coordinates and its strings (the shared empty one costs nothing)."""
+    if strings is _NOTHING:
+        return 0
+    return getsizeof(strings) + sum(map(getsizeof, strings))

@@ -1,9 +1,13 @@
 """RFC 9457 problem details: the body of every error gqlevolve's HTTP interfaces answer.
 
-Example::
+Example: ``extra`` members are added to the body.
 
-    ProblemResponse(404, "Unknown API version", "there is no version v9; this server has v1, v2", versions=[...])
-    # application/problem+json: {"type": "about:blank", "title": ..., "status": 404, "detail": ..., "versions": [...]}
+    >>> response = ProblemResponse(404, "Unknown API version", "there is no version v9", versions=["v1", "v2"])
+    >>> response.status_code, response.headers["content-type"]
+    (404, 'application/problem+json')
+    >>> import json
+    >>> json.loads(response.body)
+    {'type': 'about:blank', 'title': 'Unknown API version', 'status': 404, 'detail': 'there is no version v9', 'versions': ['v1', 'v2']}
 """
 
 from __future__ import annotations

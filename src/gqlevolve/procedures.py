@@ -10,6 +10,12 @@
 Each change goes through :meth:`UsageStore.update_deprecation` (or :meth:`~UsageStore.delete_deprecation`),
 which writes one audit entry per changed field with who (``actor``) and why (``why``, required here).
 
+Dates stay from 1970-01-01 to 9000-12-31 (:func:`gqlevolve.lifecycle.check_day`), and a record that the store kept
+from before that rule (a sunset of 9999-12-31 or 0001-01-02) is mended, never a crash: ``rollback`` of a sunset
+outside the range (or one that 30 more days would take past 9000-12-31) sets today + 30 days; ``extend`` of a
+sunset before 1970-01-01 counts the days from today; ``extend`` past 9000-12-31 is a ``Conflict`` that says to set
+a date; ``set`` and ``delete`` work on any record. A result that did so says it in its ``note``.
+
 They refuse what cannot be right: a coordinate must be one in the GraphQL spec's syntax that names an element
 (``Type.field``, ``Type.field(arg:)``, ``Enum.VALUE``, ``Input.field``, ``@directive(arg:)``); given ``schemas``
 (version -> schema: the project's configured schemas, or the schemas a server serves), it must exist in the
@@ -43,7 +49,7 @@ from gqlevolve.endpoints import canonical_endpoint, endpoint_version, resolve_en
 from gqlevolve.errors import Conflict, InvalidInput, NotFound
 from gqlevolve.inputs import check_actor, check_why, day_count
 from gqlevolve.jsonable import json_quote
-from gqlevolve.lifecycle import Deprecation, Status, validate_version
+from gqlevolve.lifecycle import FIRST_TYPED_DAY, LAST_TYPED_DAY, Deprecation, Status, add_days, validate_version
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import AuditEntry, UsageStore
@@ -82,6 +88,8 @@ class ChangeResult:
     after: Deprecation
     status: Status
     changed: list[str]
+    #: What the procedure did that was not what it usually does (a stored sunset outside the range), or None.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +127,17 @@ def _check_schema(endpoint: str, coordinate: str, schemas: Schemas | None) -> No
     check_in_schema(coordinate, schemas[version], where=f"the {version} schema ({endpoint})")
 
 
-def _later(day: dt.date, days: int) -> dt.date:
-    """``days`` after ``day``; a ``Conflict`` past the last date ``datetime.date`` holds (a sunset extended again
-    and again)."""
-    try:
-        return day + dt.timedelta(days=days)
-    except OverflowError:
-        raise Conflict(
-            f"the sunset {day.isoformat()} cannot move {days} days later: that is past the last date there is",
-            field="sunset_on",
-        ) from None
+def _later(day: dt.date, days: int) -> dt.date | None:
+    """``days`` after ``day``, or None when that is past :data:`~gqlevolve.lifecycle.LAST_TYPED_DAY`."""
+    later = add_days(day, days)
+    return later if later <= LAST_TYPED_DAY else None
+
+
+def _out_of_range(day: dt.date) -> bool:
+    return not FIRST_TYPED_DAY <= day <= LAST_TYPED_DAY
+
+
+_RANGE = f"{FIRST_TYPED_DAY.isoformat()} to {LAST_TYPED_DAY.isoformat()}"
 
 
 def _current(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation | None:
@@ -151,27 +160,47 @@ def _existing(store: UsageStore, endpoint: str, coordinate: str) -> Deprecation:
 
 def _apply(
     store: UsageStore, endpoint: str, coordinate: str, before: Deprecation | None, changes: dict[str, object],
-    *, actor: str, why: str, today: dt.date,
+    *, actor: str, why: str, today: dt.date, note: str | None = None,
 ) -> ChangeResult:
     after = store.update_deprecation(endpoint, coordinate, changes, actor=actor, why=why, create=before is None)
     changed = [name for name in changes if before is None or getattr(before, name) != getattr(after, name)]
-    return ChangeResult(endpoint, coordinate, before, after, after.status_on(today), changed)
+    return ChangeResult(endpoint, coordinate, before, after, after.status_on(today), changed, note)
 
 
 def extend_sunset(
     store: UsageStore, endpoint: str | None, coordinate: str, days: int, *,
     actor: str, why: str, today: dt.date | None = None, schemas: Schemas | None = None,
 ) -> ChangeResult:
-    """Move the sunset ``days`` later (a record without a sunset date cannot be extended: set one)."""
+    """Move the sunset ``days`` later (a record without a sunset date cannot be extended: set one).
+
+    A stored sunset before 1970-01-01 (written before dates were checked) is extended from today, and the result's
+    ``note`` says so; a sunset that would move past 9000-12-31 is a ``Conflict`` (set a date instead).
+    """
     day_count(days, field="days")
     why, actor = check_why(why), check_actor(actor)
+    today = today or store.clock.today()
     endpoint = _check(store, endpoint, coordinate)
     before = _existing(store, endpoint, coordinate)
     _check_schema(endpoint, coordinate, schemas)
     if before.sunset_on is None:
         raise Conflict(f"{coordinate} on {endpoint} has no sunset date to extend; set one first", field="coordinate")
-    changes: dict[str, object] = {"sunset_on": _later(before.sunset_on, days)}
-    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today or store.clock.today())
+    start, note = before.sunset_on, None
+    if start < FIRST_TYPED_DAY:
+        start = today
+        note = (
+            f"the stored sunset {before.sunset_on.isoformat()} is not a date from {_RANGE} (written before dates "
+            f"were checked); the {days} days count from today, {today.isoformat()}"
+        )
+    extended = _later(start, days)
+    if extended is None:
+        raise Conflict(
+            f"the sunset of {coordinate} on {endpoint}, {before.sunset_on.isoformat()}, cannot move {days} days "
+            f"later: a sunset is a date from {_RANGE}; set one instead (deprecation set --sunset, "
+            '"sunset_on" in the admin API)',
+            field="sunset_on",
+        )
+    changes: dict[str, object] = {"sunset_on": extended}
+    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today, note=note)
 
 
 def rollback(
@@ -181,18 +210,31 @@ def rollback(
     """Status back to ``sunset_warning`` (pinned) and the sunset 30 days later.
 
     The new sunset is the old one + 30 days; when that is not after today (the element was removed long ago),
-    or there was none, it is today + 30 days, so that the client really gets its 30 days.
+    or there was none, it is today + 30 days, so that the client really gets its 30 days. A stored sunset
+    outside 1970-01-01 to 9000-12-31 (written before dates were checked), or one that 30 days would take past
+    9000-12-31, gets today + 30 days too, and the result's ``note`` says so.
     """
     today = today or store.clock.today()
     why, actor = check_why(why), check_actor(actor)
     endpoint = _check(store, endpoint, coordinate)
     before = _existing(store, endpoint, coordinate)
     _check_schema(endpoint, coordinate, schemas)
-    extended = _later(before.sunset_on, ROLLBACK_DAYS) if before.sunset_on else None
+    note = None
+    extended = None
+    if before.sunset_on is not None:
+        stored = before.sunset_on.isoformat()
+        if _out_of_range(before.sunset_on):
+            note = f"the stored sunset {stored} is not a date from {_RANGE} (written before dates were checked)"
+        else:
+            extended = _later(before.sunset_on, ROLLBACK_DAYS)
+            if extended is None:
+                note = f"the stored sunset {stored} + {ROLLBACK_DAYS} days would be past {LAST_TYPED_DAY.isoformat()}"
     if extended is None or extended <= today:
-        extended = _later(today, ROLLBACK_DAYS)
+        extended = add_days(today, ROLLBACK_DAYS)  # past 9000-12-31 only on a clock that far ahead: refused
+    if note is not None:
+        note += f"; the new sunset is today + {ROLLBACK_DAYS} days, {extended.isoformat()}"
     changes: dict[str, object] = {"status_override": Status.SUNSET_WARNING, "sunset_on": extended}
-    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today)
+    return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today, note=note)
 
 
 def set_deprecation(

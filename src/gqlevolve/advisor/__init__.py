@@ -31,6 +31,7 @@ from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
+from gqlevolve.lifecycle import FIRST_TYPED_DAY
 from gqlevolve.usage_store import reads
 from gqlevolve.usage_store.deprecations import list_deprecations
 from gqlevolve.usage_store.evidence import gather
@@ -57,13 +58,21 @@ ClientEvidence = reads.ClientUsage
 
 
 def check_as_of(as_of: dt.date | None, *, today: dt.date) -> dt.date:
-    """``as_of`` as a date (default: ``today``); a day after ``today`` is refused."""
+    """``as_of`` as a date (default: ``today``); a day after ``today``, or before 1970-01-01
+    (:data:`~gqlevolve.lifecycle.FIRST_TYPED_DAY`: no usage was recorded before, and a window must not reach before
+    the first date there is), is refused."""
     if as_of is None:
         return today
     if isinstance(as_of, dt.datetime):
         as_of = as_of.astimezone(dt.UTC).date() if as_of.tzinfo else as_of.date()
     if not isinstance(as_of, dt.date):
         raise InvalidInput(f"as_of must be a date, not {json_quote(as_of)}", field="as_of")
+    if as_of < FIRST_TYPED_DAY:
+        raise InvalidInput(
+            f"as_of {as_of.isoformat()} is before {FIRST_TYPED_DAY.isoformat()}: a date from "
+            f"{FIRST_TYPED_DAY.isoformat()} to today",
+            field="as_of",
+        )
     if as_of > today:
         raise InvalidInput(
             f"as_of {as_of.isoformat()} is in the future (today is {today.isoformat()}, UTC): "

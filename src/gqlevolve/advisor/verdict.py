@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
-from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.lifecycle import Deprecation, Status, add_days
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store.reads import ClientUsage
@@ -203,7 +203,7 @@ def _record_reasons(record: Deprecation, as_of: dt.date, policy: RemovalPolicy) 
     if record.deprecated_on is None:
         reasons.append(f"{record.coordinate} has no deprecation date, so its {policy.min_deprecated_days} days cannot be counted")
     else:
-        old_enough_on = record.deprecated_on + dt.timedelta(days=policy.min_deprecated_days)
+        old_enough_on = add_days(record.deprecated_on, policy.min_deprecated_days)  # any stored date
         if as_of < old_enough_on:
             age = (as_of - record.deprecated_on).days
             since = f"{age} days before {as_of.isoformat()}" if age >= 0 else f"{-age} days after {as_of.isoformat()}"
@@ -291,7 +291,7 @@ def _earliest_removal(
         return None
     if latest_covered is None or not latest_covered[1]:
         return None  # still over (or no covered day to project from): no promise
-    candidates = [as_of, record.deprecated_on + dt.timedelta(days=policy.min_deprecated_days)]
+    candidates = [as_of, add_days(record.deprecated_on, policy.min_deprecated_days)]
     if blocking_days:
         # The window of day E is [E - window_days, E - 1]: it must start after the last blocking day.
         candidates.append(max(blocking_days) + dt.timedelta(days=policy.window_days + 1))

@@ -18,6 +18,13 @@ Exit codes: 0 success, 1 a negative answer (something breaking, something not re
 2 an error (bad input, not found, a conflict, no store, store unreachable, no snapshot folder): one line
 ``Error: ...``, never a traceback or a driver's message; 3 a bug in gqlevolve, one line saying where
 (``cli._common.handle_errors``, the one mapping of :mod:`gqlevolve.errors`).
+
+Example: a report asked of a store that does not exist (``run_cli(*args)`` runs ``gqlevolve ARGS`` in this process,
+prints what it prints and returns its exit code; ``store_url`` names a file not created yet):
+
+    >>> run_cli("usage-stats", "--db", store_url)
+    Error: no usage store at sqlite:///.../gqlevolve.db: the file .../gqlevolve.db does not exist (check --db or $GQLEVOLVE_DB; 'gqlevolve db upgrade --db sqlite:///.../gqlevolve.db' creates a store)
+    2
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ message has its password redacted. A file-system error (``OSError``) is one line
 is a bug in gqlevolve, and the command says so, with where it happened, and exits with 3 (:data:`EXIT_BUG`):
 ``Error: internal error (a bug in gqlevolve): KeyError: 'x' at gqlevolve/reports/usage.py:88 — please report it``.
 
+Errors and table cells are printable text: a control character or a terminal escape in a value (a typed one, or an
+actor or reason that an admin API client sent) is escaped (``\\u001b``), never written to the terminal.
+
 Tables (:func:`print_table`) never cut a value: dates, numbers, coordinates, statuses and other values are
 printed whole on one line; only free-text columns (clients, reasons) fold, at spaces. When the whole values do
 not fit the terminal's width, each row is printed as a record instead: its key on a line, then ``name: value``
@@ -34,6 +37,7 @@ from gqlevolve.endpoints import EndpointNotChosen
 from gqlevolve.errors import StoreUnavailable, bug_location, describe_store_error, known_error, one_line
 from gqlevolve.jsonable import to_jsonable
 from gqlevolve.lifecycle import parse_iso_date
+from gqlevolve.logs import loggable_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -126,7 +130,7 @@ class CommandError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def __init__(self, message: str) -> None:
-        super().__init__(one_line(message))
+        super().__init__(loggable_text(one_line(message)))  # one printable line: no escape reaches the terminal
 
 
 class BugReport(CommandError):
@@ -263,7 +267,12 @@ def _columns(columns: Sequence[str | Column], rows: list[Sequence[Any]]) -> list
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(to_jsonable(value))
+    """A value as a table shows it; a line break stays one (a cell of several lines), every other character that
+    is not printable is escaped (:func:`gqlevolve.logs.loggable_text`): an actor or a reason that an admin API
+    client sent (``deprecation history``) cannot write a terminal escape to the operator's terminal."""
+    if value is None:
+        return ""
+    return "\n".join(loggable_text(line) for line in str(to_jsonable(value)).split("\n"))
 
 
 def print_table(

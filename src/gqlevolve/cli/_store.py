@@ -1,5 +1,20 @@
 """Opening the usage store for a command: the URL from ``--db`` / ``$GQLEVOLVE_DB``, and a clear error when
-there is no store there (a command that reads must not create an empty SQLite file) or it cannot be reached."""
+there is no store there (a command that reads must not create an empty SQLite file) or it cannot be reached.
+
+Example (``store_url``: a SQLite file not created yet; :func:`~gqlevolve.cli._common.handle_errors` turns the
+error into one line and exit 2):
+
+    >>> with open_store(store_url) as store:
+    ...     store.endpoints()
+    Traceback (most recent call last):
+    ...
+    gqlevolve.errors.StoreUnavailable: no usage store at sqlite:///.../gqlevolve.db: the file .../gqlevolve.db does not exist (...)
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> UsageStore(store_url, clock=clock).close()      # a new SQLite store is created with its tables
+    >>> with open_store(store_url) as store:
+    ...     store.endpoints()
+    []
+"""
 
 from __future__ import annotations
 

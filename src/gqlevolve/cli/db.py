@@ -3,10 +3,29 @@
 ``upgrade`` is the only command that creates a SQLite file (its folder must exist); ``current`` and ``prune`` say
 that a missing file does not exist. An unreachable database is one line, exit 2 (``cli._common.handle_errors``).
 
-Example::
+Example: a new SQLite store (``store_url``: a file not created yet; ``run_cli(*args)`` runs ``gqlevolve ARGS`` in
+this process, prints what it prints and returns its exit code):
+
+    >>> run_cli("db", "upgrade", "--db", store_url)
+    sqlite:///.../gqlevolve.db: upgraded from (empty) to 0001_initial
+    0
+    >>> run_cli("db", "upgrade", "--db", store_url)
+    sqlite:///.../gqlevolve.db: already at 0001_initial
+    0
+    >>> run_cli("db", "current", "--db", store_url, "--json")
+    {
+      "db": "sqlite:///.../gqlevolve.db",
+      "current": "0001_initial",
+      "head": "0001_initial",
+      "up_to_date": true
+    }
+    0
+
+In a shell, on PostgreSQL, and retention (``prune`` deletes the days before today, UTC, minus ``--older-than``):
+
+.. code-block:: sh
 
     gqlevolve db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/gqlevolve
-    gqlevolve db current --db sqlite:///gqlevolve.db --json
     gqlevolve db prune --older-than 400 --db sqlite:///gqlevolve.db
 """
 

@@ -3,6 +3,11 @@
 Each change is written to the audit log with who made it (``--actor``, default: the login name) and why
 (``--reason``, required); ``history`` reads that log back.
 
+Dates (``--deprecated-on``, ``--sunset``) are ``YYYY-MM-DD`` from 1970-01-01 to 9000-12-31. A record the store kept
+from before that rule (a sunset of 9999-12-31 or 0001-01-02) is mended by these commands, never a crash:
+``rollback`` gives it today + 30 days, ``extend`` of a sunset before 1970 counts from today, ``set`` and ``delete``
+work on it; the output's ``Note:`` line (``"note"`` with ``--json``) says when a command did so.
+
 What cannot be right is refused (exit 2, nothing written): a coordinate that is not a schema coordinate naming
 an element (``Type.field``, ``Type.field(arg:)``, ``Enum.VALUE``, ``Input.field``); one that the schema of the
 endpoint's version does not have, when the project's schemas are configured (``--schemas``, default ``schemas``
@@ -34,6 +39,7 @@ from gqlevolve.cli._common import (
     parse_date,
     print_json,
     print_table,
+    print_text,
     text_column,
 )
 from gqlevolve.cli._store import open_store
@@ -86,6 +92,9 @@ def _show(result: object, as_json: bool) -> None:
         [(result.status, after.deprecated_on, after.sunset_on, after.replacement, after.migration_guide,  # type: ignore[attr-defined]
           ", ".join(result.changed) or "nothing")],  # type: ignore[attr-defined]
     )
+    note = getattr(result, "note", None)
+    if note:  # a stored date outside the range, mended another way than usual: say how
+        print_text(f"Note: {note}.")
 
 
 @main.group("deprecation")

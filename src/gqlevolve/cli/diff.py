@@ -1,8 +1,27 @@
 """``gqlevolve diff|export|check``: schema changes and the CI gate for versioned endpoints.
 
+.. code-block:: sh
+
     gqlevolve diff schemas/v1.graphql http://localhost:8000/api/v1/graphql --markdown
     gqlevolve export                       # writes schemas/<version>.graphql from the server's schemas
     gqlevolve check --db $GQLEVOLVE_DB     # fails when a vN endpoint broke (draft only warns)
+
+Example: two SDL files in ``tmp_dir``; ``run_cli(*args)`` runs ``gqlevolve ARGS`` in this process, prints what it
+prints and returns its exit code, 1 here: something is breaking.
+
+    >>> old, new = tmp_dir / "v1.graphql", tmp_dir / "next.graphql"
+    >>> _ = old.write_text('type Query { me: User } type User { name: String @deprecated(reason: "Use fullName") fullName: String }')
+    >>> _ = new.write_text("type Query { me: User } type User { fullName: String! nickname: String }")
+    >>> run_cli("diff", str(old), str(new))
+    Breaking changes (1)
+      ✖ User.name  Field 'User.name' (deprecated) was removed.
+    <BLANKLINE>
+    Safe changes (2)
+      ✔ User.fullName  Field 'User.fullName' changed type from 'String' to 'String!'.
+      ✔ User.nickname  Field 'User.nickname' was added.
+    <BLANKLINE>
+    3 changes: 1 breaking, 0 dangerous, 2 safe.
+    1
 
 Heavy imports (graphql-core, Strawberry, the store) stay inside the commands: ``gqlevolve diff``
 of two SDL files never imports graphql-core or SQLAlchemy.

@@ -16,7 +16,40 @@ it shows an alert), 2 for an error, 3 for a bug in gqlevolve (``cli._common.hand
 its removal policy with :func:`gqlevolve.advisor.policy.removal_policy`, as the admin API's ``/eligibility``
 does: the same values are accepted and refused, with the same messages (naming the options here).
 
-Example::
+Example: two days of traffic on one endpoint, in a store whose clock is pinned to the second day (any day before
+today works: ``--as-of``, the day asked about, defaults to today, UTC, and a day after today is refused).
+``run_cli(*args)`` runs ``gqlevolve ARGS`` in this process, prints what it prints and returns its exit code.
+
+    >>> from datetime import date
+    >>> from gqlevolve.clock import FixedClock
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> with UsageStore(store_url, clock=FixedClock(date(2025, 6, 2))) as store:     # e.g. "sqlite:///gqlevolve.db"
+    ...     v1 = "/api/v1/graphql"
+    ...     store.record_operation(v1, {"User.name"}, client_name="web", client_version="1.4", when=date(2025, 6, 1), count=3)
+    ...     store.record_operation(v1, set(), client_name="web", client_version="2.0", when=date(2025, 6, 1), count=7)
+    ...     store.record_operation(v1, {"User.name"}, client_name="web", client_version="1.4", count=1)
+    ...     store.record_operation(v1, set(), client_name="ios", client_version="5.1", count=9)
+    >>> run_cli("client-versions", "--days", "2", "--as-of", "2025-06-02", "--db", store_url)
+    Clients over the 2 days to 2025-06-02 on /api/v1/graphql
+    client  version  operations  last seen   deprecated elements in use
+    ───────────────────────────────────────────────────────────────────
+    web     1.4      4           2025-06-02  User.name (4)
+    ios     5.1      9           2025-06-02  -
+    web     2.0      7           2025-06-01  -
+    0
+    >>> run_cli("usage-stats", "--days", "2", "--as-of", "2025-06-02", "--coordinate", "User.name", "--db", store_url)
+    Usage of /api/v1/graphql and User.name, 2025-06-01 to 2025-06-02
+                                                    ops
+                            deprecated  deprecated  using  its
+    day         operations  ops         share       it     share
+    ─────────────────────────────────────────────────────────────
+    2025-06-01  10          3           30.00%      3      30.00%
+    2025-06-02  10          1           10.00%      1      10.00%
+    0
+
+In a shell:
+
+.. code-block:: sh
 
     gqlevolve advise --endpoint v1 --exclude-client load-test --json
     gqlevolve usage-stats --endpoint /api/v1/graphql --days 30 --coordinate User.name

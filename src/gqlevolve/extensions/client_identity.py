@@ -12,6 +12,9 @@ to ``deprecation_usage(client_identity=...)``; it receives Strawberry's ``Execut
 
 The endpoint is the versioned app's canonical path (``scope["gqlevolve.endpoint"]``), else the request path
 without a trailing slash, else the name given to the extension (``schema.execute`` in a script).
+
+Only the first 64 characters of a name and 32 of a version are read (what the store keeps:
+:mod:`gqlevolve.usage_store.clients`): a client that sends a 30 KB header costs no more than one that sends 64 bytes.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ NAME_HEADERS = (
     "x-graphql-client-name",
 )
 VERSION_HEADERS = tuple(name.replace("-name", "-version") for name in NAME_HEADERS)
+
+#: The characters of a name and a version that are read: what the store keeps (``CLIENT_NAME_LENGTH`` and
+#: ``CLIENT_VERSION_LENGTH`` of :mod:`gqlevolve.usage_store.tables`, not imported: the adapter does not load the
+#: store's database layer; a test keeps them equal).
+CLIENT_NAME_LENGTH = 64
+CLIENT_VERSION_LENGTH = 32
 
 _NAME_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(NAME_HEADERS)}
 _VERSION_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(VERSION_HEADERS)}
@@ -75,7 +84,10 @@ def client_from_headers(execution_context: Any) -> ClientIdentity:
         return _from_raw(raw)
     name = next((headers.get(header) for header in NAME_HEADERS if headers.get(header)), None)
     version = next((headers.get(header) for header in VERSION_HEADERS if headers.get(header)), None)
-    return ClientIdentity(name, version)
+    return ClientIdentity(
+        name[:CLIENT_NAME_LENGTH] if isinstance(name, str) else name,
+        version[:CLIENT_VERSION_LENGTH] if isinstance(version, str) else version,
+    )
 
 
 def _from_raw(raw: list[tuple[bytes, bytes]]) -> ClientIdentity:
@@ -91,9 +103,9 @@ def _from_raw(raw: list[tuple[bytes, bytes]]) -> ClientIdentity:
             version, version_rank = value, rank
     if name is None and version is None:
         return UNKNOWN
-    return ClientIdentity(
-        None if name is None else name.decode("latin-1").strip() or None,
-        None if version is None else version.decode("latin-1").strip() or None,
+    return ClientIdentity(  # cut before decoding: latin-1 is one character a byte
+        None if name is None else name[:CLIENT_NAME_LENGTH].decode("latin-1").strip() or None,
+        None if version is None else version[:CLIENT_VERSION_LENGTH].decode("latin-1").strip() or None,
     )
 
 

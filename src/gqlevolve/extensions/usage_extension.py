@@ -26,7 +26,6 @@ An internal error of the extension is logged and the operation proceeds as if it
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ from gqlevolve.extensions.client_identity import (
     request_endpoint,
     request_of,
 )
+from gqlevolve.logs import request_logger
 from gqlevolve.monitor import Declared, DeprecationMonitor, Notice, gone_error
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_ENDPOINT", "DeprecationUsage", "DeprecationUsageExtension", "deprecation_usage"]
 
-logger = logging.getLogger("gqlevolve.extensions")
+# A request's values (a client's name) may be in an error's message: its tracebacks are escaped.
+logger = request_logger("gqlevolve.extensions")
 
 #: The endpoint name when there is no HTTP request and no ``endpoint=`` was given.
 DEFAULT_ENDPOINT = "graphql"
@@ -209,7 +210,7 @@ def deprecation_usage(
     ``declared``: dates, replacements and guides (records or a TOML path, see :mod:`.declared`).
     ``client_identity``: ``execution_context -> (name, version)``; by default the client headers.
     ``refresh_interval``: seconds between reads of the records from the store.
-    ``cache_size``: analyses kept (by schema, query text and operation name).
+    ``cache_size``: analyses kept (by schema, query text and operation name; 16 MiB in all at most).
     ``clock``: where "today" comes from (:mod:`gqlevolve.clock`): the usage day, the first-seen
     ``deprecated_on`` of a record registered from the schema, the lifecycle status. Default: the store's clock,
     so pinning the store's pins everything. ``today`` is the same given as a ``() -> date`` function.

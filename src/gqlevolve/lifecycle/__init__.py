@@ -4,7 +4,8 @@ Modules, one concept each:
 
 - :mod:`~gqlevolve.lifecycle.records`: a :class:`Deprecation` record and its :class:`Status` on a day, a whole
   version's :class:`VersionLifecycle`, the one rule for a migration guide (:func:`check_migration_guide`) and for
-  a typed date (:func:`parse_iso_date`);
+  a typed date (:func:`parse_iso_date`), the range of a record's dates (:func:`check_day`:
+  :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY`) and date arithmetic that never overflows (:func:`add_days`);
 - :mod:`~gqlevolve.lifecycle.headers`: what a response says about the records it touched:
   :func:`response_headers` (``Deprecation``, ``Sunset``, ``Link``, ``X-Deprecated-Replacement``,
   ``Warning: 299``) and the 410 body, :func:`gone_body`;
@@ -33,12 +34,16 @@ from gqlevolve.lifecycle.headers import (
     warning_header,
 )
 from gqlevolve.lifecycle.records import (
+    FIRST_TYPED_DAY,
+    LAST_TYPED_DAY,
     MIGRATION_GUIDE_RULE,
     SUNSET_WARNING_DAYS,
     Deprecation,
     InvalidMigrationGuide,
     Status,
     VersionLifecycle,
+    add_days,
+    check_day,
     check_migration_guide,
     parse_iso_date,
 )
@@ -50,6 +55,8 @@ from gqlevolve.lifecycle.versions import (
 )
 
 __all__ = [
+    "FIRST_TYPED_DAY",
+    "LAST_TYPED_DAY",
     "MIGRATION_GUIDE_RULE",
     "SUNSET_WARNING_DAYS",
     "VERSION_RULE",
@@ -58,6 +65,8 @@ __all__ = [
     "InvalidVersionName",
     "Status",
     "VersionLifecycle",
+    "add_days",
+    "check_day",
     "check_migration_guide",
     "deprecation_header",
     "gone_body",

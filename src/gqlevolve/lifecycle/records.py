@@ -10,6 +10,14 @@ rule (an absolute ``http``/``https`` URL with a host, or an absolute path such a
 records, declarations, version lifecycles, the command line and the admin API all refuse anything else.
 :func:`parse_iso_date` is the one way a date a person typed (an option, a field) becomes a record's date.
 
+A record's dates lie from :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY` (1970-01-01 to 9000-12-31), whoever
+makes it (:func:`check_day` is the rule): an extension, a window or the sunset warning's 30 days stay within what
+``datetime.date`` holds. A record that the store kept from before that rule (``sunset_on = 9999-12-31``,
+``0001-01-02``) is read as it is, with :meth:`Deprecation.as_stored`, so that the reports show it and the
+emergency procedures mend it; :meth:`Deprecation.with_changes` checks only what changes, and every date computed
+from a record (:meth:`Deprecation.status_on`, :attr:`~Deprecation.sunset_warning_starts`, :func:`add_days`) stops
+at the first or last date there is instead of overflowing.
+
 Example::
 
     record = Deprecation(
@@ -26,7 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +51,10 @@ __all__ = [
     "InvalidMigrationGuide",
     "Status",
     "VersionLifecycle",
+    "FIRST_TYPED_DAY",
+    "LAST_TYPED_DAY",
+    "add_days",
+    "check_day",
     "check_migration_guide",
     "parse_iso_date",
 ]
@@ -74,13 +87,18 @@ class Status(StrEnum):
     REMOVED = "removed"
 
 
+_DATE_FIELDS = ("deprecated_on", "sunset_on")
+
+
 @dataclass(frozen=True, slots=True)
 class Deprecation:
     """A deprecated element (or endpoint) with the dates and pointers the policy asks for.
 
     ``coordinate`` is a schema coordinate (``User.name``) or, for a whole version, its path.
     ``status_override`` pins the status regardless of dates (the policy's rollback sets
-    ``sunset_warning`` on an element whose sunset passed).
+    ``sunset_warning`` on an element whose sunset passed). The dates are ``datetime.date`` values from
+    :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY`, the sunset not before the deprecation; an
+    :class:`~gqlevolve.errors.InvalidInput` (a ``ValueError``) otherwise.
     """
 
     coordinate: str
@@ -92,27 +110,46 @@ class Deprecation:
     status_override: Status | None = None
 
     def __post_init__(self) -> None:
-        if not self.coordinate:
+        self._check(("coordinate", "reason", *_DATE_FIELDS, "replacement", "migration_guide", "status_override"))
+
+    def _check(self, changed: Iterable[str]) -> None:
+        """Check the fields named in ``changed`` (and the order of the dates when one of them changed)."""
+        changed = set(changed)
+        if "coordinate" in changed and not self.coordinate:
             raise InvalidInput("a deprecation record needs a coordinate", field="coordinate")
-        if self.deprecated_on and self.sunset_on and self.sunset_on < self.deprecated_on:
+        for name in _DATE_FIELDS:
+            value = getattr(self, name)
+            if name in changed and value is not None:
+                check_day(value, name=f"{self.coordinate}: {name}", field=name)
+        if (
+            changed & set(_DATE_FIELDS) and self.deprecated_on and self.sunset_on
+            and self.sunset_on < self.deprecated_on
+        ):
             raise InvalidInput(
                 f"{self.coordinate}: sunset_on ({self.sunset_on}) is before deprecated_on ({self.deprecated_on})",
                 field="sunset_on",
             )
-        if self.status_override is not None and not isinstance(self.status_override, Status):
-            try:
-                object.__setattr__(self, "status_override", Status(self.status_override))
-            except ValueError:
-                raise InvalidInput(
-                    f"{self.coordinate}: status_override: {json_quote(self.status_override)} is not one of "
-                    f"{', '.join(status.value for status in Status)}",
-                    field="status",
-                ) from None
-        if self.migration_guide is not None:
+        if "status_override" in changed and self.status_override is not None:
+            object.__setattr__(self, "status_override", _status(self.status_override, self.coordinate))
+        if "migration_guide" in changed and self.migration_guide is not None:
             try:
                 check_migration_guide(self.migration_guide)
             except InvalidMigrationGuide as error:
                 raise InvalidMigrationGuide(f"{self.coordinate}: {error}", field=error.field) from None
+
+    @classmethod
+    def as_stored(cls, **values: Any) -> Deprecation:
+        """A record as the store keeps it, its dates and their order unchecked: one written before the dates were
+        checked (``sunset_on = 9999-12-31``) is still read, shown and mended, never refused. The status must be
+        one of :class:`Status` (the store drops one that is not before it gets here)."""
+        record = object.__new__(cls)
+        for item in fields(cls):
+            object.__setattr__(record, item.name, values.pop(item.name, item.default))
+        if values:
+            raise TypeError(f"unknown fields of a deprecation record: {', '.join(sorted(values))}")
+        if record.status_override is not None:
+            object.__setattr__(record, "status_override", _status(record.status_override, record.coordinate))
+        return record
 
     def status_on(self, day: dt.date) -> Status:
         """The policy phase on ``day`` (boundaries: each phase starts on its first day)."""
@@ -121,7 +158,7 @@ class Deprecation:
         if self.sunset_on is not None:
             if day >= self.sunset_on:
                 return Status.REMOVED
-            if day >= self.sunset_on - dt.timedelta(days=SUNSET_WARNING_DAYS):
+            if day >= add_days(self.sunset_on, -SUNSET_WARNING_DAYS):
                 return Status.SUNSET_WARNING
         if self.deprecated_on is None or day >= self.deprecated_on:
             return Status.DEPRECATED
@@ -129,22 +166,46 @@ class Deprecation:
 
     @property
     def sunset_warning_starts(self) -> dt.date | None:
+        """30 days before the sunset (the first date there is for a sunset stored in its first 30 days)."""
         if self.sunset_on is None:
             return None
-        return self.sunset_on - dt.timedelta(days=SUNSET_WARNING_DAYS)
+        return add_days(self.sunset_on, -SUNSET_WARNING_DAYS)
 
     def days_until_sunset(self, day: dt.date) -> int | None:
         return None if self.sunset_on is None else (self.sunset_on - day).days
 
     def with_changes(self, **changes: Any) -> Deprecation:
-        return replace(self, **changes)
+        """This record with ``changes``, which are checked as a new record's fields are; the fields that do not
+        change are not checked again (a stored record from before a rule can be mended one field at a time)."""
+        unknown = set(changes) - {item.name for item in fields(self)}
+        if unknown:
+            raise TypeError(f"unknown fields of a deprecation record: {', '.join(sorted(unknown))}")
+        record = object.__new__(type(self))
+        for item in fields(self):
+            object.__setattr__(record, item.name, changes.get(item.name, getattr(self, item.name)))
+        record._check(changes)
+        return record
+
+
+def _status(value: object, coordinate: str) -> Status:
+    if isinstance(value, Status):
+        return value
+    try:
+        return Status(str(value))
+    except ValueError:
+        raise InvalidInput(
+            f"{coordinate}: status_override: {json_quote(value)} is not one of "
+            f"{', '.join(status.value for status in Status)}",
+            field="status",
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
 class VersionLifecycle:
     """The lifecycle of a whole endpoint version (``/api/v1/graphql``), given to ``versioned_app``.
 
-    ``successor`` names the version that replaces it (``"v2"``); its path becomes the replacement.
+    ``successor`` names the version that replaces it (``"v2"``); its path becomes the replacement. The dates lie
+    from :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY`, the sunset not before the deprecation.
     """
 
     deprecated_on: dt.date
@@ -154,6 +215,13 @@ class VersionLifecycle:
     reason: str | None = None
 
     def __post_init__(self) -> None:
+        check_day(self.deprecated_on, name="deprecated_on")
+        if self.sunset_on is not None:
+            check_day(self.sunset_on, name="sunset_on")
+            if self.sunset_on < self.deprecated_on:
+                raise InvalidInput(
+                    f"sunset_on ({self.sunset_on}) is before deprecated_on ({self.deprecated_on})", field="sunset_on"
+                )
         if self.successor is not None:
             validate_version(self.successor)
         if self.migration_guide is not None:
@@ -243,8 +311,8 @@ def parse_iso_date(value: str, *, name: str) -> dt.date:
     ``name`` (an option, a field) otherwise.
 
     Only that form: ``date.fromisoformat`` would also take ``20260630`` or ``2026-W27-2``, which no one means.
-    And only from 1970-01-01 to 9000-12-31 (:data:`FIRST_TYPED_DAY`, :data:`LAST_TYPED_DAY`): the date arithmetic
-    of a window or an extension stays within what ``datetime.date`` holds.
+    And only from 1970-01-01 to 9000-12-31 (:func:`check_day`): the date arithmetic of a window or an extension
+    stays within what ``datetime.date`` holds.
     """
     field = name.lstrip("-").replace("-", "_")
     try:
@@ -253,9 +321,31 @@ def parse_iso_date(value: str, *, name: str) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name}: {json_quote(value)} is not a date in the form YYYY-MM-DD", field=field) from None
+    return check_day(day, name=name, field=field)
+
+
+def check_day(day: object, *, name: str, field: str | None = None) -> dt.date:
+    """``day`` if it is a date (not a date and time) from :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY`; an
+    :class:`~gqlevolve.errors.InvalidInput` naming ``name`` otherwise (``field``: the parameter, default ``name``).
+
+    The one rule for the dates of a record, a version's lifecycle, a declaration and a typed date.
+    """
+    field = field or name
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise InvalidInput(f"{name}: expected a date (YYYY-MM-DD), not {json_quote(day)}", field=field)
     if not FIRST_TYPED_DAY <= day <= LAST_TYPED_DAY:
         raise InvalidInput(
-            f"{name}: {json_quote(value)} is not a date from {FIRST_TYPED_DAY.isoformat()} to {LAST_TYPED_DAY.isoformat()}",
+            f"{name}: {json_quote(day.isoformat())} is not a date from {FIRST_TYPED_DAY.isoformat()} to "
+            f"{LAST_TYPED_DAY.isoformat()}",
             field=field,
         )
     return day
+
+
+def add_days(day: dt.date, days: int) -> dt.date:
+    """``days`` after ``day`` (before, if negative), stopping at the first or last date ``datetime.date`` holds
+    instead of raising ``OverflowError``: for dates computed from a stored record, whatever it holds."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min

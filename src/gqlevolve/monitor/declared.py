@@ -13,13 +13,15 @@ records or the path of a TOML file::
     migration_guide = "https://docs.youtility.in/migrations/secure-file-upload"
 
 A declaration for an element the schema does not deprecate is ignored for that schema (one declaration file
-can serve every version); a malformed one is refused at start-up with a message that says which and why.
+can serve every version); a malformed one is refused at start-up with a message that says which and why. Dates are
+``YYYY-MM-DD`` (a TOML date or a string) from 1970-01-01 to 9000-12-31, as every record's dates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,13 +29,14 @@ from typing import Any
 
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.errors import InvalidInput
-from gqlevolve.lifecycle import Deprecation, Status
+from gqlevolve.lifecycle import Deprecation, Status, check_day, parse_iso_date
 
 __all__ = ["Declared", "DeclarationError", "declarations", "load_declarations"]
 
 #: What ``deprecation_usage(declared=...)`` accepts.
 Declared = Iterable[Deprecation] | str | os.PathLike[str] | None
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FIELDS = ("coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
 
 
@@ -110,15 +113,22 @@ def _record(entry: Any, where: str) -> Deprecation:
 
 
 def _date(value: Any, where: str) -> dt.date:
+    """A TOML date or a ``YYYY-MM-DD`` string, from 1970-01-01 to 9000-12-31 (:func:`~gqlevolve.lifecycle.check_day`,
+    the rule of every record's dates)."""
     if isinstance(value, dt.datetime):
         raise DeclarationError(f"{where}: expected a date (2026-06-30), not a date and time")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+            return parse_iso_date(value, name=where)
+        except InvalidInput as error:
+            if not _ISO_DATE.fullmatch(value):
+                raise DeclarationError(f"{where}: expected a date like 2026-06-30, not {value!r}") from None
+            raise DeclarationError(str(error)) from None
+    if isinstance(value, dt.date):
+        try:
+            return check_day(value, name=where)
+        except InvalidInput as error:
+            raise DeclarationError(str(error)) from None
     raise DeclarationError(f"{where}: expected a date like 2026-06-30, not {value!r}")
 
 

@@ -3,8 +3,10 @@
 Given plain inputs (the schema, the document, the operation name, the raw variables, the endpoint, the client
 and the day), the monitor:
 
-1. looks up the operation's analysis (:mod:`gqlevolve.operation_analysis`; cached by query text) and adds the
-   deprecated elements the variable values reach;
+1. looks up the operation's analysis (:mod:`gqlevolve.operation_analysis`; cached by query text) and, when the
+   operation has variables, coerces their values as graphql-core will: an operation whose variables are refused
+   is not executed, so it is neither counted nor told anything (graphql-core reports the errors itself). Then it
+   adds the deprecated elements the variable values reach;
 2. counts the operation in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O.
    Operations that only introspect are not counted;
 3. judges what it used against the endpoint's deprecation records (kept in step with the store by
@@ -56,7 +58,7 @@ class DeprecationMonitor:
     ``store``: the :class:`~gqlevolve.usage_store.UsageStore` that counts usage and keeps the records.
     ``declared``: dates, replacements and guides (records or a TOML path, see :mod:`gqlevolve.monitor.declared`).
     ``refresh_interval``: seconds between reads of the records from the store.
-    ``cache_size``: analyses kept (by schema, query text and operation name).
+    ``cache_size``: analyses kept (by schema, query text and operation name; 16 MiB in all at most).
     ``clock``: where "today" comes from (default: the store's clock); a ``() -> date`` function is accepted.
     """
 
@@ -120,6 +122,7 @@ class DeprecationMonitor:
         ``schema`` is a graphql-core ``GraphQLSchema`` (or a server's schema object that holds one as
         ``_schema``, as Strawberry's does); ``document`` is ``query`` parsed (parsed here when None);
         ``variables`` are the raw values the client sent. ``day`` defaults to today by the monitor's clock.
+        None, and nothing counted, when the variable values do not coerce (the operation will not execute).
         """
         if document is None:
             if query is None:
@@ -128,7 +131,12 @@ class DeprecationMonitor:
         analysis = self.analyses.analysis(schema, query, operation_name, document)
         if analysis is None or analysis.introspection_only:
             return None
-        coordinates = analysis.coordinates_for(variables)
+        if analysis.declared_variables:  # an operation without variables pays nothing here
+            if not analysis.accepts(variables):
+                return None
+            coordinates = analysis.coordinates_for(variables)
+        else:
+            coordinates = analysis.coordinates
         today = day or self.clock.today()
         self.store.record_buffered(
             endpoint, coordinates, client_name=client_name, client_version=client_version, when=today

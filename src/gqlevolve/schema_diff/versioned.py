@@ -6,10 +6,20 @@ with its snapshot: a breaking change on a ``vN`` endpoint fails; on ``draft`` (w
 safely modified in any way") it is only a warning. With usage data, removing a deprecated element
 that the removal advisor finds removable on that endpoint is *approved*, with the evidence.
 
-    schemas = {"v1": schema_v1, "draft": schema_draft}       # Strawberry schemas
-    export_snapshots(schemas, Path("schemas"))               # when a version is published
-    report = check_versions(schemas, Path("schemas"))        # in CI
-    report.passed                                            # False if a vN broke
+A version's schema is a Strawberry schema, a ``GraphQLSchema`` or SDL text (SDL here, to keep it short); the
+snapshot folder, ``schemas/`` in a project, is ``tmp_dir`` here:
+
+    >>> published = {"v1": "type Query { me: String name: String }", "draft": "type Query { me: String }"}
+    >>> [path.name for path in export_snapshots(published, tmp_dir)]      # when a version is published
+    ['v1.graphql', 'draft.graphql']
+    >>> current = {"v1": "type Query { me: String }", "draft": "type Query { you: String }"}
+    >>> report = check_versions(current, tmp_dir)                          # in CI
+    >>> [(version.version, version.status) for version in report.versions]
+    [('v1', 'failed'), ('draft', 'warning')]
+    >>> report.passed                                                      # a vN broke
+    False
+    >>> [change.message for change in report.versions[0].breaking]
+    ["Field 'Query.name' was removed."]
 """
 
 from __future__ import annotations

@@ -20,13 +20,19 @@ Modules, one concept each:
 - :mod:`~gqlevolve.usage_store.clients`, :mod:`~gqlevolve.usage_store.signatures`: what the counters are keyed by;
 - :mod:`~gqlevolve.usage_store.shutdown`: flushing at exit and on SIGTERM.
 
-Example::
+Example: one operation of the ``web`` client used ``User.name``, three of the ``ios`` client used nothing
+deprecated (a :class:`~gqlevolve.clock.FixedClock` pins the day; without ``clock=`` it is today, UTC):
 
-    from gqlevolve.usage_store import UsageStore
-
-    with UsageStore("sqlite:///gqlevolve.db") as store:
-        store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", client_version="1.4")
-        store.daily_usage("/api/v1/graphql", "User.name")
+    >>> from datetime import date
+    >>> from gqlevolve.clock import FixedClock
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> with UsageStore(store_url, clock=FixedClock(date(2026, 11, 21))) as store:    # e.g. "sqlite:///gqlevolve.db"
+    ...     store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", client_version="1.4")
+    ...     store.record_operation("/api/v1/graphql", set(), client_name="ios", count=3)
+    ...     store.daily_usage("/api/v1/graphql", "User.name")
+    ...     store.clients("/api/v1/graphql", "User.name")
+    [DailyUsage(day=datetime.date(2026, 11, 21), operations=1, total=4)]
+    [ClientUsage(name='web', version='1.4', operations=1, last_seen=datetime.date(2026, 11, 21))]
 """
 
 from gqlevolve.usage_store.clients import OTHER_CLIENT

@@ -27,7 +27,13 @@ from collections.abc import Callable, Iterable
 
 from gqlevolve.clock import Clock
 from gqlevolve.endpoints import check_endpoint_name
-from gqlevolve.usage_store.clients import ClientLimiter, clean_client_name, clean_client_version
+from gqlevolve.usage_store.clients import (
+    CLIENT_NAME_LENGTH,
+    CLIENT_VERSION_LENGTH,
+    ClientLimiter,
+    clean_client_name,
+    clean_client_version,
+)
 from gqlevolve.usage_store.recorder import Recorder, TotalKey, UsageKey
 from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
 from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
@@ -39,8 +45,9 @@ logger = logging.getLogger("gqlevolve.usage_store")
 #: An inbox with this many distinct keys is drained by the request that finds it so (the flusher is behind).
 INBOX_DRAIN_SIZE = 50_000
 
-# Cleaned client names and versions kept per raw value; past this many the cache starts over (clients name
-# themselves, so the raw values are unbounded).
+# Cleaned client names and versions kept per raw value (cut to what cleaning reads: at most 64 or 32 characters);
+# past this many the cache starts over (clients name themselves, so the raw values are unbounded). Some 3 MB for
+# names and 2.5 MB for versions when full.
 _NAME_CACHE_SIZE = 10_000
 
 # The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day).
@@ -66,8 +73,8 @@ class ObservationBuffer:
         self._odd_inbox: deque[tuple[_InboxKey, object]] = deque()
         self._clients = ClientLimiter(max_clients_per_day)
         self._signatures = SignatureCache()
-        self._names: dict[object, str] = {}
-        self._versions: dict[object, str] = {}
+        self._names: dict[str, str] = {}
+        self._versions: dict[str, str] = {}
         #: Operations refused at draining because their arguments were invalid (each one logged).
         self.rejected = 0
 
@@ -84,8 +91,13 @@ class ObservationBuffer:
     ) -> bool:
         """Keep one observation as given (never raises); True when the inbox is full and should be drained now.
 
-        The day is taken now (``when``, else today by the clock), not at draining.
+        The day is taken now (``when``, else today by the clock), not at draining. A client name or version is
+        cut to the characters cleaning reads (64 and 32), so that no inbox key keeps a client's long header alive.
         """
+        if type(client_name) is str and len(client_name) > CLIENT_NAME_LENGTH:
+            client_name = client_name[:CLIENT_NAME_LENGTH]
+        if type(client_version) is str and len(client_version) > CLIENT_VERSION_LENGTH:
+            client_version = client_version[:CLIENT_VERSION_LENGTH]
         key = (endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when))
         try:
             if type(count) is not int or count < 1:
@@ -152,8 +164,8 @@ class ObservationBuffer:
         coordinates = coordinate_set(coordinates)
         signature = self._signatures.signature_of(coordinates) if coordinates else None
         day = self.clock.today() if when is None else utc_day(when)
-        name = _cleaned(self._names, client_name, clean_client_name)
-        version = _cleaned(self._versions, client_version, clean_client_version)
+        name = _cleaned(self._names, client_name, clean_client_name, CLIENT_NAME_LENGTH)
+        version = _cleaned(self._versions, client_version, clean_client_version, CLIENT_VERSION_LENGTH)
         with self.recorder.lock:  # the client cap decides and counts atomically
             name, version = self._clients.admit(endpoint, day, name, version)
             total_key = (endpoint, day, name, version)
@@ -185,10 +197,14 @@ def _day_of(when: object) -> object:
         return when
 
 
-def _cleaned(cache: dict[object, str], value: object, clean: Callable[[object], str]) -> str:
-    """``clean(value)``, cached by the raw value; None is the unknown client."""
+def _cleaned(cache: dict[str, str], value: object, clean: Callable[[object], str], length: int) -> str:
+    """``clean(value)``, cached by the string cut to the ``length`` characters ``clean`` reads; None is the unknown
+    client. Anything but a string (a caller's mistake) is cleaned each time, never cached: it could be any size."""
     if value is None:
         return UNKNOWN_CLIENT
+    if type(value) is not str:
+        return clean(value)
+    value = value[:length]
     try:
         return cache[value]
     except KeyError:
@@ -196,5 +212,3 @@ def _cleaned(cache: dict[object, str], value: object, clean: Callable[[object], 
             cache.clear()
         cleaned = cache[value] = clean(value)
         return cleaned
-    except TypeError:  # unhashable
-        return clean(value)

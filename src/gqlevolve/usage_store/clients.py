@@ -1,9 +1,11 @@
 """Client names and versions as they are stored: trimmed, in a safe charset, and capped per endpoint and day.
 
 Clients name themselves (headers such as ``apollographql-client-name``), so nothing they send may grow the
-store without bound: a name or version is cut to its column's length and to ``[A-Za-z0-9 ._:/@+-]``
-(anything else becomes ``_``), and past ``max_clients_per_day`` distinct (name, version) pairs on one
-endpoint and day, further new pairs are counted as :data:`OTHER_CLIENT`.
+store, or a process's memory, without bound: only the first :data:`CLIENT_NAME_LENGTH` (64) characters of a name
+and :data:`CLIENT_VERSION_LENGTH` (32) of a version are read (the request path cuts them to that before keeping or
+caching anything, whatever the header's size), then trimmed and limited to ``[A-Za-z0-9 ._:/@+-]`` (anything
+else becomes ``_``); past ``max_clients_per_day`` distinct (name, version) pairs on one endpoint and day, further
+new pairs are counted as :data:`OTHER_CLIENT`.
 
 Example::
 
@@ -20,7 +22,14 @@ from collections import OrderedDict
 
 from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH, UNKNOWN_CLIENT
 
-__all__ = ["OTHER_CLIENT", "ClientLimiter", "clean_client_name", "clean_client_version"]
+__all__ = [
+    "CLIENT_NAME_LENGTH",
+    "CLIENT_VERSION_LENGTH",
+    "OTHER_CLIENT",
+    "ClientLimiter",
+    "clean_client_name",
+    "clean_client_version",
+]
 
 #: The name under which clients past the per-day cap are counted.
 OTHER_CLIENT = "other"
@@ -32,17 +41,17 @@ _SPACES = re.compile(r"\s+")
 def _clean(value: object, length: int) -> str:
     if value is None:
         return UNKNOWN_CLIENT
-    text = _SPACES.sub(" ", str(value)).strip()
+    text = _SPACES.sub(" ", (value if isinstance(value, str) else str(value))[:length]).strip()
     return _UNSAFE.sub("_", text)[:length].strip()
 
 
 def clean_client_name(value: object) -> str:
-    """The client name as stored (``''`` when unknown)."""
+    """The client name as stored (``''`` when unknown), from its first :data:`CLIENT_NAME_LENGTH` characters."""
     return _clean(value, CLIENT_NAME_LENGTH)
 
 
 def clean_client_version(value: object) -> str:
-    """The client version as stored (``''`` when unknown)."""
+    """The client version as stored (``''`` when unknown), from its first :data:`CLIENT_VERSION_LENGTH` characters."""
     return _clean(value, CLIENT_VERSION_LENGTH)
 
 

@@ -7,6 +7,12 @@ record (extended a sunset) since. Every change writes one audit entry per field:
 to what, who, when and why. :func:`delete_deprecation` removes a record (one written by mistake): its audit
 entries say ``record: exists -> deleted`` and keep every value it had. The audit log is never pruned.
 
+Every date written is from 1970-01-01 to 9000-12-31 (:func:`gqlevolve.lifecycle.check_day`, checked by the record
+for the fields that change). A row written before that rule (``sunset_on = 9999-12-31``) is read as it is
+(:meth:`Deprecation.as_stored`), so that the reports show it and the emergency procedures mend it; a stored
+migration guide or status that no record may hold now is ignored with a warning (the values escaped:
+:mod:`gqlevolve.logs`).
+
 Example::
 
     with engine.begin() as connection:
@@ -33,6 +39,7 @@ from gqlevolve.errors import InvalidInput, NotFound
 from gqlevolve.inputs import check_actor, check_why
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import Deprecation, InvalidMigrationGuide, Status, check_migration_guide, parse_iso_date
+from gqlevolve.logs import loggable, loggable_text
 from gqlevolve.usage_store.tables import deprecation_audit, deprecations
 
 __all__ = [
@@ -49,7 +56,9 @@ __all__ = [
 
 #: The fields of a record that can change (the coordinate is its identity).
 EDITABLE_FIELDS = ("reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
-_DATE_FIELDS = {"deprecated_on", "sunset_on"}
+_DATE_FIELDS = ("deprecated_on", "sunset_on")
+_STATUSES = tuple(status.value for status in Status)
+_logger = logging.getLogger("gqlevolve.usage_store")
 #: The audit ``field`` of an entry about the whole record: ``exists -> deleted`` when it was deleted.
 RECORD_FIELD = "record"
 RECORD_EXISTS = "exists"
@@ -217,7 +226,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
     """``record`` with ``changes`` applied; dates may be given as ISO strings, the status as its name."""
-    for name in _DATE_FIELDS & changes.keys():
+    for name in (name for name in _DATE_FIELDS if name in changes):
         value = changes[name]
         if isinstance(value, str):
             changes[name] = parse_iso_date(value, name=name)
@@ -272,18 +281,31 @@ def _values(record: Deprecation) -> dict[str, object]:
 
 
 def _record(row: sa.Row[Any]) -> Deprecation:
+    """The record of ``row`` as it is stored: dates outside the range a record may have now, or a sunset before
+    the deprecation (written before those were checked), are read as they are, so that the reports show them and
+    the emergency procedures mend them (:meth:`Deprecation.as_stored`)."""
     known = {f.name for f in fields(Deprecation)}
     values = {name: getattr(row, name) for name in ("coordinate", *EDITABLE_FIELDS) if name in known}
+    for name in _DATE_FIELDS:  # SQLite may hand back a datetime for a date written as one
+        if isinstance(values.get(name), dt.datetime):
+            values[name] = values[name].date()
     if values.get("migration_guide") is not None:
         try:
             check_migration_guide(values["migration_guide"])
         except InvalidMigrationGuide as error:
             # Written before guides were checked: never sent to a client (no Link: <not a url>); set a valid one.
-            logging.getLogger("gqlevolve.usage_store").warning(
-                "deprecation record %s on %s: ignoring its stored %s", row.coordinate, row.endpoint, error
+            _logger.warning(
+                "deprecation record %s on %s: ignoring its stored %s",
+                loggable(row.coordinate), loggable(row.endpoint), loggable_text(str(error)),
             )
             values["migration_guide"] = None
-    return Deprecation(**values)
+    if values.get("status_override") is not None and values["status_override"] not in _STATUSES:
+        _logger.warning(
+            "deprecation record %s on %s: ignoring its stored status_override %s (not one of %s)",
+            loggable(row.coordinate), loggable(row.endpoint), loggable(values["status_override"]), ", ".join(_STATUSES),
+        )
+        values["status_override"] = None
+    return Deprecation.as_stored(**values)
 
 
 def _find(connection: sa.Connection, endpoint: str, coordinate: str) -> Deprecation | None:

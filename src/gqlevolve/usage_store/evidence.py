@@ -12,11 +12,29 @@ same clients left out. On SQLite the read connection's page cache is raised for 
 
 The removal rule itself (what the evidence means) is :mod:`gqlevolve.advisor`'s; this module only reads.
 
-Example::
+Example: ``User.name`` used by ``web`` on 2026-11-20 and by a bot on 2026-11-21 (``clock``: a
+:class:`~gqlevolve.clock.FixedClock` pinned to 2026-11-21), the bot left out:
 
-    with store.reading() as connection:
-        evidence = gather(connection, "/api/v1/graphql", ["User.name"], first_day, last_day, exclude=("bot",))
-        evidence.used["User.name"][day], evidence.totals[day], evidence.clients["User.name"][0].name
+    >>> from datetime import date
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)      # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> v1 = "/api/v1/graphql"
+    >>> store.record_operation(v1, {"User.name"}, client_name="web", when=date(2026, 11, 20), count=2)
+    >>> store.record_operation(v1, set(), client_name="web", when=date(2026, 11, 20), count=8)
+    >>> store.record_operation(v1, {"User.name", "Role.GUEST"}, client_name="bot", count=5)
+    >>> with store.reading() as connection:
+    ...     evidence = gather(
+    ...         connection, v1, ["User.name", "Role.GUEST"], date(2026, 11, 1), date(2026, 11, 21), exclude=("bot",)
+    ...     )
+    >>> evidence.totals            # every day with data, the bot's operations left out
+    {datetime.date(2026, 11, 20): 10, datetime.date(2026, 11, 21): 0}
+    >>> evidence.used["User.name"]
+    {datetime.date(2026, 11, 20): 2}
+    >>> evidence.last_used         # Role.GUEST: only the bot used it
+    {'User.name': datetime.date(2026, 11, 20)}
+    >>> evidence.clients["User.name"]
+    [ClientUsage(name='web', version=None, operations=2, last_seen=datetime.date(2026, 11, 20))]
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -6,20 +6,36 @@ as a :class:`~gqlevolve.usage_store.recorder.Batch` (with a total of 0 for today
 has none yet) and writes it in one transaction, recorded in the ``flush_ledger`` under this flusher's writer id
 and a batch number. Nothing is lost and nothing is counted twice:
 
-- the store cannot be reached: the batch goes back into the recorder, and the next flush tries again;
-- the batch was sent but the answer to its commit was lost: it is kept *in doubt*, and the next flush asks the
-  ledger whether it was committed before sending it again (merged into the next batch only if it was not).
+- the store cannot be reached, or the transaction fails before its COMMIT is sent: nothing of the batch can have
+  been committed, so it goes back into the recorder, and the next flush tries again;
+- the COMMIT was sent but its answer was lost: the batch is kept *in doubt*. The next flush locks this writer's
+  ledger row first (a COMMIT still on its way holds it) and reads which batch it last committed: a batch the
+  ledger counts is done (and counted in ``flushed_operations``), any other is written again with the new one.
+
+A flush never hangs: its transaction has a statement timeout and a lock timeout, and a guard aborts a connection
+that answers nothing (:class:`~gqlevolve.usage_store.engine.StatementGuard`, :class:`WriteTimeouts`). After a
+failure that may be tied to the connection (a read-only database, a disk I/O error, a lost or aborted
+connection), the pool is emptied (``engine.dispose()``) and the next flush opens a new connection.
+
+:meth:`Flusher.close` returns within ``close_timeout`` seconds: it stops the thread, flushes a last time with the
+time left (a flush still running in the thread is cut at the same deadline), and appends whatever it could not
+write to the store's spill file (:mod:`~gqlevolve.usage_store.spill`): the counts of the recorder, each batch in
+doubt and a batch still being sent (both with their ledger entry, so that one whose COMMIT lands after all is
+not written twice). A flusher with a spill file writes what an earlier run spilled (:meth:`replay`; the store
+calls it at start, and each flush does while the file is there).
 
 A ``KeyboardInterrupt`` or ``SystemExit`` (SIGTERM, see :mod:`~gqlevolve.usage_store.shutdown`) during a flush is
-handled the same way, then let through.
+handled like any failure, then let through.
 
 Example (``UsageStore`` builds and drives it)::
 
-    flusher = Flusher(engine, url, clock, buffer, recorder, prepare=reach_and_check_schema, interval=5.0)
+    flusher = Flusher(engine, url, clock, buffer, recorder, prepare=reach_and_check_schema, interval=5.0,
+                      timeouts=WriteTimeouts(statement=5.0, lock=3.0), close_timeout=5.0,
+                      spill=SpillFile.for_store(url))
     flusher.watch("/api/v1/graphql")
     flusher.start()
     flusher.flush()         # the operations written
-    flusher.close()         # stop the thread, flush a last time
+    flusher.close()         # stop the thread, flush a last time, spill the rest: within 5 s
 """
 
 from __future__ import annotations
@@ -30,22 +46,68 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from gqlevolve.clock import Clock
 from gqlevolve.usage_store.buffer import ObservationBuffer
+from gqlevolve.usage_store.engine import StatementGuard, WriteTimeouts, bounded, connection_may_be_broken
 from gqlevolve.usage_store.recorder import Batch, Recorder
+from gqlevolve.usage_store.spill import SpillFile, SpillRecord
 from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
 from gqlevolve.usage_store.urls import redacted
-from gqlevolve.usage_store.writer import committed_batch, write_batch
+from gqlevolve.usage_store.writer import lock_ledger, write_batch, write_spilled
 
-__all__ = ["INBOX_DRAIN_INTERVAL", "Flusher", "describe_error"]
+__all__ = ["DEFAULT_CLOSE_TIMEOUT", "INBOX_DRAIN_INTERVAL", "Flusher", "describe_error"]
 
 logger = logging.getLogger("gqlevolve.usage_store")
 
 #: How often the flusher thread drains the inbox into counters (seconds), whatever the flush interval is.
 INBOX_DRAIN_INTERVAL = 1.0
+
+#: How long :meth:`Flusher.close` may take by default (seconds): well within the 10 s that ``docker stop`` and
+#: Kubernetes (30 s) leave between SIGTERM and SIGKILL.
+DEFAULT_CLOSE_TIMEOUT = 5.0
+
+#: The part of the close timeout kept for writing the spill file (at most; a fifth of a shorter timeout).
+SPILL_RESERVE_S = 0.5
+
+#: A batch number, and its counts.
+_Numbered = tuple[int, Batch]
+
+
+class FlushAbandoned(RuntimeError):
+    """The flusher was closed while this flush waited: what it holds is in the spill file."""
+
+
+@dataclass(eq=False)
+class _Attempt:
+    """One flush transaction: a new batch, and the batches in doubt when it started."""
+
+    number: int
+    batch: Batch
+    today: dt.date
+    doubts: list[_Numbered]
+    #: Whether the ledger was read (``committed`` and ``rewritten`` are then known).
+    resolved: bool = False
+    committed: list[_Numbered] = field(default_factory=list)
+    rewritten: list[_Numbered] = field(default_factory=list)
+    #: Whether the COMMIT may have been sent (its outcome is then in doubt if it failed).
+    commit_sent: bool = False
+
+    def resolve(self, last_committed: int) -> Batch:
+        """Sort the doubts by the ledger; what this transaction writes: the batch and the doubts not committed."""
+        self.committed = [doubt for doubt in self.doubts if doubt[0] <= last_committed]
+        self.rewritten = [doubt for doubt in self.doubts if doubt[0] > last_committed]
+        self.resolved = True
+        if not self.rewritten:
+            return self.batch
+        combined = Batch()
+        for batch in (self.batch, *(doubtful for _, doubtful in self.rewritten)):
+            combined.merge(batch)
+        return combined
 
 
 class Flusher:
@@ -61,6 +123,9 @@ class Flusher:
         *,
         prepare: Callable[[], None],
         interval: float,
+        timeouts: WriteTimeouts | None = None,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+        spill: SpillFile | None = None,
         known_signatures: set[str] | None = None,
     ) -> None:
         self.engine = engine
@@ -70,19 +135,36 @@ class Flusher:
         self.recorder = recorder
         self.prepare = prepare  # reach the database and check its schema (once); raises while it cannot
         self.interval = interval
+        self.timeouts = timeouts or WriteTimeouts()
+        self.close_timeout = close_timeout
+        self.spill = spill
         #: One flush at a time; re-entrant because a signal may interrupt a flush in the main thread.
         self.lock = threading.RLock()
         self.writer_id = uuid.uuid4().hex
         self._batch_number = 0
-        #: A batch that was sent but whose commit is unknown, with its number in the ledger.
-        self.in_doubt: tuple[int, Batch] | None = None
+        #: Batches whose COMMIT was sent but not answered, with their numbers in the ledger.
+        self.in_doubt: list[_Numbered] = []
         #: Signatures whose coordinates are in the store already (not written again); the store's straight-through
         #: writes share the set.
         self.written_signatures: set[str] = known_signatures if known_signatures is not None else set()
         self._watched: dict[str, dt.date | None] = {}  # endpoint -> the last day a flush gave it a total
+        #: Operations the store holds thanks to this flusher's batches (a batch in doubt once the ledger counts it).
         self.flushed_operations = 0
+        #: Operations an earlier run spilled that this flusher wrote; operations this one spilled at close.
+        self.replayed_operations = 0
+        self.spilled_operations = 0
+        #: Where :meth:`close` spilled what it could not write (None: nothing spilled).
+        self.spill_path: Path | None = None
         self.failed_flushes = 0
         self.last_error: str | None = None
+        # Guards the state a flush's outcome changes (recorder hand-over, in_doubt, the attempt under way), which
+        # close() reads when it must give up on a flush that does not finish.
+        self._outcome_lock = threading.Lock()
+        self._attempt: _Attempt | None = None
+        self._guard: StatementGuard | None = None
+        self._abandoned = False
+        #: The last write failed in a way that may be tied to its connection: open new ones before the next.
+        self._reconnect = False
         self._state_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -111,65 +193,91 @@ class Flusher:
             else:
                 self.buffer.drain()
 
-    def close(self) -> bool:
-        """Stop the thread and flush a last time; False if the flusher was closed already."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the thread, flush a last time, spill what could not be written; False if closed already.
+
+        Returns within ``timeout`` seconds (default: ``close_timeout``), plus the time to append to the spill file.
+        """
+        budget = self.close_timeout if timeout is None else max(0.0, float(timeout))
+        deadline = time.monotonic() + budget
         with self._state_lock:
             if self.closed:
                 return False
             self.closed = self.started = True
             thread = self._thread
         self._stop.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-        self.flush()
+        flush_deadline = deadline - min(SPILL_RESERVE_S, budget / 5)
+        guard = self._guard
+        if guard is not None:  # a flush under way in the thread: cut it at the same deadline
+            guard.limit(flush_deadline)
+        if thread is threading.current_thread():
+            thread = None
+        # The last flush runs in a thread of its own, so that close() can give up on it at the deadline whatever
+        # it waits for (a connection, a lock, a server that answers nothing).
+        last = threading.Thread(
+            target=self._last_flush, args=(thread, flush_deadline), name="gqlevolve-usage-close", daemon=True
+        )
+        last.start()
+        last.join(max(0.0, flush_deadline - time.monotonic()))
+        self._spill_rest(abandon=last.is_alive())
         return True
+
+    def _last_flush(self, thread: threading.Thread | None, deadline: float) -> None:
+        if thread is not None:
+            thread.join()
+        self.flush(deadline=deadline)
 
     def watch(self, endpoint: str) -> None:
         """Give ``endpoint`` a total for every day a flush runs (0 without traffic)."""
-        with self.lock:
+        with self._outcome_lock:
             self._watched.setdefault(endpoint, None)
+
+    def pending(self) -> tuple[int, int]:
+        """(keys, operations) in batches in doubt or being sent (the recorder holds the rest)."""
+        with self._outcome_lock:
+            batches = [batch for _, batch in self.in_doubt]
+            if self._attempt is not None:
+                batches.append(self._attempt.batch)
+        return sum(len(batch) for batch in batches), sum(batch.operations for batch in batches)
 
     # --- one flush ------------------------------------------------------------------------------
 
-    def flush(self) -> int:
-        """Write what the recorder holds; the operations written (0, and nothing lost, if the store is down)."""
+    def flush(self, *, deadline: float | None = None) -> int:
+        """Write what the recorder holds; the operations written (0, and nothing lost, if the store is down).
+
+        ``deadline`` (monotonic time): give up then (what was not written stays, or goes into the spill file).
+        """
         self.buffer.drain()
         with self.lock:
-            today = self.clock.today()
-            batch = self._batch_for(today)
-            if not batch.totals and self.in_doubt is None:
+            if self._abandoned or (deadline is not None and time.monotonic() >= deadline):
+                return 0
+            replay = self.spill is not None and self.spill.pending()
+            attempt = self._start_attempt()
+            if attempt is None and not replay:
                 return 0
             try:
                 self.prepare()
-                connection = self.engine.connect()
+                if replay:
+                    self._replay(deadline)
+                if attempt is not None:
+                    self._send(attempt, deadline)
             except BaseException as error:
-                self.recorder.put_back(batch)
-                self._failed(error)
+                self._attempt_failed(attempt, error)
                 if not isinstance(error, Exception):
                     raise
                 return 0
-            number: int | None = None
-            try:
-                with connection:
-                    if self.in_doubt is not None:
-                        batch = self._resolve_in_doubt(connection, batch)
-                    self._batch_number += 1
-                    number = self._batch_number
-                    with connection.begin():
-                        write_batch(
-                            connection, batch, known_signatures=self.written_signatures,
-                            ledger=(self.writer_id, number), now=self.clock.now(),
-                        )
-            except BaseException as error:
-                if number is None:  # nothing of this batch was sent
-                    self.recorder.put_back(batch)
-                else:  # sent: it may or may not have been committed; the ledger will tell
-                    self.in_doubt = (number, batch)
-                self._failed(error)
-                if not isinstance(error, Exception):
-                    raise
-                return 0
-            return self._written(batch, today)
+            return 0 if attempt is None else self._attempt_succeeded(attempt)
+
+    def _start_attempt(self) -> _Attempt | None:
+        with self._outcome_lock:
+            today = self.clock.today()
+            batch = self._batch_for(today)
+            if not batch.totals and not self.in_doubt:
+                return None
+            self._batch_number += 1
+            attempt = _Attempt(self._batch_number, batch, today, list(self.in_doubt))
+            self._attempt = attempt
+            return attempt
 
     def _batch_for(self, today: dt.date) -> Batch:
         """The recorder's counters, and a total for today on each watched endpoint that has none yet."""
@@ -179,34 +287,166 @@ class Flusher:
                 batch.totals.setdefault((endpoint, today, UNKNOWN_CLIENT, UNKNOWN_CLIENT), 0)
         return batch
 
-    def _resolve_in_doubt(self, connection: sa.Connection, batch: Batch) -> Batch:
-        """Merge the batch whose commit was in doubt into ``batch`` unless the ledger shows it was committed."""
-        assert self.in_doubt is not None
-        number, doubtful = self.in_doubt
-        with connection.begin():
-            committed = committed_batch(connection, self.writer_id)
-        if committed is None or committed < number:
-            batch.merge(doubtful)
-        self.in_doubt = None
-        return batch
+    def _send(self, attempt: _Attempt, deadline: float | None) -> None:
+        """The attempt's transaction: lock the ledger row, sort the doubts, write, commit."""
+        now = self.clock.now()
+        with StatementGuard(self.timeouts, deadline=deadline) as guard:
+            self._guard = guard
+            try:
+                with self._connect() as connection:
+                    if self._abandoned:
+                        raise FlushAbandoned("the store was closed while this flush waited")
+                    with connection.begin():
+                        to_write = attempt.resolve(lock_ledger(connection, self.writer_id, now=now))
+                        write_batch(
+                            connection, to_write, known_signatures=self.written_signatures,
+                            ledger=(self.writer_id, attempt.number), now=now,
+                        )
+                        attempt.commit_sent = True  # the block's end sends the COMMIT
+            finally:
+                self._guard = None
 
-    def _written(self, batch: Batch, today: dt.date) -> int:
-        self.written_signatures.update(batch.signatures)
-        for endpoint in self._watched:
-            self._watched[endpoint] = today
-        written = batch.operations
-        self.flushed_operations += written
+    def _attempt_succeeded(self, attempt: _Attempt) -> int:
+        with self._outcome_lock:
+            if self._attempt is attempt:
+                self._attempt = None
+            if self._abandoned:  # spilled meanwhile, as in doubt: the ledger tells the replay it is written
+                return 0
+            self.in_doubt = []
+            written = attempt.batch.operations + sum(batch.operations for _, batch in attempt.rewritten)
+            self.flushed_operations += written + sum(batch.operations for _, batch in attempt.committed)
+            for _, batch in [(attempt.number, attempt.batch), *attempt.rewritten]:
+                self.written_signatures.update(batch.signatures)
+            for endpoint in self._watched:
+                self._watched[endpoint] = attempt.today
         if self.last_error is not None:
             logger.info("the usage store at %s answers again", redacted(self.url))
             self.last_error = None
         return written
 
-    def _failed(self, error: BaseException) -> None:
+    def _attempt_failed(self, attempt: _Attempt | None, error: BaseException) -> None:
+        with self._outcome_lock:
+            if attempt is not None and self._attempt is attempt:
+                self._attempt = None
+            if attempt is not None and not self._abandoned:
+                still_in_doubt = attempt.doubts
+                if attempt.resolved:  # what the ledger said holds whatever became of this transaction
+                    still_in_doubt = attempt.rewritten
+                    self.flushed_operations += sum(batch.operations for _, batch in attempt.committed)
+                if attempt.commit_sent:
+                    self.in_doubt = [*still_in_doubt, (attempt.number, attempt.batch)]
+                else:  # nothing of this transaction was committed
+                    self.in_doubt = list(still_in_doubt)
+                    self.recorder.put_back(attempt.batch)
         self.failed_flushes += 1
+        self._failed("flushing usage to", error)
+
+    def _failed(self, what: str, error: BaseException) -> None:
         description = describe_error(error)
         if description != self.last_error:  # once per kind of failure, not at every flush
-            logger.warning("flushing usage to %s failed (%s); counts are kept", redacted(self.url), description)
+            logger.warning("%s %s failed (%s); counts are kept", what, redacted(self.url), description)
         self.last_error = description
+        if connection_may_be_broken(error):
+            # A connection opened while the file was read-only stays read-only; one whose server answered nothing
+            # is of no more use: the next attempt opens new ones (and drops the pool again before it starts, in
+            # case a read put a connection opened meanwhile back into the pool).
+            self.engine.dispose()
+            self._reconnect = True
+
+    def _connect(self) -> sa.Connection:
+        """A bounded connection for one write (from a new pool after a failure that may be the connection's)."""
+        if self._reconnect:
+            self._reconnect = False
+            self.engine.dispose()
+        return bounded(self.engine.connect(), self.timeouts)
+
+    # --- spilled counts ---------------------------------------------------------------------------
+
+    def replay(self) -> int:
+        """Write what an earlier run spilled for this store, if anything; the operations written."""
+        if self.spill is None or not self.spill.pending():
+            return 0
+        with self.lock:
+            return 0 if self._abandoned else self._replay(None)
+
+    def _replay(self, deadline: float | None) -> int:
+        assert self.spill is not None
+        written = 0
+        for path, records in self.spill.read():
+            if records:
+                try:
+                    operations = self._write_spilled(records, deadline)
+                except Exception as error:
+                    self._failed(f"writing the usage spilled in {path} to", error)
+                    return written
+                logger.info("wrote %d operations spilled by an earlier run from %s", operations, path)
+                written += operations
+            try:
+                self.spill.forget(path, {record.id for record in records})
+            except OSError as error:  # written: a later replay finds them in the ledger and skips them
+                logger.error("cannot remove the written records from the spill file %s: %s", path, error)
+        return written
+
+    def _write_spilled(self, records: list[SpillRecord], deadline: float | None) -> int:
+        now = self.clock.now()
+        operations = 0
+        with StatementGuard(self.timeouts, deadline=deadline) as guard:
+            self._guard = guard
+            try:
+                with self._connect() as connection, connection.begin():
+                    for record in records:
+                        if write_spilled(connection, record.batch, spill_id=record.id, in_doubt=record.in_doubt, now=now):
+                            operations += record.batch.operations
+            finally:
+                self._guard = None
+        for record in records:
+            self.written_signatures.update(record.batch.signatures)
+        self.replayed_operations += operations
+        return operations
+
+    def _spill_rest(self, *, abandon: bool) -> None:
+        """At close: append what is not written to the spill file (``abandon``: a flush is still under way)."""
+        if abandon:
+            logger.warning(
+                "the last flush to %s did not finish within the close timeout (%.1f s)",
+                redacted(self.url), self.close_timeout,
+            )
+        self.buffer.drain()
+        with self._outcome_lock:
+            if abandon:
+                self._abandoned = True  # the flush under way changes nothing any more: its batch is spilled
+            in_doubt = list(self.in_doubt)
+            if self._attempt is not None:
+                in_doubt.append((self._attempt.number, self._attempt.batch))
+            unsent = self.recorder.take()
+            self.in_doubt, self._attempt = [], None
+        # (A batch of only the zero totals of watched endpoints is not worth a record: the next store writes its own.)
+        records = [SpillRecord.new(batch, (self.writer_id, n)) for n, batch in in_doubt if batch.operations]
+        if unsent.operations:
+            records.append(SpillRecord.new(unsent))
+        if not records:
+            return
+        operations = sum(record.batch.operations for record in records)
+        try:
+            if self.spill is None:
+                raise OSError("this store has no spill file")
+            path = self.spill.append(records)
+        except OSError as error:
+            with self._outcome_lock:
+                self.in_doubt = in_doubt
+            self.recorder.put_back(unsent)
+            logger.error(
+                "closing the usage store at %s: %d operations not written (%s) and not spilled (%s)",
+                redacted(self.url), operations, self.last_error, error,
+            )
+            return
+        self.spilled_operations += operations
+        self.spill_path = path
+        logger.warning(
+            "closing the usage store at %s: %d operations not written (%s) were spilled to %s; the next store "
+            "with this URL writes them",
+            redacted(self.url), operations, self.last_error, path,
+        )
 
 
 def describe_error(error: BaseException) -> str:

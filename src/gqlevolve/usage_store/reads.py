@@ -15,12 +15,27 @@ The reads of one coordinate start from ``signature_coordinates`` (coordinate -> 
 and clients asked for, not with the size of the store. A client name or version that was not sent is read as
 None (it is stored as ``''``).
 
-Example::
+Example: ``web`` used ``User.name`` on two days, a load test on one; ``clock`` is a
+:class:`~gqlevolve.clock.FixedClock` pinned to 2026-11-21:
 
-    with store.reading() as connection:     # or engine.connect().execution_options(read_only=True), begin()
-        for row in daily_usage(connection, "/api/v1/graphql", "User.name", since=date(2025, 10, 1)):
-            print(row.day, row.operations, row.total, row.share)
-        daily_totals(connection, "/api/v1/graphql", since=date(2025, 10, 1), exclude=("load-test",))
+    >>> from datetime import date
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)      # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> v1 = "/api/v1/graphql"
+    >>> store.record_operation(v1, {"User.name"}, client_name="web", when=date(2026, 11, 20), count=2)
+    >>> store.record_operation(v1, set(), client_name="load-test", when=date(2026, 11, 20), count=6)
+    >>> store.record_operation(v1, {"User.name"}, client_name="web", count=1)
+    >>> store.record_operation(v1, set(), client_name="web", count=3)
+    >>> with store.reading() as connection:     # or engine.connect().execution_options(read_only=True), begin()
+    ...     for row in daily_usage(connection, v1, "User.name", since=date(2026, 11, 1)):
+    ...         print(row.day, row.operations, row.total, f"{row.share:.0%}")
+    ...     daily_totals(connection, v1, since=date(2026, 11, 1), exclude=("load-test",))
+    ...     clients(connection, v1, "User.name")
+    2026-11-20 2 8 25%
+    2026-11-21 1 4 25%
+    {datetime.date(2026, 11, 20): 2, datetime.date(2026, 11, 21): 4}
+    [ClientUsage(name='web', version=None, operations=3, last_seen=datetime.date(2026, 11, 21))]
+    >>> store.close()
 """
 
 from __future__ import annotations

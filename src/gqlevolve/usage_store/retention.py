@@ -1,9 +1,19 @@
 """Retention: drop usage counters and totals older than N days. The deprecation records and their audit log stay.
 
-Example::
+Example: usage of 2025-06-01 and of 2026-11-21, pruned on 2026-11-21 (``clock``: a
+:class:`~gqlevolve.clock.FixedClock` pinned to that day) with the default 400 days: the days from 2025-10-17 on stay.
 
-    with engine.begin() as connection:
-        prune(connection, older_than_days=400)   # PruneResult(cutoff=..., usage_rows=..., total_rows=...)
+    >>> from datetime import date
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)      # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, when=date(2025, 6, 1))
+    >>> store.record_operation("/api/v1/graphql", {"User.name"})
+    >>> with store.engine.begin() as connection:        # what store.prune(older_than_days=400) does
+    ...     prune(connection, older_than_days=400, now=clock.now())
+    PruneResult(cutoff=datetime.date(2025, 10, 17), usage_rows=1, total_rows=1, ledger_rows=0)
+    >>> [usage.day for usage in store.daily_usage("/api/v1/graphql", "User.name")]
+    [datetime.date(2026, 11, 21)]
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -3,11 +3,25 @@
 Upgrades are serialised between processes (SQLite: the ``BEGIN IMMEDIATE`` write lock; PostgreSQL: a
 transaction-level advisory lock), so several servers starting at once on a new database migrate it once.
 
-Example::
+Example: a new SQLite file, brought to the latest revision once (``store_url``: e.g. ``"sqlite:///gqlevolve.db"``):
 
-    upgrade(engine)                 # -> (None, "0001_initial")
-    with engine.connect() as connection:
-        check_revision(connection)  # raises StoreSchemaError unless the database is at the latest revision
+    >>> from gqlevolve.usage_store.engine import create_store_engine
+    >>> from gqlevolve.usage_store.urls import parse_store_url
+    >>> engine = create_store_engine(parse_store_url(store_url))
+    >>> with engine.connect() as connection:
+    ...     check_revision(connection)
+    Traceback (most recent call last):
+    ...
+    gqlevolve.usage_store.revisions.StoreSchemaError: the usage store at sqlite+pysqlite:///.../gqlevolve.db has no gqlevolve schema yet; run `gqlevolve db upgrade --db URL` (or create the store with migrate=True)
+    >>> upgrade(engine)            # (from, to)
+    (None, '0001_initial')
+    >>> upgrade(engine)            # already there: nothing to do
+    ('0001_initial', '0001_initial')
+    >>> with engine.connect() as connection:
+    ...     check_revision(connection)       # at the latest revision: no error
+    ...     current_revision(connection)
+    '0001_initial'
+    >>> engine.dispose()
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
 """Flushing at shutdown: at interpreter exit, and when the process is stopped with SIGTERM.
 
 A store registers itself here when it starts its flusher. At exit (``atexit``) every open store is closed,
-which flushes it. For SIGTERM, whose default action kills the process without running ``atexit``, a handler
-is installed (from the main thread, once) when SIGTERM still has its default action: it raises
-``SystemExit(143)`` (128 + SIGTERM), so the interrupted code unwinds normally and the exit handlers flush.
-A handler someone else installed (uvicorn, gunicorn) is left in charge: those shut down gracefully, and
-``versioned_app``'s lifespan closes the store.
+which flushes it; the stores are closed at the same time, so that exit takes at most the longest
+``close_timeout`` (5 s by default) whatever their number, and what a store could not write by then is in its spill
+file (:mod:`~gqlevolve.usage_store.spill`). For SIGTERM, whose default action kills the process without running
+``atexit``, a handler is installed (from the main thread, once) when SIGTERM still has its default action: it
+raises ``SystemExit(143)`` (128 + SIGTERM), so the interrupted code unwinds normally and the exit handlers flush.
+A process stopped with SIGTERM therefore exits within the close timeout (plus the time its own code takes to
+unwind), before the SIGKILL that ``docker stop`` sends 10 s later. A handler someone else installed (uvicorn,
+gunicorn) is left in charge: those shut down gracefully, and ``versioned_app``'s lifespan closes the store.
 
 Example (nothing to call: ``UsageStore.start()`` does it)::
 
@@ -29,7 +32,7 @@ SIGTERM_EXIT_CODE = 128 + signal.SIGTERM
 
 
 class _Closable(Protocol):
-    def close(self) -> None: ...
+    def close(self, timeout: float | None = None) -> None: ...
 
 
 _stores: weakref.WeakSet[_Closable] = weakref.WeakSet()
@@ -65,8 +68,20 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _close_all() -> None:
-    for store in list(_stores):
-        try:
-            store.close()
-        except Exception:  # at exit, one store failing must not keep the others from flushing
-            logger.exception("closing the usage store at exit failed")
+    """Close every open store, all at once (each one within its own close timeout)."""
+    stores = list(_stores)
+    if len(stores) == 1:
+        _close(stores[0])
+        return
+    closing = [threading.Thread(target=_close, args=(store,), name="gqlevolve-usage-exit") for store in stores]
+    for thread in closing:
+        thread.start()
+    for thread in closing:
+        thread.join()
+
+
+def _close(store: _Closable) -> None:
+    try:
+        store.close()
+    except Exception:  # at exit, one store failing must not keep the others from flushing
+        logger.exception("closing the usage store at exit failed")

@@ -6,10 +6,18 @@ The signature depends on the coordinate set only: coordinates come from the sche
 signatures is bounded by what the schema's operations can reference, whereas operation names are chosen
 by clients and would let any client grow the store.
 
-Example::
+Example: a signature is the first 32 hex digits of the SHA-256 of the sorted coordinates, so the order in which
+an operation referenced them does not matter; :func:`coordinate_set` checks them first:
 
-    signatures = SignatureCache()
-    signatures.signature_of(frozenset({"User.name", "Query.me"}))   # '5c1b…' (32 hex digits)
+    >>> signature_of(frozenset({"User.name", "Query.me"}))
+    '3089810e56de0e1747e3b7915ec466ec'
+    >>> signatures = SignatureCache()        # the request path's: one hash per distinct set
+    >>> signatures.signature_of(frozenset({"Query.me", "User.name"}))
+    '3089810e56de0e1747e3b7915ec466ec'
+    >>> coordinate_set(["User.name", "User name"])
+    Traceback (most recent call last):
+    ...
+    gqlevolve.coordinates.InvalidCoordinate: "User name" is not a schema coordinate: expected Type, Type.field, ...
 """
 
 from __future__ import annotations

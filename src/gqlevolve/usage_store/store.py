@@ -11,8 +11,11 @@ Two ways to count an operation:
 - :meth:`UsageStore.record_operation` (imports, backfills, tests): written straight through, errors raised.
 
 If the store cannot be reached (at construction or later), counts stay in memory, bounded by ``max_pending``
-distinct keys, and are written in full once it answers. A flush is one transaction; a batch whose commit was
-in doubt is checked against the ``flush_ledger`` before it is sent again, so nothing is counted twice.
+distinct keys, and are written in full once it answers. A flush is one transaction, bounded by
+``statement_timeout`` and ``lock_timeout``; a batch whose commit was in doubt is checked against the
+``flush_ledger`` before it is sent again, so nothing is counted twice. :meth:`~UsageStore.close` returns within
+``close_timeout`` seconds and appends what it could not write to the store's spill file
+(:mod:`~gqlevolve.usage_store.spill`), which the next store with the same URL writes when it starts.
 
 This module is the facade: construction and the schema check, and the public methods, each handing its work to
 the module that does it (the buffer, the flusher, the reads, the deprecation records, retention).
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,11 +47,12 @@ from gqlevolve.lifecycle import Deprecation
 from gqlevolve.usage_store import deprecations as records
 from gqlevolve.usage_store import reads, shutdown
 from gqlevolve.usage_store.buffer import ObservationBuffer, check_endpoint
-from gqlevolve.usage_store.engine import create_store_engine, is_sqlite
-from gqlevolve.usage_store.flusher import Flusher, describe_error
+from gqlevolve.usage_store.engine import WriteTimeouts, create_store_engine, is_sqlite
+from gqlevolve.usage_store.flusher import DEFAULT_CLOSE_TIMEOUT, Flusher, describe_error
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult, prune
 from gqlevolve.usage_store.revisions import check_revision, current_revision, upgrade
+from gqlevolve.usage_store.spill import SpillFile
 from gqlevolve.usage_store.urls import parse_store_url, redacted
 from gqlevolve.usage_store.writer import write_batch
 
@@ -65,18 +70,23 @@ class StoreStats:
 
     #: Distinct counter keys waiting to be written (bounded by ``max_pending``).
     pending_keys: int
-    #: Operations waiting to be written (including a batch whose commit is in doubt).
+    #: Operations waiting to be written (including a batch whose commit is in doubt, or being sent).
     pending_operations: int
     #: Operations lost because the buffer was full while the store was unreachable.
     dropped: int
     #: Operations ``record_buffered`` refused because its arguments were invalid (logged).
     rejected: int
-    #: Operations written by flushes since the store was created.
+    #: Operations written by flushes since the store was created (a batch whose commit was in doubt counts once
+    #: the ledger shows it was committed).
     flushed_operations: int
     failed_flushes: int
     last_error: str | None
     #: Whether the store has been reached and its schema checked.
     ready: bool
+    #: Operations that ``close`` could not write and appended to the spill file.
+    spilled_operations: int = 0
+    #: Operations spilled by an earlier run (of this or another process) that this store wrote.
+    replayed_operations: int = 0
 
 
 class UsageStore:
@@ -89,6 +99,12 @@ class UsageStore:
     does not raise: the store retries at every flush, and counts wait in memory.
     ``clock``: where "today" comes from (:mod:`gqlevolve.clock`); the extension, the advisor, the reports and
     the interfaces built on this store use it too.
+
+    Faults (seconds): every flush transaction gives up on a statement after ``statement_timeout`` (5) and on a
+    lock another session holds after ``lock_timeout`` (3), and a connection that answers nothing is aborted one
+    second after the statement timeout; :meth:`close` returns within ``close_timeout`` (5) and appends what it
+    could not write to the spill file, in ``spill_dir`` (default: next to a SQLite file, else
+    ``$GQLEVOLVE_SPILL_DIR`` or the user's cache directory; :mod:`~gqlevolve.usage_store.spill`).
     """
 
     def __init__(
@@ -101,9 +117,16 @@ class UsageStore:
         migrate: bool | None = None,
         handle_shutdown: bool = True,
         clock: Clock = SYSTEM_CLOCK,
+        statement_timeout: float = 5.0,
+        lock_timeout: float = 3.0,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+        spill_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if not flush_interval > 0:
             raise ValueError(f"flush_interval must be a positive number of seconds, not {flush_interval!r}")
+        if isinstance(close_timeout, bool) or not isinstance(close_timeout, int | float) or not close_timeout >= 0:
+            raise ValueError(f"close_timeout must be a number of seconds, not {close_timeout!r}")
+        timeouts = WriteTimeouts(statement=statement_timeout, lock=lock_timeout)
         self.url = parse_store_url(url)
         #: Every date the store writes (usage days, first-seen, audit times, retention) and its readers use.
         self.clock: Clock = clock_of(clock)
@@ -115,9 +138,13 @@ class UsageStore:
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
         self._ready = False
+        self.close_timeout = float(close_timeout)
+        #: Where ``close`` appends what it could not write, and where this store looks for what an earlier one did.
+        self.spill = SpillFile.for_store(self.url, spill_dir)
         self._flusher = Flusher(
             self.engine, self.url, self.clock, self._buffer, self._recorder,
-            prepare=self._prepare, interval=self.flush_interval, known_signatures=self._written_signatures,
+            prepare=self._prepare, interval=self.flush_interval, timeouts=timeouts,
+            close_timeout=self.close_timeout, spill=self.spill, known_signatures=self._written_signatures,
         )
         self._reach()
         if handle_shutdown:
@@ -135,7 +162,10 @@ class UsageStore:
     # --- schema ---------------------------------------------------------------------------------
 
     def _reach(self) -> None:
-        """Reach the store at construction: unreachable is not an error yet (counts wait), a wrong revision is."""
+        """Reach the store at construction: unreachable is not an error yet (counts wait), a wrong revision is.
+
+        Once reached, what an earlier run spilled for this URL is written (the flushes retry if that fails).
+        """
         try:
             self._prepare()
         except sa.exc.OperationalError as error:  # cannot connect: not an error yet, counts will wait
@@ -144,9 +174,14 @@ class UsageStore:
                 "the usage store at %s is unreachable (%s); counting in memory until it answers",
                 redacted(self.url), self._flusher.last_error,
             )
+            return
         except BaseException:  # a wrong schema revision: refuse the store, release its connections
             self.engine.dispose()
             raise
+        try:
+            self._flusher.replay()
+        except OSError as error:  # the spill file cannot be read: the counts stay in it
+            logger.error("cannot read the spill file of the usage store at %s: %s", redacted(self.url), error)
 
     def _prepare(self) -> None:
         """Reach the database, migrate it as configured, check its revision (once)."""
@@ -235,16 +270,16 @@ class UsageStore:
         """Write what the recorder holds; returns the operations written (0, and nothing lost, if the store is down)."""
         return self._flusher.flush()
 
-    def close(self) -> None:
-        """Stop the flusher, flush, release the connections (idempotent)."""
-        if not self._flusher.close():
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the flusher, flush, release the connections (idempotent).
+
+        Returns within ``timeout`` seconds (default: ``close_timeout``) plus the time to append to the spill file:
+        what could not be written by then (the database answers nothing, a lock is held, the file is read-only)
+        is appended to the spill file (logged, with its path; :attr:`spill`), and the next store with this URL
+        writes it.
+        """
+        if not self._flusher.close(timeout):
             return
-        stats = self.stats()
-        if stats.pending_operations:
-            logger.error(
-                "closing the usage store at %s with %d operations not written (%s)",
-                redacted(self.url), stats.pending_operations, stats.last_error,
-            )
         self.engine.dispose()
 
     @property
@@ -255,16 +290,18 @@ class UsageStore:
         self._buffer.drain()
         recorder = self._recorder.stats()
         flusher = self._flusher
-        in_doubt = flusher.in_doubt
+        sending_keys, sending_operations = flusher.pending()
         return StoreStats(
-            pending_keys=recorder.pending_keys + (len(in_doubt[1]) if in_doubt else 0),
-            pending_operations=recorder.pending_operations + (in_doubt[1].operations if in_doubt else 0),
+            pending_keys=recorder.pending_keys + sending_keys,
+            pending_operations=recorder.pending_operations + sending_operations,
             dropped=recorder.dropped,
             rejected=self._buffer.rejected,
             flushed_operations=flusher.flushed_operations,
             failed_flushes=flusher.failed_flushes,
             last_error=flusher.last_error,
             ready=self._ready,
+            spilled_operations=flusher.spilled_operations,
+            replayed_operations=flusher.replayed_operations,
         )
 
     # --- reading ----------------------------------------------------------------------------------

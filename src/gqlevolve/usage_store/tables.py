@@ -17,18 +17,34 @@ days x operation signatures x clients and ``operation_totals`` with days x clien
 An unknown client name or version is stored as ``''`` (:data:`UNKNOWN_CLIENT`), not NULL, so that it takes part
 in the primary keys that the upserts conflict on.
 
-Example (the share of one coordinate per day)::
+Example: the operations per day that used ``User.name``. Usage is counted per signature, and
+``signature_coordinates`` says which signatures reference the coordinate (``clock``: a
+:class:`~gqlevolve.clock.FixedClock` pinned to 2026-11-21):
 
-    from gqlevolve.usage_store.tables import deprecation_usage, operation_totals, signature_coordinates
+    >>> from datetime import date
+    >>> import sqlalchemy as sa
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> from gqlevolve.usage_store.tables import deprecation_usage, signature_coordinates
+    >>> store = UsageStore(store_url, clock=clock)      # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, when=date(2026, 11, 14), count=2)
+    >>> store.record_operation("/api/v1/graphql", {"User.name", "Role.GUEST"}, count=3)
+    >>> store.record_operation("/api/v1/graphql", {"Role.GUEST"}, count=4)
+    >>> used = (
+    ...     sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
+    ...     .where(deprecation_usage.c.endpoint == "/api/v1/graphql")
+    ...     .where(deprecation_usage.c.signature.in_(
+    ...         sa.select(signature_coordinates.c.signature).where(signature_coordinates.c.coordinate == "User.name")
+    ...     ))
+    ...     .group_by(deprecation_usage.c.day)
+    ...     .order_by(deprecation_usage.c.day)
+    ... )
+    >>> with store.reading() as connection:
+    ...     connection.execute(used).all()
+    [(datetime.date(2026, 11, 14), 2), (datetime.date(2026, 11, 21), 3)]
+    >>> store.close()
 
-    used = (
-        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
-        .where(deprecation_usage.c.endpoint == "/api/v1/graphql")
-        .where(deprecation_usage.c.signature.in_(
-            sa.select(signature_coordinates.c.signature).where(signature_coordinates.c.coordinate == "User.name")
-        ))
-        .group_by(deprecation_usage.c.day)
-    )
+Outside this package, read through :mod:`~gqlevolve.usage_store.reads` (``daily_usage`` is this query, with the
+day's totals).
 """
 
 from __future__ import annotations

@@ -5,10 +5,19 @@ Accepted: ``sqlite:///path/to/file.db`` (a file; the directory may appear later)
 psycopg 3 driver). Anything else raises :class:`InvalidStoreURL`, an :class:`~gqlevolve.errors.InvalidInput` (a
 ``ValueError``) that says what is wrong, showing the URL (its password redacted) JSON-style.
 
-Example::
+Example:
 
-    url = parse_store_url("postgres://postgres@127.0.0.1/test")
-    url.drivername          # 'postgresql+psycopg'
+    >>> url = parse_store_url("postgres://gqlevolve:secret@127.0.0.1/usage")
+    >>> url.drivername
+    'postgresql+psycopg'
+    >>> redacted(url)               # for messages and logs
+    'postgresql+psycopg://gqlevolve:***@127.0.0.1/usage'
+    >>> sqlite_path(parse_store_url("sqlite:///data/gqlevolve.db")).as_posix()     # relative to the working folder
+    'data/gqlevolve.db'
+    >>> parse_store_url("mysql://db.internal/usage")
+    Traceback (most recent call last):
+    ...
+    gqlevolve.usage_store.urls.InvalidStoreURL: unknown scheme "mysql" in store URL "mysql://db.internal/usage": the usage store supports postgres, postgresql, postgresql+psycopg, sqlite, sqlite+pysqlite (e.g. ...)
 """
 
 from __future__ import annotations

@@ -139,9 +139,9 @@ def describe_store_error(error: BaseException, url: str | URL | None) -> str:
     if url is None:
         where = "the usage store"
     else:
-        from gqlevolve.usage_store.urls import redacted
+        from gqlevolve.logs import redacted_url
 
-        where = f"the usage store at {redacted(url)}"
+        where = f"the usage store at {redacted_url(url)}"
     driver_error = getattr(error, "orig", None) or error
     text = str(driver_error).strip()
     if driver_error is error:  # SQLAlchemy's own (no driver error): its message without the link

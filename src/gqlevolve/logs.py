@@ -49,7 +49,7 @@ from typing import Any
 
 from gqlevolve.jsonable import json_quote
 
-__all__ = ["LOGGED_LENGTH", "loggable", "loggable_text", "loggable_traceback", "request_logger"]
+__all__ = ["LOGGED_LENGTH", "loggable", "loggable_text", "loggable_traceback", "redacted_url", "request_logger"]
 
 #: The most characters of one value a log line shows (``…`` marks the cut).
 LOGGED_LENGTH = 200
@@ -66,6 +66,20 @@ def _escape(character: str) -> str:
         code -= 0x10000
         return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
     return f"\\u{code:04x}"
+
+
+def redacted_url(url: Any) -> str:
+    """A database URL for messages and logs, without its password (``postgresql://u:***@host/db``)."""
+    # SQLAlchemy renders its own URLs; it is imported here, on the way to a message, not when gqlevolve loads.
+    from sqlalchemy.engine import URL, make_url
+
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(str(url)).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: at least never show what precedes the host
+        text = str(url)
+        return text.split("@", 1)[-1] if "@" in text else text
 
 
 def loggable_text(text: str, *, limit: int | None = None) -> str:

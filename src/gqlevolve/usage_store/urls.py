@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
+from gqlevolve.logs import redacted_url
 
 __all__ = ["InvalidStoreURL", "SUPPORTED_SCHEMES", "parse_store_url", "redacted", "sqlite_path"]
 
@@ -75,13 +76,8 @@ def parse_store_url(url: str | URL) -> URL:
 
 
 def redacted(url: str | URL) -> str:
-    """The URL for messages and logs, without its password."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@", 1)[-1] if "@" in url else url
+    """The URL for messages and logs, without its password (:func:`gqlevolve.logs.redacted_url`)."""
+    return redacted_url(url)
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -21,6 +21,13 @@ def postgres_base_url() -> str | None:
     return os.environ.get(POSTGRES_URL_ENV) or None
 
 
+@pytest.fixture(autouse=True)
+def _spill_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store a test closes with counts it could not write spills them (``GQLEVOLVE_SPILL_DIR``) into a temporary
+    folder of that test, not into the user's cache directory (nor into another test's replay)."""
+    monkeypatch.setenv("GQLEVOLVE_SPILL_DIR", str(tmp_path_factory.mktemp("spill")))
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'gqlevolve.db'}"

@@ -225,24 +225,27 @@ def test_a_real_commit_in_doubt_on_postgresql_is_counted_once_and_in_the_stats(p
     store = UsageStore(url, migrate=True, flush_interval=3600, handle_shutdown=False, spill_dir=tmp_path,
                        statement_timeout=0.5, lock_timeout=1.0)
     try:
+        store.record_buffered(ENDPOINT, frozenset({"User.name"}), when=DAY, count=10)
+        assert store.flush() == 10
         store.record_buffered(ENDPOINT, frozenset({"User.name"}), when=DAY, count=150)
         relay.stall_at(b"COMMIT", deliver=delivered)
         started = time.monotonic()
         assert store.flush() == 0
         assert time.monotonic() - started < 0.5 + 1.0 + 1.0
         stats = store.stats()
-        assert (stats.pending_operations, stats.flushed_operations) == (150, 0)
-        if not delivered:  # the open transaction holds the ledger row: a second opinion would wait for it
+        assert (stats.pending_operations, stats.flushed_operations) == (150, 10)
+        if not delivered:  # the open transaction holds the ledger row: whoever asks the ledger waits for it
             with _admin(postgres_url) as admin, pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
-                admin.execute(sa.text(
-                    "SELECT last_batch FROM flush_ledger WHERE writer_id = :w FOR UPDATE NOWAIT"
-                ), {"w": store._flusher.writer_id})
+                admin.execute(
+                    sa.text("SELECT last_batch FROM flush_ledger WHERE writer_id = :w FOR UPDATE NOWAIT"),
+                    {"w": store._flusher.writer_id},
+                )
         relay.resume()  # the stalled connection is dropped: the server rolls back what it did not commit
         store.record_buffered(ENDPOINT, frozenset({"User.name"}), when=DAY, count=50)
         assert store.flush() == (50 if delivered else 200)
         stats = store.stats()
-        assert (stats.pending_operations, stats.flushed_operations) == (0, 200)
-        assert store.daily_usage(ENDPOINT, "User.name") == [DailyUsage(DAY, 200, 200)]
+        assert (stats.pending_operations, stats.flushed_operations) == (0, 210)
+        assert store.daily_usage(ENDPOINT, "User.name") == [DailyUsage(DAY, 210, 210)]
     finally:
         store.close()
         relay.close()
@@ -362,12 +365,12 @@ def test_a_lock_held_by_another_session_bounds_flush_and_close_and_nothing_is_lo
     with hold_the_write_lock(store_url):
         started = time.monotonic()
         assert store.flush() == 0
-        assert time.monotonic() - started < 0.3 + 1.0  # the lock timeout, not the 60 s busy timeout
+        assert time.monotonic() - started < 0.3 + 1.5  # the lock timeout, not the 60 s busy timeout
         assert store.stats().last_error is not None
         assert "lock" in store.stats().last_error
         started = time.monotonic()
         store.close()
-        assert time.monotonic() - started < 1.0 + 0.5
+        assert time.monotonic() - started < 1.0 + 1.0
         stats = store.stats()
         assert (stats.pending_operations, stats.spilled_operations) == (0, 3000)
         assert _spilled_operations(store) == 3000
@@ -410,7 +413,7 @@ def test_a_postgresql_that_answers_nothing_bounds_flush_and_close_and_nothing_is
         assert store.stats().pending_operations == 3000
         started = time.monotonic()
         store.close()  # its last flush cannot even connect (connect_timeout is 5 s): given up at the deadline
-        assert time.monotonic() - started < 1.0 + 0.5
+        assert time.monotonic() - started < 1.0 + 1.0
         assert store.stats().spilled_operations == 3000
         assert _spilled_operations(store) == 3000
     finally:
@@ -465,7 +468,7 @@ def test_close_returns_within_its_timeout_while_a_background_flush_waits(sqlite_
         _record(store, 5)
         started = time.monotonic()
         store.close()
-        assert time.monotonic() - started < 0.5 + 0.5
+        assert time.monotonic() - started < 0.5 + 1.0
     kinds = sorted((record.in_doubt is not None, record.batch.operations) for _, rs in store.spill.read() for record in rs)
     assert kinds == [(False, 5), (True, 10)]
     with UsageStore(sqlite_url, handle_shutdown=False) as replaying:

@@ -107,6 +107,10 @@ class Relay:
 
 def _close(sockets: list[socket.socket]) -> None:
     for sock in sockets:
+        try:  # shutdown first: close() alone leaves the connection open while a pipe thread waits in recv()
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         try:
             sock.close()
         except OSError:

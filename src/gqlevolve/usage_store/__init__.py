@@ -18,7 +18,9 @@ Modules, one concept each:
 - :mod:`~gqlevolve.usage_store.retention`: ``gqlevolve db prune``;
 - :mod:`~gqlevolve.usage_store.urls`, :mod:`~gqlevolve.usage_store.engine`: URLs and engines;
 - :mod:`~gqlevolve.usage_store.clients`, :mod:`~gqlevolve.usage_store.signatures`: what the counters are keyed by;
-- :mod:`~gqlevolve.usage_store.shutdown`: flushing at exit and on SIGTERM.
+- :mod:`~gqlevolve.usage_store.shutdown`: flushing at exit and on SIGTERM;
+- :mod:`~gqlevolve.usage_store.spill`: the file where a closing store puts what it could not write, and which
+  the next store with its URL writes.
 
 Example: one operation of the ``web`` client used ``User.name``, three of the ``ios`` client used nothing
 deprecated (a :class:`~gqlevolve.clock.FixedClock` pins the day; without ``clock=`` it is today, UTC):

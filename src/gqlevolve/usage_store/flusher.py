@@ -206,7 +206,10 @@ class Flusher:
             self.closed = self.started = True
             thread = self._thread
         self._stop.set()
-        flush_deadline = deadline - min(SPILL_RESERVE_S, budget / 5)
+        reserve = min(SPILL_RESERVE_S, budget / 5)
+        # The last flush gives up at flush_deadline (its timeouts are cut to it, a statement still running then is
+        # aborted); close() waits a little longer for it to unwind before it gives up on it.
+        flush_deadline = deadline - reserve
         guard = self._guard
         if guard is not None:  # a flush under way in the thread: cut it at the same deadline
             guard.limit(flush_deadline)
@@ -218,7 +221,7 @@ class Flusher:
             target=self._last_flush, args=(thread, flush_deadline), name="gqlevolve-usage-close", daemon=True
         )
         last.start()
-        last.join(max(0.0, flush_deadline - time.monotonic()))
+        last.join(max(0.0, flush_deadline + reserve / 2 - time.monotonic()))
         self._spill_rest(abandon=last.is_alive())
         return True
 
@@ -293,7 +296,7 @@ class Flusher:
         with StatementGuard(self.timeouts, deadline=deadline) as guard:
             self._guard = guard
             try:
-                with self._connect() as connection:
+                with self._connect(deadline) as connection:
                     if self._abandoned:
                         raise FlushAbandoned("the store was closed while this flush waited")
                     with connection.begin():
@@ -353,12 +356,17 @@ class Flusher:
             self.engine.dispose()
             self._reconnect = True
 
-    def _connect(self) -> sa.Connection:
-        """A bounded connection for one write (from a new pool after a failure that may be the connection's)."""
+    def _connect(self, deadline: float | None) -> sa.Connection:
+        """A bounded connection for one write (from a new pool after a failure that may be the connection's);
+        its timeouts end by ``deadline`` (monotonic time)."""
         if self._reconnect:
             self._reconnect = False
             self.engine.dispose()
-        return bounded(self.engine.connect(), self.timeouts)
+        timeouts = self.timeouts
+        if deadline is not None:
+            left = max(0.05, deadline - time.monotonic())
+            timeouts = WriteTimeouts(statement=min(timeouts.statement, left), lock=min(timeouts.lock, left))
+        return bounded(self.engine.connect(), timeouts)
 
     # --- spilled counts ---------------------------------------------------------------------------
 
@@ -393,7 +401,7 @@ class Flusher:
         with StatementGuard(self.timeouts, deadline=deadline) as guard:
             self._guard = guard
             try:
-                with self._connect() as connection, connection.begin():
+                with self._connect(deadline) as connection, connection.begin():
                     for record in records:
                         if write_spilled(connection, record.batch, spill_id=record.id, in_doubt=record.in_doubt, now=now):
                             operations += record.batch.operations

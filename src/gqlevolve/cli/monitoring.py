@@ -83,6 +83,7 @@ from gqlevolve.cli._store import open_store, percent
 from gqlevolve.errors import NotFound
 
 if TYPE_CHECKING:
+    from gqlevolve.advisor import RemovalPolicy, Verdict
     from gqlevolve.usage_store import UsageStore
 
 __all__ = [
@@ -179,7 +180,6 @@ def advise_command(
 
     Exit 0 if all asked for are removable, 1 if not (or if nothing is deprecated there), 2 on error.
     """
-    from gqlevolve.advisor import advise
     from gqlevolve.advisor.policy import CLI_NAMES, removal_policy
 
     # The admin API's /eligibility builds its policy with the same function: the same values, the same refusals.
@@ -187,46 +187,58 @@ def advise_command(
         threshold=threshold, window_days=window_days, min_deprecated_days=min_deprecated_days,
         exclude_clients=exclude_clients, zero_traffic=zero_traffic, names=CLI_NAMES,
     )
-    day = _as_of(as_of)
-    with open_store(db_url) as store:
-        name = _one_endpoint(store, endpoint)
-        if coordinates:
-            verdicts = [
-                verdict
-                for coordinate in coordinates
-                for verdict in advise(store, name, coordinate, as_of=day, policy=policy)
-            ]
-            unknown = [verdict for verdict in verdicts if not verdict.deprecated]
-            if unknown:
-                known = ", ".join(stored.record.coordinate for stored in store.deprecations(name))
-                raise NotFound(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}", field="coordinate")
-        else:
-            verdicts = advise(store, name, as_of=day, policy=policy)
+    name, verdicts = _verdicts(db_url, endpoint, coordinates, _as_of(as_of), policy)
     if as_json:
         print_json(verdicts)
     else:
-        print_table(
-            f"Removal advice on {name} ({policy.threshold_text} over {policy.window_days} days)",
-            [Column("coordinate", key=True), Column("removable"), Column("status"), Column("max share (day)"),
-             Column("days covered"), Column("earliest removal"), text_column("clients")],
-            [
-                (
-                    v.coordinate, "yes" if v.removable else "no", v.status or "-",
-                    f"{percent(v.max_daily_share)} ({v.max_share_day})" if v.max_share_day else percent(v.max_daily_share),
-                    f"{v.days_covered}/{v.window_days}", v.earliest_removal or "-", _clients(v.clients),
-                )
-                for v in verdicts
-            ],
-            empty=f"No deprecated elements on {name}.",
-        )
-        if verdicts:
-            click.echo()
-        for verdict in verdicts:
-            click.echo(f"{verdict.coordinate}:")
-            for reason in verdict.reasons:
-                print_text(reason, first="  - ", indent="    ")
+        _print_verdicts(name, verdicts, policy)
     if not verdicts or not all(verdict.removable for verdict in verdicts):
         sys.exit(EXIT_NEGATIVE)
+
+
+def _verdicts(
+    db_url: str | None, endpoint: str | None, coordinates: tuple[str, ...], day: dt.date | None, policy: RemovalPolicy
+) -> tuple[str, list[Verdict]]:
+    """The endpoint advised on and its verdicts: of the coordinates asked for (each must be deprecated there), or of
+    every deprecated element of the endpoint."""
+    from gqlevolve.advisor import advise
+
+    with open_store(db_url) as store:
+        name = _one_endpoint(store, endpoint)
+        if not coordinates:
+            return name, advise(store, name, as_of=day, policy=policy)
+        verdicts = [
+            verdict for coordinate in coordinates for verdict in advise(store, name, coordinate, as_of=day, policy=policy)
+        ]
+        unknown = [verdict for verdict in verdicts if not verdict.deprecated]
+        if unknown:
+            known = ", ".join(stored.record.coordinate for stored in store.deprecations(name))
+            raise NotFound(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}", field="coordinate")
+        return name, verdicts
+
+
+def _print_verdicts(name: str, verdicts: list[Verdict], policy: RemovalPolicy) -> None:
+    """One row per verdict, then each verdict's reasons (they explain themselves in full, never cut)."""
+    print_table(
+        f"Removal advice on {name} ({policy.threshold_text} over {policy.window_days} days)",
+        [Column("coordinate", key=True), Column("removable"), Column("status"), Column("max share (day)"),
+         Column("days covered"), Column("earliest removal"), text_column("clients")],
+        [
+            (
+                v.coordinate, "yes" if v.removable else "no", v.status or "-",
+                f"{percent(v.max_daily_share)} ({v.max_share_day})" if v.max_share_day else percent(v.max_daily_share),
+                f"{v.days_covered}/{v.window_days}", v.earliest_removal or "-", _clients(v.clients),
+            )
+            for v in verdicts
+        ],
+        empty=f"No deprecated elements on {name}.",
+    )
+    if verdicts:
+        click.echo()
+    for verdict in verdicts:
+        click.echo(f"{verdict.coordinate}:")
+        for reason in verdict.reasons:
+            print_text(reason, first="  - ", indent="    ")
 
 
 @main.command("deprecation-report")

@@ -58,6 +58,8 @@ def _doctest_names(request: pytest.FixtureRequest, doctest_namespace: dict[str, 
     if not isinstance(request.node, DoctestItem):
         return
     tmp_dir: Path = request.getfixturevalue("tmp_path")
+    # What a closed store could not write spills into the example's own folder, not the user's cache directory.
+    request.getfixturevalue("monkeypatch").setenv("GQLEVOLVE_SPILL_DIR", str(tmp_dir / "spill"))
     doctest_namespace.update(
         tmp_dir=tmp_dir,
         store_url=f"sqlite:///{tmp_dir / 'gqlevolve.db'}",

@@ -69,7 +69,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gqlevolve.advisor import RemovalPolicy, advise
 from gqlevolve.advisor.policy import removal_policy
 from gqlevolve.endpoints import EndpointNotChosen, UnknownEndpoint, canonical_endpoint
-from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable, known_error
+from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable, TooLarge, known_error
 from gqlevolve.inputs import check_actor, check_why, whole_number
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import parse_iso_date
@@ -324,6 +324,7 @@ def _versions(endpoints: Sequence[str]) -> list[str]:
 #: Each kind of error and its answer; an EndpointNotChosen (invalid input and not found) is invalid input.
 _KINDS: list[tuple[type[Exception], int, str]] = [
     (StoreUnavailable, 503, "Service unavailable"),
+    (TooLarge, 413, "Request body too large"),  # before its kind: an InvalidInput too
     (InvalidInput, 400, "Bad request"),
     (Conflict, 409, "Conflict"),
     (NotFound, 404, "Not found"),
@@ -430,8 +431,10 @@ async def _read_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _too_large() -> InvalidInput:
-    return InvalidInput(f"the body must be a JSON object of at most {MAX_BODY_BYTES} bytes", field="body")
+def _too_large() -> TooLarge:
+    return TooLarge(
+        f"the body must be a JSON object of at most {MAX_BODY_BYTES} bytes", field="body", maximum=MAX_BODY_BYTES
+    )
 
 
 def _depth(raw: bytes) -> int:

@@ -5,7 +5,8 @@ the person who caused it (the values they sent quoted JSON-style, with :func:`gq
 and ``field`` names the parameter it is about when one is known (``endpoint``, ``as_of``, ``threshold``):
 
 - :class:`InvalidInput` (also a ``ValueError``): malformed, out-of-range or missing input (a date, a number,
-  a coordinate, a reason). Command line: exit 2; admin API: 400.
+  a coordinate, a reason). Command line: exit 2; admin API: 400. Its refinement :class:`TooLarge` is input over
+  a size limit (a request body): admin API 413, as ``versioned_app`` answers a GraphQL body over its limit.
 - :class:`NotFound` (also a ``LookupError``): something named does not exist (an endpoint, a deprecation
   record). Command line: exit 2; admin API: 404.
 - :class:`Conflict` (also a ``ValueError``): well-formed, but the current state does not allow it (extending a
@@ -27,10 +28,19 @@ the place); the admin API answers 500 and logs the traceback.
 The mapping lives in one place per interface: ``gqlevolve.cli._common.handle_errors`` and
 ``gqlevolve.admin_api``.
 
-Example::
+Example: a kind is also the built-in exception it refines, and ``field`` says which parameter to fix:
 
-    raise InvalidInput(f"days must be a whole number from 1 to 3660, not {json_quote(days)}", field="days")
-    raise NotFound(f"no deprecation record for {json_quote(coordinate)} on {endpoint}", field="coordinate")
+    >>> from gqlevolve.jsonable import json_quote
+    >>> try:
+    ...     raise InvalidInput(f"days must be a whole number from 1 to 3660, not {json_quote('7x')}", field="days")
+    ... except ValueError as error:     # an InvalidInput is a ValueError too
+    ...     print(type(error).__name__, error.field, error)
+    InvalidInput days days must be a whole number from 1 to 3660, not "7x"
+    >>> isinstance(NotFound("no deprecation record for User.nme", field="coordinate"), LookupError)
+    True
+    >>> import sqlalchemy
+    >>> known_error(sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("database is locked")))
+    StoreUnavailable(...)
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "StoreUnavailable",
+    "TooLarge",
     "bug_location",
     "describe_store_error",
     "known_error",
@@ -72,6 +83,10 @@ class GqlevolveError(Exception):
 
 class InvalidInput(GqlevolveError, ValueError):
     """Input that cannot be right: malformed, out of range, missing. A ``ValueError`` too."""
+
+
+class TooLarge(InvalidInput):
+    """Input over a size limit (a request body): HTTP 413 rather than 400, so a client knows to send less."""
 
 
 class NotFound(GqlevolveError, LookupError):

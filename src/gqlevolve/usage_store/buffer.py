@@ -9,12 +9,23 @@ raised to the request that sent it), cleans client names and versions, caps the 
 adds the counts to the :class:`~gqlevolve.usage_store.recorder.Recorder`. Keeping one inbox entry per distinct key
 also keeps the garbage collector's old generation small.
 
-Example::
+Example: three requests, two of them alike, and one whose count is not a number; one drain counts them:
 
-    buffer = ObservationBuffer(Recorder(max_pending=100_000), clock, max_clients_per_day=1_000)
-    if buffer.add("/api/v1/graphql", frozenset({"User.name"}), "web", "1.4", None, 1):
-        buffer.drain()      # the inbox is full: the flusher is behind
-    buffer.drain()          # what the flusher does every second
+    >>> from gqlevolve.usage_store.recorder import Recorder
+    >>> recorder = Recorder(max_pending=100_000)
+    >>> buffer = ObservationBuffer(recorder, clock, max_clients_per_day=1_000)
+    >>> for count in (1, 1, "many"):            # add: never raises, and says whether the inbox is full
+    ...     buffer.add("/api/v1/graphql", frozenset({"User.name"}), " web ", "1.4", None, count)
+    False
+    False
+    False
+    >>> recorder.stats().pending_operations     # nothing counted on the request path
+    0
+    >>> buffer.drain()                          # the flusher thread, every second
+    >>> recorder.stats().pending_operations, buffer.rejected
+    (2, 1)
+    >>> sorted(recorder.take().totals.items())
+    [(('/api/v1/graphql', datetime.date(2026, 11, 21), 'web', '1.4'), 2)]
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from collections.abc import Callable, Iterable
 
 from gqlevolve.clock import Clock
 from gqlevolve.endpoints import check_endpoint_name
+from gqlevolve.logs import loggable_text
 from gqlevolve.usage_store.clients import (
     CLIENT_NAME_LENGTH,
     CLIENT_VERSION_LENGTH,
@@ -134,7 +146,7 @@ class ObservationBuffer:
                 valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
                 with self.recorder.lock:
                     self.rejected += count if valid_count else 1  # type: ignore[operator]
-                logger.warning("usage not recorded: %s", error)
+                logger.warning("usage not recorded: %s", loggable_text(str(error), limit=500))
 
     def _add_to_recorder(
         self, total_key: TotalKey, usage_key: UsageKey | None, coordinates: frozenset[str], count: int

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +13,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 
 from example_server.deprecations import DECLARED
 from example_server.schemas import SCHEMAS
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.server_helpers import example_server_process
 
 
 def graphql_type(version: str, name: str):
@@ -127,46 +121,11 @@ def test_secure_file_upload_checks_the_content() -> None:
     assert unknown.errors and "no user with id '99'" in unknown.errors[0].message
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def uvicorn_server(tmp_path: Path) -> Iterator[str]:
     """The example app in a real uvicorn process on a free 127.0.0.1 port, with its own SQLite store."""
-    port = free_port()
-    env = {**os.environ, "GQLEVOLVE_DB": f"sqlite:///{tmp_path / 'usage.db'}"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "example_server.app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited early:\n{process.stdout.read()}")
-            try:
-                httpx.get(f"{base_url}/api/v2/graphql", params={"query": "{ __typename }"}, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail("uvicorn did not answer within 30 s")
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with example_server_process(tmp_path) as server:
+        yield server.base_url
 
 
 def test_real_uvicorn_serves_v1_and_v2(uvicorn_server: str) -> None:

@@ -11,10 +11,6 @@ import datetime as dt
 import functools
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +27,8 @@ from strawberry.schema.config import StrawberryConfig
 from gqlevolve.asgi import RequestLimits, versioned_app
 from gqlevolve.lifecycle import VersionLifecycle, deprecation_header
 from gqlevolve.request_limits import DEFAULT_LIMITS, VERDICTS_KEPT, RequestGuard
+from tests.server_helpers import example_server_process
 
-ROOT = Path(__file__).resolve().parents[1]
 URL = "/api/v1/graphql"
 JSON = {"content-type": "application/json"}
 PROBLEM_JSON = "application/problem+json"
@@ -458,43 +454,11 @@ def test_the_87000_alias_document_without_size_limits_stops_at_the_token_limit()
 
 # --- a real uvicorn: one keep-alive connection survives every hostile request ------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def uvicorn_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """The example app in a real uvicorn process; its log goes to a file (a full pipe would stall the server)."""
-    port = free_port()
-    log = tmp_path / "uvicorn.log"
-    env = {**os.environ, "GQLEVOLVE_DB": f"sqlite:///{tmp_path / 'usage.db'}"}
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "example_server.app:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited early:\n{log.read_text()}")
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/v2/graphql", params={"query": "{ __typename }"}, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail("uvicorn did not answer within 30 s")
-                time.sleep(0.1)
-        yield port, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with example_server_process(tmp_path) as server:
+        yield server.port, server.log
 
 
 def hostile_requests() -> list[tuple[str, str, str, Any, dict[str, str], int]]:

@@ -39,8 +39,9 @@ Example: a kind is also the built-in exception it refines, and ``field`` says wh
     >>> isinstance(NotFound("no deprecation record for User.nme", field="coordinate"), LookupError)
     True
     >>> import sqlalchemy
-    >>> known_error(sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("database is locked")))
-    StoreUnavailable(...)
+    >>> locked = sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+    >>> known_error(locked, store_url="sqlite:///gqlevolve.db")      # a driver's error is the store being unavailable
+    StoreUnavailable('the usage store at sqlite:///gqlevolve.db failed: the database is locked by another process')
 """
 
 from __future__ import annotations

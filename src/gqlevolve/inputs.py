@@ -10,13 +10,17 @@ Each raises :class:`~gqlevolve.errors.InvalidInput` whose ``field`` is the param
 knows it; ``name`` is how the caller's users know it (``days`` in the admin API, ``--window-days`` on the
 command line) and is what the message says.
 
-Example::
+Example: what the command line and the admin API both accept, and what they refuse:
 
-    whole_number("30", field="days")                       # 30
-    day_count(whole_number("100000000", field="window_days"), field="window_days")
-    # InvalidInput: window_days must be a whole number from 1 to 3660, not 100000000
-    share("1%", field="threshold")                         # 0.01
-    check_why("  Partner X ships on the 15th ")            # 'Partner X ships on the 15th'
+    >>> whole_number("30", field="days")
+    30
+    >>> share("1%", field="threshold")
+    0.01
+    >>> check_why("  Partner X ships on the 15th ")
+    'Partner X ships on the 15th'
+    >>> day_count(whole_number("100000000", field="window_days"), field="window_days", name="--window-days")
+    Traceback (most recent call last):
+    gqlevolve.errors.InvalidInput: --window-days must be a whole number from 1 to 3660, not 100000000
 """
 
 from __future__ import annotations

@@ -29,12 +29,29 @@ sunset that is not set a ``Conflict``. The actor and the reason are checked by
 :func:`gqlevolve.inputs.check_actor` and :func:`~gqlevolve.inputs.check_why`, as the command line and the admin
 API check them.
 
-Example::
+Example: the sunset of ``User.name`` moved a month later, a typo refused against the served schema, and the audit
+log (``clock`` is pinned to 2026-11-21):
 
-    extend_sunset(store, "/api/v1/graphql", "Mutation.upload_attachment", 30,
-                  actor="alice", why="Partner X ships its fix on the 15th", schemas=SCHEMAS)
-    delete_deprecation(store, "v7", "Nope.x", actor="alice", why="created by a typo")
-    history(store, "v1", "Mutation.upload_attachment")     # [AuditEntry(...), ...], oldest first
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations(
+    ...     "/api/v1/graphql", [Deprecation("User.name", deprecated_on=date(2026, 6, 1), sunset_on=date(2026, 12, 1))])
+    >>> result = extend_sunset(store, "v1", "User.name", 30, actor="alice", why="Partner X ships on the 15th",
+    ...                        schemas={"v1": schema})
+    >>> result.before.sunset_on, result.after.sunset_on, result.status, result.changed
+    (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31), <Status.DEPRECATED: 'deprecated'>, ['sunset_on'])
+    >>> set_deprecation(store, "v1", "User.nme", sunset_on=date(2027, 1, 1), actor="alice", why="plan",
+    ...                 schemas={"v1": schema})
+    Traceback (most recent call last):
+    gqlevolve.coordinates.UnknownCoordinate: the v1 schema (/api/v1/graphql) has no User.nme (User has no field nme);
+    did you mean User.name, ...?
+    >>> for entry in history(store, "v1", "User.name"):
+    ...     print(entry.field, entry.old_value, "->", entry.new_value, entry.actor, entry.why)
+    deprecated_on None -> 2026-06-01 gqlevolve registered from the schema
+    sunset_on None -> 2026-12-01 gqlevolve registered from the schema
+    sunset_on 2026-12-01 -> 2026-12-31 alice Partner X ships on the 15th
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -9,14 +9,26 @@ The advisor is the rule (:mod:`~gqlevolve.advisor.verdict`, :mod:`~gqlevolve.adv
 is read by :mod:`gqlevolve.usage_store.evidence`, in one read-only transaction. :func:`advise` opens that
 transaction; :func:`advise_records` judges on a connection the caller already holds (the deprecation report).
 
-Example::
+Example: ``User.name`` used on three days by a load test only, judged with a 0.1% threshold and a 3-day window
+(``clock`` is pinned to 2026-11-21):
 
-    from gqlevolve import RemovalPolicy, UsageStore, advise
-
-    store = UsageStore("sqlite:///gqlevolve.db")
-    for verdict in advise(store, "/api/v1/graphql", policy=RemovalPolicy(exclude_clients=("load-test",))):
-        print(verdict.coordinate, verdict.removable, verdict.earliest_removal, *verdict.reasons, sep="\\n  ")
-    advise(store, "v1", "User.name")[0].removable   # one coordinate: a list of one verdict
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, RemovalPolicy, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> v1 = "/api/v1/graphql"
+    >>> _ = store.register_deprecations(v1, [Deprecation("User.name", deprecated_on=date(2026, 6, 1))])
+    >>> for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)):
+    ...     store.record_operation(v1, set(), client_name="web", when=day, count=995)
+    ...     store.record_operation(v1, {"User.name"}, client_name="load-test", when=day, count=5)
+    >>> policy = RemovalPolicy(threshold=0.001, window_days=3, min_deprecated_days=30)
+    >>> verdict = advise(store, v1, policy=policy)[0]       # every deprecated coordinate of the endpoint
+    >>> verdict.coordinate, verdict.removable, verdict.reasons
+    ('User.name', False, ['usage was 0.50% on 2026-11-20, above 0.1%',
+     'usage was at or above 0.1% on 3 of the 3 days from 2026-11-18 to 2026-11-20 (the last on 2026-11-20)'])
+    >>> without_load_test = RemovalPolicy(threshold=0.001, window_days=3, exclude_clients=("load-test",))
+    >>> advise(store, "v1", "User.name", policy=without_load_test)[0].removable      # one coordinate: a list of one
+    True
+    >>> store.close()
 """
 
 from __future__ import annotations

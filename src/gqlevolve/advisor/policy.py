@@ -5,11 +5,20 @@
 ``/eligibility?threshold=&window_days=&min_deprecated_days=&exclude_client=&zero_traffic=`` both call it, so
 they accept and refuse the same values with the same message (naming the option, or the field).
 
-Example::
+Example: the defaults, one policy in code, and the same built from what people type:
 
-    policy = RemovalPolicy(threshold=0.005, exclude_clients=("load-test",))
-    policy = RemovalPolicy(zero_traffic=ZeroTrafficDays.UNDER_THRESHOLD)   # quiet weekends count as "under"
-    policy = removal_policy(threshold="0.5%", window_days="60")           # RemovalPolicy(threshold=0.005, ...)
+    >>> RemovalPolicy()
+    RemovalPolicy(threshold=0.01, window_days=90, min_deprecated_days=90, exclude_clients=(),
+                  zero_traffic=<ZeroTrafficDays.UNCOVERED: 'uncovered'>)
+    >>> policy = removal_policy(threshold="0.5%", window_days="60", exclude_clients=["load-test"],
+    ...                         zero_traffic="under_threshold")    # quiet days count as "under"
+    >>> policy.threshold, policy.window_days, policy.exclude_clients, policy.threshold_text
+    (0.005, 60, ('load-test',), '0.5%')
+    >>> policy.is_under(4, 1000), policy.is_under(5, 1000)       # strictly under, in exact arithmetic
+    (True, False)
+    >>> removal_policy(window_days="7.5", names=CLI_NAMES)
+    Traceback (most recent call last):
+    gqlevolve.errors.InvalidInput: --window-days: expected a whole number, not "7.5"
 """
 
 from __future__ import annotations

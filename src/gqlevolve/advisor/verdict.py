@@ -8,6 +8,24 @@ sentences), and the earliest day it could be if usage stays as it is now.
 above the threshold, nothing can be promised (``earliest_removal`` is None). Otherwise every day from
 ``as_of`` on is assumed covered and under the threshold, so the earliest day is the first on which the window
 has left behind the last day that broke the rule (over, or not covered) and the deprecation is old enough.
+
+Example: a 3-day window judged on the pinned day (2026-11-21), from the daily sums the read layer would give;
+the day at 3% blocks removal until it has left the window:
+
+    >>> from datetime import date
+    >>> from gqlevolve.advisor.policy import RemovalPolicy
+    >>> from gqlevolve.lifecycle import Deprecation
+    >>> record = Deprecation("User.name", reason="Use fullName", deprecated_on=date(2026, 6, 1))
+    >>> policy = RemovalPolicy(window_days=3, min_deprecated_days=30)
+    >>> totals = {date(2026, 11, 18): 1000, date(2026, 11, 19): 1000, date(2026, 11, 20): 1000}
+    >>> verdict = judge("/api/v1/graphql", record, as_of=clock.today(), policy=policy, totals=totals,
+    ...                 used={date(2026, 11, 18): 30, date(2026, 11, 19): 5})
+    >>> verdict.removable, verdict.reasons, verdict.earliest_removal
+    (False, ['usage was 3.00% on 2026-11-18, above 1%'], datetime.date(2026, 11, 22))
+    >>> judge("/api/v1/graphql", record, as_of=clock.today(), policy=policy, totals=totals,
+    ...       used={date(2026, 11, 19): 5}).reasons
+    ['usage was under 1% on each of the 3 days from 2026-11-18 to 2026-11-20 (highest 0.50% on 2026-11-19)',
+     'deprecated on 2026-06-01, 173 days before 2026-11-21 (at least 30 required)']
 """
 
 from __future__ import annotations

@@ -14,13 +14,29 @@ endpoint's version does not have, when the project's schemas are configured (``-
 in ``[tool.gqlevolve]`` of pyproject.toml, as ``gqlevolve export|check`` read them); an endpoint the store does
 not know, unless ``set --new-endpoint`` says the record creates it. ``delete`` undoes a record written by mistake.
 
-Example::
+Example: a record set by hand on a new store, then its sunset extended (``run_cli(*args)`` runs ``gqlevolve ARGS``
+in this process, prints what it prints and returns its exit code); ``history`` would show the four audit entries
+these two changes wrote, and ``extend User.nme`` would stop with ``Error: no deprecation record for "User.nme"
+...`` and exit 2:
 
-    gqlevolve deprecation extend Mutation.upload_attachment --days 30 --reason "Partner X needs two more weeks"
-    gqlevolve deprecation rollback Mutation.upload_attachment --endpoint v1 --reason "critical client broke"
-    gqlevolve deprecation set User.name --endpoint v1 --sunset 2026-09-30 --replacement User.fullName --reason "plan"
-    gqlevolve deprecation delete Nope.x --endpoint v7 --reason "created by a typo"
-    gqlevolve deprecation history User.name --endpoint v1
+    >>> run_cli("db", "upgrade", "--db", store_url)
+    sqlite:///.../gqlevolve.db: upgraded from (empty) to ...
+    0
+    >>> run_cli("deprecation", "set", "User.name", "--endpoint", "v1", "--new-endpoint",
+    ...         "--deprecated-on", "2020-06-01", "--sunset", "2031-06-30", "--replacement", "User.fullName",
+    ...         "--reason", "plan", "--actor", "alice", "--db", store_url)
+    User.name on /api/v1/graphql
+    status      deprecated  sunset      replacement    guide  changed
+    ───────────────────────────────────────────────────────────────────────────────────────────────
+    deprecated  2020-06-01  2031-06-30  User.fullName         deprecated_on, sunset_on, replacement
+    0
+    >>> run_cli("deprecation", "extend", "User.name", "--endpoint", "v1", "--days", "30", "--actor", "alice",
+    ...         "--reason", "Partner X needs two more weeks", "--db", store_url)
+    User.name on /api/v1/graphql
+    status      deprecated  sunset      replacement    guide  changed
+    ───────────────────────────────────────────────────────────────────
+    deprecated  2020-06-01  2031-07-30  User.fullName         sunset_on
+    0
 """
 
 from __future__ import annotations

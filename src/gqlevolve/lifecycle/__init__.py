@@ -13,17 +13,15 @@ Modules, one concept each:
 
 Every public name is importable from here: ``from gqlevolve.lifecycle import Deprecation, response_headers``.
 
-Example::
+Example: a record and its status on a day are in :mod:`~gqlevolve.lifecycle.records`, the headers it gives a
+response in :mod:`~gqlevolve.lifecycle.headers`; here, the names from one place:
 
-    record = Deprecation(
-        "Mutation.upload_attachment",
-        reason="Use secure_file_upload",
-        deprecated_on=date(2025, 9, 27),
-        sunset_on=date(2026, 6, 30),
-        replacement="secure_file_upload",
-    )
-    record.status_on(date(2026, 6, 1))      # Status.SUNSET_WARNING
-    response_headers([record], date(2026, 6, 1))
+    >>> from gqlevolve.lifecycle import Deprecation, Status, response_headers, validate_version
+    >>> record = Deprecation("User.name", reason="Use fullName", deprecated_on=clock.today())
+    >>> record.status_on(clock.today()) is Status.DEPRECATED, validate_version("v1")
+    (True, 'v1')
+    >>> response_headers([record], clock.today())
+    [('Deprecation', '@1795219200'), ('Warning', '299 - "Deprecated API: User.name"')]
 """
 
 from gqlevolve.lifecycle.headers import (

@@ -10,12 +10,28 @@
 Whoever combines several sources (``versioned_app`` adds a deprecated version's own record to the records its
 operation touched) combines the records and renders once: header text is never parsed back.
 
-Example::
+Example: one record in its sunset warning, on the pinned day (2026-11-21):
 
-    response_headers([record], date(2026, 6, 1))
-    # [('Deprecation', '@1758931200'), ('Sunset', 'Tue, 30 Jun 2026 00:00:00 GMT'), ...,
-    #  ('Warning', '299 - "API will be removed in 29 days on 2026-06-30: Mutation.upload_attachment"')]
-    gone_body(record)       # {'error': 'Gone', 'message': 'This endpoint was removed on 2026-06-30', ...}
+    >>> from datetime import date
+    >>> from gqlevolve.lifecycle import Deprecation
+    >>> record = Deprecation(
+    ...     "Mutation.upload_attachment",
+    ...     reason="Use secure_file_upload",
+    ...     deprecated_on=date(2025, 9, 27),
+    ...     sunset_on=date(2026, 12, 15),
+    ...     replacement="secure_file_upload",
+    ...     migration_guide="/docs/migrations/secure-file-upload",
+    ... )
+    >>> for name, value in response_headers([record], clock.today()):
+    ...     print(f"{name}: {value}")
+    Deprecation: @1758931200
+    Sunset: Tue, 15 Dec 2026 00:00:00 GMT
+    Link: </docs/migrations/secure-file-upload>; rel="deprecation"
+    X-Deprecated-Replacement: secure_file_upload
+    Warning: 299 - "API will be removed in 24 days on 2026-12-15: Mutation.upload_attachment"
+    >>> body = gone_body(record)        # the removed phase: 410 Gone, and the GONE error's extensions
+    >>> body["status_code"], body["message"], body["replacement"]
+    (410, 'This endpoint was removed on 2026-12-15', 'secure_file_upload')
 """
 
 from __future__ import annotations

@@ -18,16 +18,25 @@ emergency procedures mend it; :meth:`Deprecation.with_changes` checks only what 
 from a record (:meth:`Deprecation.status_on`, :attr:`~Deprecation.sunset_warning_starts`, :func:`add_days`) stops
 at the first or last date there is instead of overflowing.
 
-Example::
+Example: a record's phases, to the day (``clock`` is pinned to 2026-11-21):
 
-    record = Deprecation(
-        "Mutation.upload_attachment",
-        reason="Use secure_file_upload",
-        deprecated_on=date(2025, 9, 27),
-        sunset_on=date(2026, 6, 30),
-        replacement="secure_file_upload",
-    )
-    record.status_on(date(2026, 6, 1))      # Status.SUNSET_WARNING
+    >>> from datetime import date
+    >>> record = Deprecation(
+    ...     "Mutation.upload_attachment",
+    ...     reason="Use secure_file_upload",
+    ...     deprecated_on=date(2025, 9, 27),
+    ...     sunset_on=date(2026, 12, 15),
+    ...     replacement="secure_file_upload",
+    ... )
+    >>> record.status_on(clock.today()), record.sunset_warning_starts, record.days_until_sunset(clock.today())
+    (<Status.SUNSET_WARNING: 'sunset_warning'>, datetime.date(2026, 11, 15), 24)
+    >>> record.status_on(date(2026, 12, 15))
+    <Status.REMOVED: 'removed'>
+    >>> record.with_changes(status_override=Status.SUNSET_WARNING).status_on(date(2027, 1, 1))   # a rollback
+    <Status.SUNSET_WARNING: 'sunset_warning'>
+    >>> parse_iso_date("9999-12-31", name="--sunset")
+    Traceback (most recent call last):
+    gqlevolve.errors.InvalidInput: --sunset: ...
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@
 A version name is the ``<version>`` of ``/api/<version>/graphql``. ``versioned_app`` refuses any other name when
 the app is built, and ``gqlevolve check`` holds ``draft`` to looser rules than a published ``vN``.
 
-Example::
+Example:
 
-    validate_version("v2")      # 'v2'
-    validate_version("v02")     # InvalidVersionName: invalid version name "v02": a version is 'draft' or ...
-    is_draft("draft")           # True
+    >>> validate_version("v2")
+    'v2'
+    >>> is_draft("draft")
+    True
+    >>> validate_version("v02")
+    Traceback (most recent call last):
+    gqlevolve.lifecycle.versions.InvalidVersionName: invalid version name "v02": ...
 """
 
 from __future__ import annotations

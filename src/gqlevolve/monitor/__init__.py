@@ -11,10 +11,20 @@
 Nothing here imports a web framework or a GraphQL server library; ``gqlevolve.extensions`` adapts it to
 Strawberry.
 
-Example::
+Example: no server at all, a graphql-core schema built from SDL and one operation (what an adapter does for each
+request; :mod:`.deprecation_monitor` shows the rest):
 
-    monitor = DeprecationMonitor(store, declared="deprecations.toml")
-    notice = monitor.observe(schema, query, None, None, variables, endpoint="/api/v1/graphql")
+    >>> from graphql import build_schema
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> sdl = build_schema('type Query { total: Int @deprecated(reason: "Use count") count: Int }')
+    >>> store = UsageStore(store_url, clock=clock, flush_interval=60)
+    >>> monitor = DeprecationMonitor(store)
+    >>> monitor.start(sdl, "/graphql")      # its deprecation records, registered (first seen today)
+    >>> monitor.observe(sdl, "{ total }", None, None, None, endpoint="/graphql").results()
+    {'deprecations': [{'coordinate': 'Query.total', 'reason': 'Use count', 'status': 'deprecated',
+                       'deprecatedOn': '2026-11-21'}]}
+    >>> monitor.close()
+    >>> store.close()
 """
 
 from gqlevolve.monitor.declared import DeclarationError, Declared, declarations, load_declarations

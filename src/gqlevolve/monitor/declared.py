@@ -15,6 +15,23 @@ records or the path of a TOML file::
 A declaration for an element the schema does not deprecate is ignored for that schema (one declaration file
 can serve every version); a malformed one is refused at start-up with a message that says which and why. Dates are
 ``YYYY-MM-DD`` (a TOML date or a string) from 1970-01-01 to 9000-12-31, as every record's dates.
+
+Example: a declarations file read, and one with a typo in a date refused:
+
+    >>> path = tmp_dir / "deprecations.toml"
+    >>> _ = path.write_text('''
+    ... [[deprecation]]
+    ... coordinate = "User.name"
+    ... sunset_on = 2027-03-31
+    ... replacement = "User.fullName"
+    ... ''')
+    >>> load_declarations(path)["User.name"]
+    Deprecation(coordinate='User.name', ..., sunset_on=datetime.date(2027, 3, 31), replacement='User.fullName', ...)
+    >>> _ = path.write_text('[[deprecation]]\\ncoordinate = "User.name"\\nsunset_on = "2027-13-31"\\n')
+    >>> load_declarations(path)
+    Traceback (most recent call last):
+    gqlevolve.monitor.declared.DeclarationError: .../deprecations.toml: deprecation #1: sunset_on: "2027-13-31" is not
+    a date in the form YYYY-MM-DD
 """
 
 from __future__ import annotations

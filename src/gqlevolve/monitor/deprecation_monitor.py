@@ -18,17 +18,29 @@ It knows no web framework and no GraphQL server library: the Strawberry extensio
 (:mod:`gqlevolve.extensions.usage_extension`) is a thin adapter that reads these inputs from Strawberry's
 execution context and writes the notice back; adapters for other servers do the same.
 
-Example::
+Example: a Strawberry schema's operation on ``/api/v1/graphql``, counted and judged (a declaration sets the
+sunset of ``User.name``; ``clock`` is pinned to 2026-11-21):
 
-    monitor = DeprecationMonitor(store, declared=DECLARED)
-    monitor.start(schema, "/api/v1/graphql")        # register the schema's deprecations, start refreshing
-    notice = monitor.observe(
-        schema, "{ user(id: 1) { name } }", None, None, None,
-        endpoint="/api/v1/graphql", client_name="web", client_version="1.4",
-    )
-    notice.entries      # ({'coordinate': 'User.name', 'status': 'deprecated', ...},)
-    if notice.removed:
-        raise gone_error(notice.removed)
+    >>> from datetime import date
+    >>> from gqlevolve.lifecycle import Deprecation
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock, flush_interval=60)
+    >>> declared = [Deprecation("User.name", deprecated_on=date(2026, 6, 1), sunset_on=date(2026, 12, 1),
+    ...                         replacement="User.fullName")]
+    >>> monitor = DeprecationMonitor(store, declared=declared)
+    >>> monitor.start(schema, "/api/v1/graphql")        # register the schema's deprecations, start refreshing
+    >>> notice = monitor.observe(schema, "{ users { name } }", None, None, None,
+    ...                          endpoint="/api/v1/graphql", client_name="web", client_version="1.4")
+    >>> [(entry["coordinate"], entry["status"], entry["sunsetOn"]) for entry in notice.entries]
+    [('User.name', 'sunset_warning', '2026-12-01')]
+    >>> notice.removed            # nothing removed yet: no GONE error (``gone_error(notice.removed)`` otherwise)
+    ()
+    >>> monitor.observe(schema, "{ users { fullName } }", None, None, None, endpoint="/api/v1/graphql") is None
+    True
+    >>> store.flush()             # both operations were counted
+    2
+    >>> monitor.close()
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -10,12 +10,28 @@
 Elements whose record is still ``active`` (a declared ``deprecated_on`` in the future) are counted but not
 announced, like the headers, which start on ``deprecated_on``.
 
-Example::
+Example: an operation that used ``User.name`` and ``User.email``, on the pinned day (2026-11-21); one is
+deprecated, the other removed:
 
-    notice = Notice.of(frozenset({"User.name"}), {"User.name": record}, date(2026, 6, 1))
-    notice.entries      # ({'coordinate': 'User.name', 'reason': 'Use fullName instead', 'status': 'deprecated', ...},)
-    notice.records      # (record,)
-    notice.headers      # (('Deprecation', '@1719792000'), ('Warning', '299 - "Deprecated API: User.name. Use fullName instead."'))
+    >>> from datetime import date
+    >>> from gqlevolve.lifecycle import Deprecation
+    >>> records = {
+    ...     "User.name": Deprecation("User.name", reason="Use fullName", deprecated_on=date(2026, 6, 1),
+    ...                              replacement="User.fullName"),
+    ...     "User.email": Deprecation("User.email", reason="Use contact", deprecated_on=date(2026, 1, 5),
+    ...                               sunset_on=date(2026, 11, 1)),
+    ... }
+    >>> notice = Notice.of(frozenset({"User.name", "User.email"}), records, clock.today())
+    >>> notice.entries      # the response's extensions.deprecations
+    ({'coordinate': 'User.email', 'reason': 'Use contact', 'status': 'removed', 'deprecatedOn': '2026-01-05',
+      'sunsetOn': '2026-11-01'},
+     {'coordinate': 'User.name', 'reason': 'Use fullName', 'status': 'deprecated', 'deprecatedOn': '2026-06-01',
+      'replacement': 'User.fullName'})
+    >>> [name for name, _ in notice.headers]
+    ['Deprecation', 'Sunset', 'X-Deprecated-Replacement', 'Warning', 'Warning']
+    >>> error = gone_error(notice.removed)
+    >>> error.message, error.extensions["code"]
+    ('User.email was removed on 2026-11-01', 'GONE')
 """
 
 from __future__ import annotations

@@ -10,12 +10,25 @@ store reaches every running process without a restart. The request path only rea
 Until the store has answered (or while it is down), an endpoint is served from its seed: the schema's reasons
 and the declarations.
 
-Example::
+Example: the schema's records registered, then a sunset changed through the store (by the platform team, from any
+process), and read again:
 
-    sync = RecordSync(store, declared, refresh_interval=30.0, today=store.clock.today)
-    sync.register("/api/v1/graphql", DeprecationIndex.of(schema))
-    sync.start()
-    sync.for_endpoint("/api/v1/graphql", index).records["User.name"]    # Deprecation(...)
+    >>> from datetime import date
+    >>> from gqlevolve.operation_analysis import DeprecationIndex
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> sync = RecordSync(store, {}, refresh_interval=30.0, today=store.clock.today)
+    >>> index = DeprecationIndex.of(schema)
+    >>> snapshot = sync.register("/api/v1/graphql", index)     # at start-up: the store's effective records
+    >>> snapshot.records["User.name"].deprecated_on, snapshot.records["User.name"].sunset_on
+    (datetime.date(2026, 11, 21), None)
+    >>> _ = store.update_deprecation("/api/v1/graphql", "User.name", {"sunset_on": date(2027, 3, 31)},
+    ...                              actor="alice", why="Partner X needs one more quarter")
+    >>> sync.refresh()                                          # what the thread does every refresh_interval
+    >>> sync.for_endpoint("/api/v1/graphql", index).records["User.name"].sunset_on      # the request path: no I/O
+    datetime.date(2027, 3, 31)
+    >>> sync.close()
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -12,10 +12,18 @@ ends included: today's usage so far is part of it.
 - :func:`client_versions`: each client name and version, last seen, the deprecated elements it still uses;
 - :func:`migration_report`: per week, clients migrated away from each deprecated element versus remaining.
 
-Example::
+Example: one report, as the command line and the admin API serve it (``clock`` is pinned to 2026-11-21):
 
-    for row in deprecation_report(store, as_of=date(2026, 3, 1)):
-        print(row.coordinate, row.status, f"{row.share_30d:.2%}", row.removable)
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations("/api/v1/graphql", [Deprecation("User.name", deprecated_on=date(2026, 6, 1))])
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", count=3)
+    >>> store.record_operation("/api/v1/graphql", set(), client_name="web", count=97)
+    >>> to_jsonable(client_versions(store, "v1", days=7))      # what --json prints and the admin API answers
+    [{'endpoint': '/api/v1/graphql', 'name': 'web', 'version': None, 'operations': 100, 'last_seen': '2026-11-21',
+      'deprecated': [{'coordinate': 'User.name', 'operations': 3, 'last_seen': '2026-11-21'}]}]
+    >>> store.close()
 """
 
 from __future__ import annotations

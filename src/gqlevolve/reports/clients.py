@@ -1,9 +1,16 @@
 """Client versions: each client name and version, when it was last seen, and the deprecated elements it uses.
 
-Example::
+Example: ``web`` 1.4 still uses ``User.name``, 1.5 does not (``clock`` is pinned to 2026-11-21):
 
-    for client in client_versions(store, "v1", days=30):
-        print(client.name, client.version, client.last_seen, [use.coordinate for use in client.deprecated])
+    >>> from gqlevolve import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", client_version="1.4", count=2)
+    >>> store.record_operation("/api/v1/graphql", set(), client_name="web", client_version="1.5", count=7)
+    >>> for client in client_versions(store, "v1", days=30):
+    ...     print(client.name, client.version, client.operations, [use.coordinate for use in client.deprecated])
+    web 1.4 2 ['User.name']
+    web 1.5 7 []
+    >>> store.close()
 """
 
 from __future__ import annotations

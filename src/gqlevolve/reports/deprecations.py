@@ -1,9 +1,21 @@
 """The deprecation report: every deprecation with its status, dates, replacement, recent usage and verdict.
 
-Example::
+Example: two records on ``/api/v1/graphql``, one of them still used (``clock`` is pinned to 2026-11-21):
 
-    for row in deprecation_report(store, "v1"):
-        print(row.coordinate, row.status, f"{row.share_30d:.2%}", row.removable, row.earliest_removal)
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations("/api/v1/graphql", [
+    ...     Deprecation("User.name", deprecated_on=date(2026, 6, 1), replacement="User.fullName"),
+    ...     Deprecation("Query.users(offset:)", deprecated_on=date(2026, 11, 1), sunset_on=date(2026, 12, 1)),
+    ... ])
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", when=date(2026, 11, 20), count=3)
+    >>> store.record_operation("/api/v1/graphql", set(), client_name="web", when=date(2026, 11, 20), count=97)
+    >>> for row in deprecation_report(store, "v1"):
+    ...     print(row.coordinate, row.status, f"{row.share_30d:.0%}", row.removable, row.earliest_removal)
+    Query.users(offset:) sunset_warning 0% False 2027-02-18
+    User.name deprecated 3% False None
+    >>> store.close()
 """
 
 from __future__ import annotations

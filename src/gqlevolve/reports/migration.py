@@ -9,10 +9,22 @@ ending with ``as_of`` (the last one ends on ``as_of``, included). In a week:
 - **inactive**: clients that used it before and sent nothing at all that week (gone, or just quiet: not
   counted as migrated).
 
-Example::
+Example: ``ios`` stopped using ``User.name`` in the last week, ``web`` did not (``clock`` is pinned to
+2026-11-21, so the weeks end on 2026-11-14 and 2026-11-21):
 
-    for week in migration_report(store, "v1", weeks=4):
-        print(week.coordinate, week.week_start, len(week.migrated), "migrated,", len(week.remaining), "remaining")
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations("/api/v1/graphql", [Deprecation("User.name", deprecated_on=date(2026, 6, 1))])
+    >>> for client in ("ios", "web"):
+    ...     store.record_operation("/api/v1/graphql", {"User.name"}, client_name=client, when=date(2026, 11, 10))
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, client_name="web", when=date(2026, 11, 20))
+    >>> store.record_operation("/api/v1/graphql", set(), client_name="ios", when=date(2026, 11, 20))
+    >>> for week in migration_report(store, "v1", weeks=2):
+    ...     print(week.coordinate, week.week_start, week.week_end, week.migrated, week.remaining)
+    User.name 2026-11-08 2026-11-14 [] ['ios', 'web']
+    User.name 2026-11-15 2026-11-21 ['ios'] ['web']
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -5,11 +5,24 @@ The lifecycle policy alerts when an element still has more than 10% of traffic 3
 days ending with ``as_of``, ``as_of`` included (today so far by default): one week, so that a quiet day does not
 hide a busy client.
 
-Example::
+Example: ``Query.users(offset:)`` is removed on 2026-12-01 and still has 12% of the week's traffic (``clock`` is
+pinned to 2026-11-21):
 
-    for warning in sunset_warnings(store):
-        if warning.alert:
-            print(warning.coordinate, warning.sunset_on, f"{warning.recent_share:.1%}")
+    >>> from datetime import date
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations("/api/v1/graphql", [
+    ...     Deprecation("Query.users(offset:)", deprecated_on=date(2026, 6, 1), sunset_on=date(2026, 12, 1)),
+    ... ])
+    >>> store.record_operation("/api/v1/graphql", {"Query.users(offset:)"}, client_name="ios", count=12)
+    >>> store.record_operation("/api/v1/graphql", set(), client_name="web", count=88)
+    >>> for warning in sunset_warnings(store):
+    ...     print(warning.alert, warning.coordinate, warning.days_until_sunset, f"{warning.recent_share:.0%}")
+    ...     print(warning.message)
+    True Query.users(offset:) 10 12%
+    Query.users(offset:) is removed in 10 days, on 2026-12-01; 12.0% of traffic over the last 7 days - ALERT: above
+    10% within 30 days of its sunset
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
 """Usage statistics: per day, all operations of an endpoint and the share that used deprecated elements.
 
-Example::
+Example: two days of ``/api/v1/graphql`` (``clock`` is pinned to 2026-11-21):
 
-    stats = usage_stats(store, "v1", days=30)
-    for day in stats.days:
-        print(day.day, day.operations, f"{day.deprecated_share:.2%}", day.coordinates.get("User.name"))
+    >>> from datetime import date
+    >>> from gqlevolve import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> store.record_operation("/api/v1/graphql", {"User.name"}, when=date(2026, 11, 20), count=5)
+    >>> store.record_operation("/api/v1/graphql", {"User.name", "Role.GUEST"}, count=1)
+    >>> store.record_operation("/api/v1/graphql", set(), count=3)
+    >>> stats = usage_stats(store, "v1", days=2)
+    >>> for day in stats.days:
+    ...     print(day.day, day.operations, f"{day.deprecated_share:.0%}", day.coordinates["User.name"].operations)
+    2026-11-20 5 100% 5
+    2026-11-21 4 25% 1
+    >>> store.close()
 """
 
 from __future__ import annotations

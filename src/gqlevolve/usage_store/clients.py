@@ -7,11 +7,15 @@ caching anything, whatever the header's size), then trimmed and limited to ``[A-
 else becomes ``_``); past ``max_clients_per_day`` distinct (name, version) pairs on one endpoint and day, further
 new pairs are counted as :data:`OTHER_CLIENT`.
 
-Example::
+Example: a name as stored, and a cap of two clients a day on an endpoint:
 
-    clean_client_name("  My App\\n ")       # 'My App'
-    limiter = ClientLimiter(max_clients_per_day=2)
-    limiter.admit("/api/v1/graphql", day, "web", "1.0")   # ('web', '1.0') ... the third new pair: ('other', '')
+    >>> clean_client_name("  My App\\n ")
+    'My App'
+    >>> clean_client_name("web\\x1b[2J;DROP")
+    'web_2J_DROP'
+    >>> limiter = ClientLimiter(max_clients_per_day=2)
+    >>> [limiter.admit("/api/v1/graphql", clock.today(), name, "1.0") for name in ("web", "ios", "android", "web")]
+    [('web', '1.0'), ('ios', '1.0'), ('other', ''), ('web', '1.0')]
 """
 
 from __future__ import annotations

@@ -13,14 +13,26 @@ for the fields that change). A row written before that rule (``sunset_on = 9999-
 migration guide or status that no record may hold now is ignored with a warning (the values escaped:
 :mod:`gqlevolve.logs`).
 
-Example::
+Example: a record registered from the schema, its sunset extended by the platform team, and a second start-up that
+does not undo it:
 
-    with engine.begin() as connection:
-        register_deprecations(connection, "/api/v1/graphql", [Deprecation("User.name", reason="Use fullName")],
-                              actor="gqlevolve")
-        update_deprecation(connection, "/api/v1/graphql", "User.name", {"sunset_on": date(2026, 9, 30)},
-                           actor="alice", why="Partner X needs one more quarter")
-        delete_deprecation(connection, "/api/v7/graphql", "Nope.x", actor="alice", why="created by a typo")
+    >>> from datetime import date
+    >>> from gqlevolve.lifecycle import Deprecation
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> schema_says = [Deprecation("User.name", reason="Use fullName", deprecated_on=date(2026, 6, 1),
+    ...                            sunset_on=date(2026, 12, 31))]
+    >>> with store.engine.begin() as connection:
+    ...     _ = register_deprecations(connection, "/api/v1/graphql", schema_says, actor="gqlevolve", now=clock.now())
+    ...     _ = update_deprecation(connection, "/api/v1/graphql", "User.name", {"sunset_on": date(2027, 3, 31)},
+    ...                            actor="alice", why="Partner X needs one more quarter", now=clock.now())
+    ...     register_deprecations(connection, "/api/v1/graphql", schema_says, actor="gqlevolve", now=clock.now())
+    [Deprecation(coordinate='User.name', ..., sunset_on=datetime.date(2027, 3, 31), ...)]
+    >>> with store.reading() as connection:             # a read-only transaction
+    ...     for entry in audit_log(connection, "/api/v1/graphql", "User.name")[-1:]:
+    ...         print(entry.field, entry.old_value, "->", entry.new_value, entry.actor, entry.why)
+    sunset_on 2026-12-31 -> 2027-03-31 alice Partner X needs one more quarter
+    >>> store.close()
 """
 
 from __future__ import annotations

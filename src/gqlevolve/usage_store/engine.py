@@ -30,14 +30,23 @@ After a failed write, :func:`connection_may_be_broken` says whether the pool's c
 read-only stays read-only after the file is writable again, and a connection to a server that answered nothing
 is of no more use.
 
-Example::
+Example: SQLite in WAL mode, and a bounded write that finds the write lock taken: it gives up after its lock
+timeout (0.1 s here) with nothing written, on a connection that is still good:
 
-    engine = create_store_engine(parse_store_url("sqlite:///gqlevolve.db"))
-    with engine.connect().execution_options(read_only=True) as connection:
-        ...
-    timeouts = WriteTimeouts(statement=5.0, lock=3.0)
-    with StatementGuard(timeouts), bounded(engine.connect(), timeouts) as connection, connection.begin():
-        ...   # each statement answers within 5 s (+1 s), or the connection is aborted; no lock waited on > 3 s
+    >>> from gqlevolve.usage_store.urls import parse_store_url
+    >>> engine = create_store_engine(parse_store_url(store_url))
+    >>> with engine.connect().execution_options(read_only=True) as connection:     # a read: BEGIN (deferred)
+    ...     connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    'wal'
+    >>> timeouts = WriteTimeouts(statement=5.0, lock=0.1)
+    >>> with engine.begin():                    # another writer: BEGIN IMMEDIATE takes the write lock at once
+    ...     try:
+    ...         with StatementGuard(timeouts), bounded(engine.connect(), timeouts) as connection, connection.begin():
+    ...             pass
+    ...     except sa.exc.OperationalError as error:
+    ...         print(error.orig, connection_may_be_broken(error))
+    database is locked False
+    >>> engine.dispose()
 """
 
 from __future__ import annotations

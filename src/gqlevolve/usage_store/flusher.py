@@ -27,15 +27,28 @@ calls it at start, and each flush does while the file is there).
 A ``KeyboardInterrupt`` or ``SystemExit`` (SIGTERM, see :mod:`~gqlevolve.usage_store.shutdown`) during a flush is
 handled like any failure, then let through.
 
-Example (``UsageStore`` builds and drives it)::
+Example (``UsageStore`` builds and drives it): one flush writes what the inbox and the recorder hold, and gives a
+watched endpoint without traffic its total of 0 for today:
 
-    flusher = Flusher(engine, url, clock, buffer, recorder, prepare=reach_and_check_schema, interval=5.0,
-                      timeouts=WriteTimeouts(statement=5.0, lock=3.0), close_timeout=5.0,
-                      spill=SpillFile.for_store(url))
-    flusher.watch("/api/v1/graphql")
-    flusher.start()
-    flusher.flush()         # the operations written
-    flusher.close()         # stop the thread, flush a last time, spill the rest: within 5 s
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> from gqlevolve.usage_store.engine import create_store_engine
+    >>> from gqlevolve.usage_store.urls import parse_store_url
+    >>> UsageStore(store_url, clock=clock, handle_shutdown=False).close()     # creates the store's schema
+    >>> url = parse_store_url(store_url)
+    >>> recorder = Recorder(max_pending=100_000)
+    >>> buffer = ObservationBuffer(recorder, clock, max_clients_per_day=1_000)
+    >>> flusher = Flusher(create_store_engine(url), url, clock, buffer, recorder, prepare=lambda: None,
+    ...                   interval=60.0, timeouts=WriteTimeouts(statement=5.0, lock=3.0), close_timeout=5.0)
+    >>> flusher.watch("/api/v2/graphql")
+    >>> buffer.add("/api/v1/graphql", frozenset({"User.name"}), "web", "1.4", None, 2)
+    False
+    >>> flusher.flush(), flusher.flushed_operations, flusher.failed_flushes      # the operations written
+    (2, 2, 0)
+    >>> with UsageStore(store_url, clock=clock, handle_shutdown=False) as store:
+    ...     store.daily_totals("/api/v2/graphql", since=clock.today())
+    {datetime.date(2026, 11, 21): 0}
+    >>> flusher.close()         # stop the thread, flush a last time, spill the rest: within 5 s
+    True
 """
 
 from __future__ import annotations

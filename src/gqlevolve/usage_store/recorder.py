@@ -6,12 +6,19 @@ The counters are keyed by (endpoint, day, client name, client version, signature
 keys: while the store is down and the bound is reached, operations that would need a new key are dropped
 (and counted in ``dropped``), operations on existing keys keep counting.
 
-Example::
+Example: counts taken for a write that fails, then put back; a full recorder drops new keys only:
 
-    recorder = Recorder(max_pending=100_000)
-    recorder.add("/api/v1/graphql", day, "web", "1.2", "5c1b…", frozenset({"User.name"}), 1)
-    batch = recorder.take()         # what to write; the recorder starts empty again
-    recorder.put_back(batch)        # the write failed: merge it back, nothing lost
+    >>> recorder = Recorder(max_pending=2)
+    >>> recorder.add("/api/v1/graphql", clock.today(), "web", "1.2", "sig-1", frozenset({"User.name"}), 3)
+    True
+    >>> batch = recorder.take()         # what to write; the recorder starts empty again
+    >>> batch.operations, len(batch), recorder.stats().pending_keys
+    (3, 2, 0)
+    >>> recorder.put_back(batch)        # the write failed: merge it back, nothing lost
+    >>> recorder.add("/api/v1/graphql", clock.today(), "ios", "2.0", None, frozenset())     # a third key
+    False
+    >>> recorder.stats()
+    RecorderStats(pending_keys=2, pending_operations=3, dropped=1)
 """
 
 from __future__ import annotations

@@ -10,9 +10,18 @@ A process stopped with SIGTERM therefore exits within the close timeout (plus th
 unwind), before the SIGKILL that ``docker stop`` sends 10 s later. A handler someone else installed (uvicorn,
 gunicorn) is left in charge: those shut down gracefully, and ``versioned_app``'s lifespan closes the store.
 
-Example (nothing to call: ``UsageStore.start()`` does it)::
+Example: nothing to call (a store with ``handle_shutdown=True``, the default, calls :func:`register`); what exit
+does for each registered store is its ``close()``, which writes what it still holds:
 
-    register(store)      # closed at exit; SIGTERM handled when nobody else handles it
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock, flush_interval=60)      # registered here
+    >>> store.record_buffered("/api/v1/graphql", frozenset({"User.name"}), client_name="web")
+    >>> store.close(timeout=1.0)        # what atexit (after SIGTERM too) does, for every open store at once
+    >>> with UsageStore(store_url, clock=clock, handle_shutdown=False) as reopened:
+    ...     [usage.operations for usage in reopened.daily_usage("/api/v1/graphql", "User.name")]
+    [1]
+    >>> SIGTERM_EXIT_CODE               # how a process stopped with SIGTERM exits (128 + 15), as a shell shows it
+    143
 """
 
 from __future__ import annotations

@@ -29,13 +29,22 @@ or not at all (a tail torn by a crash is cut before the next append and ignored 
 removed by writing the remaining lines to a new file that replaces the old one (``os.replace``, both fsynced), or
 by deleting the file when none remain.
 
-Example::
+Example: a SQLite store's spill file, next to its database; one record appended at close, read back and forgotten
+at the next start once written:
 
-    spill = SpillFile.for_store(url)            # parse_store_url(...)
-    spill.append([SpillRecord.new(batch)])      # at close: what could not be written
-    for path, records in spill.read():          # at the next start
-        ...                                     # write them (write_spilled), then:
-        spill.forget(path, {record.id for record in records})
+    >>> from gqlevolve.usage_store.recorder import Batch
+    >>> from gqlevolve.usage_store.urls import parse_store_url
+    >>> spill = SpillFile.for_store(parse_store_url(store_url))
+    >>> batch = Batch()
+    >>> batch.add(("/api/v1/graphql", clock.today(), "web", "1.4"), None, frozenset(), 3)
+    >>> spill.append([SpillRecord.new(batch)]).name         # at close: what could not be written
+    'gqlevolve.db-spill.jsonl'
+    >>> [(path.name, [record.batch.operations for record in records]) for path, records in spill.read()]
+    [('gqlevolve.db-spill.jsonl', [3])]
+    >>> for path, records in spill.read():                  # at the next start: write them (write_spilled), then
+    ...     spill.forget(path, {record.id for record in records})
+    >>> spill.pending()
+    False
 """
 
 from __future__ import annotations

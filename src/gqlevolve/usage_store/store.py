@@ -20,14 +20,18 @@ distinct keys, and are written in full once it answers. A flush is one transacti
 This module is the facade: construction and the schema check, and the public methods, each handing its work to
 the module that does it (the buffer, the flusher, the reads, the deprecation records, retention).
 
-Example::
+Example: an operation counted on the request path, written by an explicit flush (the flusher thread would write it
+within ``flush_interval`` seconds), then read back:
 
-    store = UsageStore("sqlite:///gqlevolve.db")
-    store.watch("/api/v1/graphql")
-    store.record_buffered("/api/v1/graphql", frozenset({"User.name"}), client_name="web", client_version="1.4")
-    store.flush()
-    store.daily_usage("/api/v1/graphql", "User.name")    # [DailyUsage(day=..., operations=1, total=1)]
-    store.close()
+    >>> store = UsageStore(store_url, clock=clock, flush_interval=60)    # store_url: e.g. "sqlite:///gqlevolve.db"
+    >>> store.record_buffered("/api/v1/graphql", frozenset({"User.name"}), client_name="web", client_version="1.4")
+    >>> store.daily_usage("/api/v1/graphql", "User.name")        # nothing written yet
+    []
+    >>> store.flush()                                            # the operations written
+    1
+    >>> [(usage.day, usage.operations, usage.total) for usage in store.daily_usage("/api/v1/graphql", "User.name")]
+    [(datetime.date(2026, 11, 21), 1, 1)]
+    >>> store.close()
 """
 
 from __future__ import annotations

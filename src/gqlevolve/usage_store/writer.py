@@ -19,11 +19,28 @@ by :func:`write_spilled`, exactly once: a spilled batch whose commit was in doub
 ledger does not count it (and the ledger is then moved past it, so that the in-doubt COMMIT can no longer land);
 any other spilled batch is recorded in the ledger under its own id.
 
-Example::
+Example: one batch written twice under the same ledger entry; the second attempt is refused, so its counts are
+not added again:
 
-    with engine.begin() as connection:
-        last = lock_ledger(connection, "9f2c…", now=now)          # the last batch this writer committed
-        write_batch(connection, batch, ledger=("9f2c…", last + 1), now=now)
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> from gqlevolve.usage_store.recorder import Recorder
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> recorder = Recorder(max_pending=1_000)
+    >>> recorder.add("/api/v1/graphql", clock.today(), "web", "1.4", "sig-1", frozenset({"User.name"}), 2)
+    True
+    >>> batch = recorder.take()
+    >>> with store.engine.begin() as connection:
+    ...     last = lock_ledger(connection, "writer-1", now=clock.now())     # the last batch this writer committed
+    ...     write_batch(connection, batch, ledger=("writer-1", last + 1), now=clock.now())
+    >>> last
+    0
+    >>> with store.engine.begin() as connection:        # the same batch again (its COMMIT seemed lost)
+    ...     write_batch(connection, batch, ledger=("writer-1", 1), now=clock.now())
+    Traceback (most recent call last):
+    gqlevolve.usage_store.writer.LedgerConflict: the flush ledger already counts batch 1 of writer writer-1
+    >>> [(usage.operations, usage.total) for usage in store.daily_usage("/api/v1/graphql", "User.name")]
+    [(2, 2)]
+    >>> store.close()
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
+from gqlevolve.usage_store import UsageStore
+
 POSTGRES_URL_ENV = "GQLEVOLVE_TEST_POSTGRES_URL"
 
 
@@ -60,3 +62,11 @@ def store_url(request) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[UsageStore]:
+    """A migrated store on each backend, closed after the test (a module that needs a pinned clock or seeded
+    records defines its own)."""
+    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
+        yield store

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -18,11 +18,6 @@ AS_OF = dt.date(2025, 6, 1)
 WINDOW = [AS_OF - dt.timedelta(days=offset) for offset in range(90, 0, -1)]  # the 90 days before AS_OF
 LONG_AGO = dt.date(2025, 1, 1)
 
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[UsageStore]:
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
 
 
 def deprecate(store: UsageStore, coordinate: str = COORDINATE, deprecated_on: dt.date = LONG_AGO, **fields) -> None:

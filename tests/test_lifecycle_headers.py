@@ -17,15 +17,8 @@ from gqlevolve.lifecycle import (
     sunset_header,
     warning_header,
 )
+from tests.policy_records import UPLOAD
 
-UPLOAD = Deprecation(
-    "Mutation.upload_attachment",
-    reason="Use secure_file_upload",
-    deprecated_on=dt.date(2025, 9, 27),
-    sunset_on=dt.date(2026, 6, 30),
-    replacement="secure_file_upload",
-    migration_guide="https://docs.youtility.in/migrations/resource-v2",
-)
 D = dt.date
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -23,11 +22,6 @@ from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_through, depreca
 
 LAST_30 = days_through(AS_OF, 30)  # the reports' window: the 30 days ending with AS_OF
 
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[UsageStore]:
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
 
 
 def test_deprecation_report_lists_each_record_with_recent_share_clients_and_verdict(store):

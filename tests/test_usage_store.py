@@ -22,11 +22,6 @@ ENDPOINT = "/api/v1/graphql"
 DAY = dt.date(2025, 6, 1)
 
 
-@pytest.fixture
-def store(store_url):
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
-
 
 def test_write_through_counts_usage_and_totals(store):
     store.record_operation(ENDPOINT, {"User.name"}, client_name="web", client_version="1.0", when=DAY)

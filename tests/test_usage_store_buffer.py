@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-import pytest
-
 from gqlevolve.clock import FixedClock
 from gqlevolve.usage_store import OTHER_CLIENT, DailyUsage, UsageStore
 from gqlevolve.usage_store import buffer as buffer_module
@@ -18,11 +16,6 @@ from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENG
 ENDPOINT = "/api/v1/graphql"
 DAY = dt.date(2025, 6, 1)
 
-
-@pytest.fixture
-def store(store_url):
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
 
 
 def test_the_inbox_counts_into_the_recorder_only_when_drained() -> None:

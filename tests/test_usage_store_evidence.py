@@ -8,13 +8,11 @@ left out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-
-import pytest
 
 from gqlevolve.advisor import ClientEvidence
 from gqlevolve.usage_store import ClientUsage, UsageStore
 from gqlevolve.usage_store.evidence import SQLITE_READ_CACHE_KIB, Evidence, gather
+from tests.usage_store_helpers.recording import record
 
 ENDPOINT = "/api/v1/graphql"
 FIRST = dt.date(2025, 5, 1)
@@ -24,15 +22,6 @@ LAST = dt.date(2025, 5, 3)
 def day(offset: int) -> dt.date:
     return FIRST + dt.timedelta(days=offset)
 
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[UsageStore]:
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
-
-
-def record(store: UsageStore, when: dt.date, coordinates=(), *, client=None, version=None, count=1, endpoint=ENDPOINT):
-    store.record_operation(endpoint, list(coordinates), client_name=client, client_version=version, when=when, count=count)
 
 
 def gathered(store: UsageStore, coordinates, **kwargs) -> Evidence:

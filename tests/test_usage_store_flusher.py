@@ -30,11 +30,6 @@ ENDPOINT = "/api/v1/graphql"
 DAY = dt.date(2025, 6, 1)
 
 
-@pytest.fixture
-def store(store_url):
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
-
 
 def test_buffered_recording_is_written_by_flush_and_close(store_url):
     store = UsageStore(store_url, migrate=True, flush_interval=3600, handle_shutdown=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 import gqlevolve
 from gqlevolve.usage_store import ClientCoordinateUsage, ClientUsage, UsageStore, reads
 from gqlevolve.usage_store.tables import operation_totals
+from tests.usage_store_helpers.recording import record
 
 ENDPOINT = "/api/v1/graphql"
 OTHER = "/api/v2/graphql"
@@ -26,15 +26,6 @@ DAY = dt.date(2025, 6, 1)
 def day(offset: int) -> dt.date:
     return DAY + dt.timedelta(days=offset)
 
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[UsageStore]:
-    with UsageStore(store_url, migrate=True, handle_shutdown=False) as store:
-        yield store
-
-
-def record(store: UsageStore, when: dt.date, coordinates=(), *, client=None, version=None, count=1, endpoint=ENDPOINT):
-    store.record_operation(endpoint, list(coordinates), client_name=client, client_version=version, when=when, count=count)
 
 
 def watched_without_traffic(store: UsageStore, when: dt.date) -> None:

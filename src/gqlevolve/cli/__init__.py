@@ -6,7 +6,9 @@ Each concept has its own module that adds its commands to :data:`main`:
 - ``diff``        – ``gqlevolve diff|export|check``: schema changes and the CI gate;
 - ``monitoring``  – ``gqlevolve advise|deprecation-report|sunset-warnings|usage-stats|client-versions|migration-report``;
 - ``deprecation`` – ``gqlevolve deprecation extend|rollback|set|delete|history``: the policy's emergency procedures
-  and their audit log.
+  and their audit log;
+- ``scan``        – ``gqlevolve scan``: the operations in client code, checked against a schema before they run;
+- ``changelog``   – ``gqlevolve changelog``: the schema changes for consumers, by version and date.
 
 Every command takes ``--json``; those that read the store take ``--db URL`` (default: ``$GQLEVOLVE_DB``,
 then ``sqlite:///gqlevolve.db``; only ``db upgrade`` creates a missing SQLite file, every other command says it
@@ -41,6 +43,6 @@ def main() -> None:
 
 
 # Each module registers its commands on `main` when imported.
-from gqlevolve.cli import db, deprecation, diff, monitoring  # noqa: E402,F401
+from gqlevolve.cli import changelog, db, deprecation, diff, monitoring, scan  # noqa: E402,F401
 
 __all__ = ["main"]

@@ -42,8 +42,10 @@ DEFAULT_DEPRECATION_REASON = "No longer supported"
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 # Directives every schema has; their definitions are never reported as added or removed.
 SPECIFIED_DIRECTIVES = frozenset({"include", "skip", "deprecated", "specifiedBy", "oneOf"})
-# Applied directives that the model records as properties of their element instead.
-_PROPERTY_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
+# Applied directives that the model records as properties of their element instead. ``@oneOf`` is one only on
+# an input object (``NamedType.one_of``); anywhere else (a schema may define its own ``@oneOf`` for fields or
+# unions) it is an applied directive like any other.
+_PROPERTY_DIRECTIVES = frozenset({"deprecated", "specifiedBy"})
 
 
 class TypeKind(StrEnum):
@@ -174,7 +176,8 @@ def model_from_graphql_schema(schema: GraphQLSchema) -> SchemaModel:
         mutation=schema.mutation_type.name if schema.mutation_type else None,
         subscription=schema.subscription_type.name if schema.subscription_type else None,
         description=schema.description,
-        schema_directives=_applied_directives(schema.ast_node) if schema.ast_node is not None else (),
+        # `schema { ... }` and every `extend schema @dir`, in source order (federation subgraphs start with one).
+        schema_directives=_applied_directives(schema.ast_node, *schema.extension_ast_nodes),
     )
 
 
@@ -189,13 +192,19 @@ def _named_type(name: str, gql_type: Any) -> NamedType | None:
         GraphQLUnionType,
     )
 
+    from gqlevolve.graphql_compat import specified_by_url
+
     common: dict[str, Any] = {
         "name": name,
         "description": gql_type.description,
-        "directives": _applied_directives(gql_type.ast_node),
+        # The definition's directives, then those of each `extend type|interface|... Name @dir` in source order.
+        "directives": _applied_directives(
+            gql_type.ast_node, *gql_type.extension_ast_nodes, one_of_is_property=isinstance(gql_type, GraphQLInputObjectType)
+        ),
     }
     if isinstance(gql_type, GraphQLScalarType):
-        return NamedType(kind=TypeKind.SCALAR, specified_by=gql_type.specified_by_url, **common)
+        # graphql-core 3.2 ignores an `extend scalar X @specifiedBy` of the same document (gqlevolve.graphql_compat)
+        return NamedType(kind=TypeKind.SCALAR, specified_by=specified_by_url(gql_type), **common)
     if isinstance(gql_type, (GraphQLObjectType, GraphQLInterfaceType)):
         return NamedType(
             kind=TypeKind.OBJECT if isinstance(gql_type, GraphQLObjectType) else TypeKind.INTERFACE,
@@ -225,7 +234,8 @@ def _named_type(name: str, gql_type: Any) -> NamedType | None:
             input_fields={
                 field_name: _input_value(field_name, input_field) for field_name, input_field in gql_type.fields.items()
             },
-            one_of=bool(getattr(gql_type, "is_one_of", False)),
+            # graphql-core reads @oneOf from the definition only; `extend input X @oneOf` makes it one too.
+            one_of=bool(getattr(gql_type, "is_one_of", False)) or _has_directive("oneOf", gql_type.extension_ast_nodes),
             **common,
         )
     return None
@@ -243,9 +253,9 @@ def _field(name: str, gql_field: Any) -> Field:
 
 
 def _input_value(name: str, value: Any) -> InputValue:
-    from graphql.utilities import get_default_value_ast
+    from gqlevolve.graphql_compat import default_value_ast  # graphql-core 3.2 has no get_default_value_ast
 
-    default_ast = get_default_value_ast(value)
+    default_ast = default_value_ast(value)
     return InputValue(
         name=name,
         type=str(value.type),
@@ -256,15 +266,23 @@ def _input_value(name: str, value: Any) -> InputValue:
     )
 
 
-def _applied_directives(node: Any) -> tuple[AppliedDirective, ...]:
-    """Directives applied in SDL (graphql-core keeps them only on the AST node)."""
-    if node is None or not node.directives:
-        return ()
+def _has_directive(name: str, nodes: Any) -> bool:
+    return any(directive.name.value == name for node in nodes or () for directive in node.directives or ())
+
+
+def _applied_directives(*nodes: Any, one_of_is_property: bool = False) -> tuple[AppliedDirective, ...]:
+    """Directives applied in SDL to a definition and its extensions (graphql-core keeps them only on the AST nodes).
+
+    ``one_of_is_property``: the element is an input object, whose ``@oneOf`` is :attr:`NamedType.one_of`.
+    """
+    skipped = _PROPERTY_DIRECTIVES | {"oneOf"} if one_of_is_property else _PROPERTY_DIRECTIVES
     return tuple(
         AppliedDirective(
             directive.name.value,
             tuple((arg.name.value, print_value_node(arg.value)) for arg in directive.arguments or ()),
         )
-        for directive in node.directives
-        if directive.name.value not in _PROPERTY_DIRECTIVES
+        for node in nodes
+        if node is not None
+        for directive in node.directives or ()
+        if directive.name.value not in skipped
     )

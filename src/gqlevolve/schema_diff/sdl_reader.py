@@ -8,7 +8,8 @@ compares, several times faster.
 
 It handles what schema files hold (type, interface, union, enum, input, scalar, directive and
 schema definitions, descriptions, applied directives). Anything else (``extend``, an executable
-definition, a syntax error, an unknown type, an escape it does not know) raises
+definition, a syntax error, an unknown type, an escape it does not know, ``@oneOf`` outside an
+input object) raises
 :class:`Unsupported`, and :mod:`.sources` reads the text again with graphql-core, which either
 builds the schema or reports the error with its line and column. So this reader never has to be
 complete, only right for what it accepts: ``tests/test_schema_diff_sdl_reader.py`` checks that its

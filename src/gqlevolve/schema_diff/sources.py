@@ -32,13 +32,24 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.schema_diff.model import SchemaModel, TypeKind, model_from_graphql_schema
 from gqlevolve.schema_diff.sdl_reader import Unsupported, read_sdl
 
-__all__ = ["NotASchema", "SchemaSource", "SchemaSourceError", "load_schema", "read_sdl_text"]
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+__all__ = [
+    "NotASchema",
+    "SchemaSource",
+    "SchemaSourceError",
+    "introspect_url",
+    "load_graphql_schema",
+    "load_schema",
+    "read_sdl_text",
+]
 
 # A schema as the user gives it; see load_schema.
 SchemaSource = Any
@@ -302,6 +313,11 @@ def load_introspection(result: Mapping[str, Any], *, source_name: str | None = N
 
 def load_url(url: str, *, headers: Mapping[str, str] | None = None) -> SchemaModel:
     """Introspect a GraphQL endpoint over HTTP (POST, JSON)."""
+    return load_introspection(introspect_url(url, headers=headers), source_name=url)
+
+
+def introspect_url(url: str, *, headers: Mapping[str, str] | None = None) -> Any:
+    """The introspection result of a GraphQL endpoint (POST, JSON), parsed; :class:`SchemaSourceError` if none."""
     import httpx
     from graphql import get_introspection_query
 
@@ -314,7 +330,41 @@ def load_url(url: str, *, headers: Mapping[str, str] | None = None) -> SchemaMod
         raise SchemaSourceError(f"cannot introspect {url}: {error}") from None
     if response.status_code != 200:
         raise SchemaSourceError(f"cannot introspect {url}: HTTP {response.status_code} {response.text[:200]}")
-    return load_introspection(_parse_json(response.text, url), source_name=url)
+    return _parse_json(response.text, url)
+
+
+def load_graphql_schema(
+    source: SchemaSource, *, headers: Mapping[str, str] | None = None, source_name: str | None = None
+) -> GraphQLSchema:
+    """``source`` (as for :func:`load_schema`, a :class:`SchemaModel` excepted) as a graphql-core schema, to
+    validate operations against. It is checked by :func:`load_schema` first, so what is not a schema is refused
+    with the same reasons (:class:`NotASchema`, :class:`SchemaSourceError`)."""
+    from graphql import GraphQLSchema, build_client_schema, build_schema
+
+    if isinstance(source, GraphQLSchema):
+        return source
+    if hasattr(source, "as_str") and hasattr(source, "_schema"):  # a Strawberry schema
+        return source._schema  # type: ignore[no-any-return]
+    if isinstance(source, str) and source.strip().startswith(("http://", "https://")) and "\n" not in source.strip():
+        url = source.strip()
+        source, source_name = introspect_url(url, headers=headers), url
+    elif isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source.strip() and len(source) < 4096 and _looks_like_path(source.strip())
+    ):
+        path = Path(source.strip()) if isinstance(source, str) else source
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise SchemaSourceError(f"cannot read {path}: {error.strerror or error}") from None
+        source_name = str(path)
+        source = _parse_json(text, source_name) if path.suffix.lower() == ".json" and text.strip() else text
+    if isinstance(source, str) and source.strip().startswith("{"):
+        source = _parse_json(source.strip(), source_name or _JSON_SOURCE_NAME)
+    load_schema(source, source_name=source_name)  # refuses what is not a schema, with the reason
+    if isinstance(source, Mapping):
+        data = source.get("data", source) if "__schema" not in source else source
+        return build_client_schema(data)  # type: ignore[arg-type]
+    return build_schema(source, assume_valid_sdl=True)
 
 
 def parse_headers(values: Sequence[str]) -> dict[str, str]:

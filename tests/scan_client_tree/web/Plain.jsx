@@ -1,0 +1,1 @@
+export const Plain = () => <p>No GraphQL here.</p>;

@@ -1,0 +1,3 @@
+import { gql } from "./gql";
+
+export const ROLE = gql<{ me: { role: string } }>`query Role { me { role } }`;

@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from gqlevolve import DeprecationUsageExtension, UsageStore, deprecation_usage
 from gqlevolve.extensions import DeprecationUsage, client_identity
-from gqlevolve.extensions.client_identity import client_from_headers
+from gqlevolve.extensions.request_context import client_from_headers
 from gqlevolve.lifecycle import Status
 from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH
 from tests.extension_schema import DECLARED, TODAY, build_schema

@@ -13,13 +13,19 @@ what remains per request is to check that the variable values coerce (:meth:`Ope
 operation whose variables graphql-core refuses is not executed, so it is not counted) and to look into the few
 variables whose type can reach a deprecated input field or enum value (:meth:`OperationAnalysis.coordinates_for`).
 
-Example::
+Example: the document's part once, then each request's variable values (``schema`` deprecates ``User.name``,
+``Query.users(offset:)``, ``UserFilter.legacyGroup`` and ``Role.GUEST``):
 
-    index = DeprecationIndex.of(schema)
-    analysis = analyze_operation(index, parse(query), operation_name=None)
-    analysis.coordinates                          # frozenset({'User.name', 'Query.users(offset:)'})
-    analysis.accepts({"filter": {"nope": 1}})                    # False: graphql-core refuses the value
-    analysis.coordinates_for({"filter": {"legacyGroup": "x"}})   # ... | {'UserFilter.legacyGroup'}
+    >>> from graphql import parse
+    >>> index = DeprecationIndex.of(schema)
+    >>> query = "query($filter: UserFilter) { users(offset: 10, filter: $filter) { name fullName } }"
+    >>> analysis = analyze_operation(index, parse(query))
+    >>> sorted(analysis.coordinates)
+    ['Query.users(offset:)', 'User.name']
+    >>> analysis.accepts({"filter": {"nope": 1}})        # graphql-core refuses the value: not executed, not counted
+    False
+    >>> sorted(analysis.coordinates_for({"filter": {"legacyGroup": "staff", "role": "GUEST"}}))
+    ['Query.users(offset:)', 'Role.GUEST', 'User.name', 'UserFilter.legacyGroup']
 """
 
 from __future__ import annotations
@@ -58,8 +64,6 @@ from graphql import (
     type_from_ast,
     visit,
 )
-from graphql.execution import values as _graphql_values
-from graphql.utilities import coerce_input_value
 
 from gqlevolve.coordinates import (
     argument_coordinate,
@@ -68,6 +72,7 @@ from gqlevolve.coordinates import (
     graphql_core_schema,
     member_coordinate,
 )
+from gqlevolve.graphql_compat import coerces, nested_too_deeply
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -122,11 +127,6 @@ def _types_reaching_deprecation(schema: GraphQLSchema) -> frozenset[str]:
                 reaching.add(input_type.name)
                 changed = True
     return frozenset(reaching)
-
-
-# graphql-core 3.3.2 refuses a variable value nested deeper than its parser's limit before coercing it (3.3.0 did not
-# make that check); ``accepts`` makes it where the graphql-core in use makes it.
-_nested_too_deeply: Any = getattr(_graphql_values, "input_is_nested_too_deeply", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,12 +191,9 @@ class OperationAnalysis:
                 if variable.required:
                     return False
                 continue  # its default value, if any, was validated with the document
-            if _nested_too_deeply is not None and _nested_too_deeply(value, variable_type):
-                return False
-            try:
-                if coerce_input_value(value, variable_type) is Undefined:
-                    return False
-            except RecursionError:  # graphql-core refuses it too
+            # graphql-core 3.3.2 and 3.2.14 refuse a value nested too deeply before coercing it (older ones do not):
+            # checked where the graphql-core in use checks it (gqlevolve.graphql_compat, which runs 3.2 and 3.3)
+            if nested_too_deeply(value, variable_type) or not coerces(value, variable_type):
                 return False
         return True
 

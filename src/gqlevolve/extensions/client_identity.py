@@ -1,37 +1,38 @@
-"""Who sent an operation: the client's name and version, and the endpoint it called.
+"""Who sent an operation: the client's name and version, read from the headers GraphQL clients send.
 
-The name and version come from the headers Apollo's and other GraphQL clients send:
-``apollographql-client-name`` / ``apollographql-client-version`` or ``graphql-client-name`` /
-``graphql-client-version``, each also with an ``x-`` prefix. Without them the client is unknown (``None``,
-which the store keeps as ``unknown``). A server author who identifies clients differently passes a callable
-to ``deprecation_usage(client_identity=...)``; it receives Strawberry's ``ExecutionContext``::
-
-    def client_from_token(execution_context) -> ClientIdentity:
-        request = execution_context.context["request"]
-        return ClientIdentity(request.state.client_id, request.headers.get("x-app-version"))
-
-The endpoint is the versioned app's canonical path (``scope["gqlevolve.endpoint"]``), else the request path
-without a trailing slash, else the name given to the extension (``schema.execute`` in a script).
+The name and version come from ``apollographql-client-name`` / ``apollographql-client-version`` or
+``graphql-client-name`` / ``graphql-client-version``, each also with an ``x-`` prefix, the first one present
+winning. Without them the client is unknown (``None``, which the store keeps as ``unknown``). Reading them from a
+framework's request is :mod:`.request_context`'s work (``client_from_headers``); here are the two readers it uses:
+one over raw ASGI header pairs, one over any case-insensitive look-up.
 
 Only the first 64 characters of a name and 32 of a version are read (what the store keeps:
 :mod:`gqlevolve.usage_store.clients`): a client that sends a 30 KB header costs no more than one that sends 64 bytes.
+
+    >>> identity_from_raw([(b"apollographql-client-name", b"web"), (b"graphql-client-version", b"1.4")])
+    ClientIdentity(name='web', version='1.4')
+    >>> identity_from_lookup({"x-graphql-client-name": "ios-" + "x" * 100}.get).name
+    'ios-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'
+    >>> identity_from_lookup({}.get)
+    ClientIdentity(name=None, version=None)
+
+A server author who identifies clients differently passes a callable to ``deprecation_usage(client_identity=...)``;
+it receives Strawberry's ``ExecutionContext`` and returns a :class:`ClientIdentity` or a ``(name, version)`` pair.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
-
-from gqlevolve.endpoints import ENDPOINT_SCOPE_KEY
 
 __all__ = [
     "NAME_HEADERS",
     "VERSION_HEADERS",
     "ClientIdentity",
+    "UNKNOWN",
     "ClientIdentifier",
-    "client_from_headers",
-    "request_endpoint",
-    "request_of",
+    "identity_from_lookup",
+    "identity_from_raw",
 ]
 
 #: Header names, most specific first; the first one present wins.
@@ -64,33 +65,8 @@ ClientIdentifier = Callable[[Any], "ClientIdentity | tuple[str | None, str | Non
 UNKNOWN = ClientIdentity()
 
 
-def request_of(context: Any) -> Any:
-    """The HTTP request (or WebSocket) in Strawberry's context, if there is one."""
-    if context is None:
-        return None
-    if isinstance(context, dict):
-        return context.get("request")
-    return getattr(context, "request", None)
-
-
-def client_from_headers(execution_context: Any) -> ClientIdentity:
-    """The default identifier: the client headers of the request, ``ClientIdentity()`` without them."""
-    request = request_of(execution_context.context)
-    headers = getattr(request, "headers", None)
-    if headers is None:
-        return UNKNOWN
-    raw = getattr(headers, "raw", None)
-    if raw is not None:  # Starlette: one pass over the raw (lower-cased) headers
-        return _from_raw(raw)
-    name = next((headers.get(header) for header in NAME_HEADERS if headers.get(header)), None)
-    version = next((headers.get(header) for header in VERSION_HEADERS if headers.get(header)), None)
-    return ClientIdentity(
-        name[:CLIENT_NAME_LENGTH] if isinstance(name, str) else name,
-        version[:CLIENT_VERSION_LENGTH] if isinstance(version, str) else version,
-    )
-
-
-def _from_raw(raw: list[tuple[bytes, bytes]]) -> ClientIdentity:
+def identity_from_raw(raw: Iterable[tuple[bytes, bytes]]) -> ClientIdentity:
+    """The client named by raw ASGI header pairs (lower-cased names, as the ASGI scope has them): one pass."""
     name = version = None
     name_rank = version_rank = len(NAME_HEADERS)
     for key, value in raw:
@@ -109,18 +85,26 @@ def _from_raw(raw: list[tuple[bytes, bytes]]) -> ClientIdentity:
     )
 
 
-def request_endpoint(request: Any) -> str | None:
-    """The endpoint a request called: the versioned app's canonical path, else its path without a trailing slash."""
-    if request is None:
-        return None
-    scope = getattr(request, "scope", None)
-    if isinstance(scope, dict):
-        endpoint = scope.get(ENDPOINT_SCOPE_KEY)
-        if isinstance(endpoint, str) and endpoint:
-            return endpoint
-        path = scope.get("path")
-    else:
-        path = getattr(getattr(request, "url", None), "path", None) or getattr(request, "path", None)
-    if not isinstance(path, str) or not path:
-        return None
-    return path.rstrip("/") or "/"
+def identity_from_lookup(
+    get: Callable[[str], Any], names: Sequence[str] = NAME_HEADERS, versions: Sequence[str] = VERSION_HEADERS
+) -> ClientIdentity:
+    """The client named by a header look-up (``headers.get``: case-insensitive in every framework).
+
+    ``names`` and ``versions`` are the keys to ask for, in :data:`NAME_HEADERS`' order (Django's ``META`` spells
+    them its own way).
+    """
+    name = _first(get, names, CLIENT_NAME_LENGTH)
+    version = _first(get, versions, CLIENT_VERSION_LENGTH)
+    return UNKNOWN if name is None and version is None else ClientIdentity(name, version)
+
+
+def _first(get: Callable[[str], Any], keys: Sequence[str], length: int) -> str | None:
+    for key in keys:
+        value = get(key)
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, str):
+            value = value[:length].strip()
+            if value:
+                return value
+    return None

@@ -1,10 +1,15 @@
 """``deprecation_usage``: see every deprecated element an operation uses, warn the client, count it.
 
-One line in a Strawberry schema::
+One line in a Strawberry schema (``schema``'s ``User.name`` is deprecated; ``clock`` pins today):
 
-    store = UsageStore("sqlite:///gqlevolve.db")
-    schema = strawberry.Schema(Query, extensions=[deprecation_usage(store=store, declared=DECLARED)])
-    app = versioned_app({"v1": schema}, store=store)
+    >>> import strawberry
+    >>> from gqlevolve import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> usage = deprecation_usage(store=store, endpoint="/graphql")
+    >>> served = strawberry.Schema(query=schema.query, extensions=[usage])  # Schema(Query, extensions=[usage])
+    >>> served.execute_sync("{ users { name } }").extensions["deprecations"][0]["status"]
+    'deprecated'
+    >>> usage.close(); store.close()
 
 ``deprecation_usage(...)`` returns a factory (:class:`DeprecationUsage`); Strawberry calls it once per request
 for a fresh :class:`DeprecationUsageExtension`, while the factory keeps what is shared: a
@@ -20,7 +25,11 @@ and, if an element is ``removed``, the ``GONE`` error instead of executing the o
 version of ``versioned_app`` the notice's records go to the version (``scope["gqlevolve.deprecations"]``), which
 renders the response's headers once from them and its own record; anywhere else the extension sets them.
 
-An internal error of the extension is logged and the operation proceeds as if it were not there.
+Every Strawberry integration is read through its own small view (:mod:`.request_context`): Starlette (plain
+ASGI, FastAPI), Django, Flask, Quart, aiohttp, Litestar, Sanic and Channels. A request that cannot be read, or a
+``client_identity`` callable that fails, costs the client's name (and the path: the configured ``endpoint``
+is used), never the count nor the ``GONE`` error. Only an internal error of the monitor itself is logged and lets
+the operation proceed as if the extension were not there.
 """
 
 from __future__ import annotations
@@ -33,15 +42,10 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gqlevolve.clock import Clock
-from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY
-from gqlevolve.extensions.client_identity import (
-    ClientIdentifier,
-    client_from_headers,
-    request_endpoint,
-    request_of,
-)
+from gqlevolve.extensions.client_identity import ClientIdentifier
+from gqlevolve.extensions.request_context import RequestContext, client_from_headers
 from gqlevolve.logs import request_logger
-from gqlevolve.monitor import Declared, DeprecationMonitor, Notice, gone_error
+from gqlevolve.monitor import PREVIEW_HEADER, Declared, DeprecationMonitor, Notice, preview_requested
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -69,6 +73,7 @@ class DeprecationUsage:
         cache_size: int = 1_000,
         clock: Clock | Callable[[], dt.date] | None = None,
         today: Callable[[], dt.date] | None = None,
+        adopters_by_version: bool = False,
     ) -> None:
         if store is None or not hasattr(store, "record_buffered"):
             raise TypeError(f"deprecation_usage needs a UsageStore as store=, not {store!r}")
@@ -84,6 +89,7 @@ class DeprecationUsage:
             refresh_interval=refresh_interval,
             cache_size=cache_size,
             clock=clock if clock is not None else today,
+            adopters_by_version=adopters_by_version,
         )
         self.store = store
         self.endpoint = endpoint or DEFAULT_ENDPOINT
@@ -117,47 +123,37 @@ class DeprecationUsage:
     # --- per operation ------------------------------------------------------------------------
 
     def observe(self, execution_context: Any) -> Notice | None:
-        """Hand one valid operation to the monitor with what Strawberry knows of it; announce the notice's headers."""
-        context = execution_context.context
-        name, version = self.client_identity(execution_context)
+        """Hand one valid operation to the monitor with what Strawberry knows of it; announce the notice's headers.
+
+        What the request cannot tell (it cannot be read, or a ``client_identity`` callable fails) is left out,
+        never the operation: it is counted at the configured endpoint as an unknown client, and judged.
+        """
+        request = RequestContext.of(execution_context.context)
+        name, version = self._client(execution_context, request)
         notice = self.monitor.observe(
             execution_context.schema,
             execution_context.query,
             execution_context.graphql_document,
             execution_context.operation_name,
             execution_context.variables,
-            endpoint=request_endpoint(request_of(context)) or self.endpoint,
+            endpoint=request.endpoint() or self.endpoint,
             client_name=name,
             client_version=version,
+            preview=lambda: _preview(request),  # read only when the operation used a deprecated element
         )
         if notice is not None and notice.records:
-            _announce(context, notice)
+            request.announce(notice)
         return notice
 
-
-def _announce(context: Any, notice: Notice) -> None:
-    """Give the notice's records to the versioned endpoint that renders the headers, else set the headers here.
-
-    A deprecated version of ``versioned_app`` adds its own record: rendering both sets of records at once is what
-    gives the response one ``Deprecation`` and one ``Sunset`` (the earliest of all).
-    """
-    scope = getattr(request_of(context), "scope", None)
-    collected = scope.get(DEPRECATIONS_SCOPE_KEY) if isinstance(scope, dict) else None
-    if collected is not None:
-        collected.extend(notice.records)
-    else:
-        _set_headers(context, notice.headers)
-
-
-def _set_headers(context: Any, headers: tuple[tuple[str, str], ...]) -> None:
-    """Add the headers to Strawberry's sub-response (``context["response"]``), when there is one."""
-    response = context.get("response") if isinstance(context, dict) else getattr(context, "response", None)
-    response_headers = getattr(response, "headers", None)
-    append = getattr(response_headers, "append", None)  # Starlette's MutableHeaders; a WebSocket's are read-only
-    if append is None:
-        return
-    for name, value in headers:
-        append(name, value)
+    def _client(self, execution_context: Any, request: RequestContext) -> tuple[str | None, str | None]:
+        if self.client_identity is client_from_headers:
+            return request.client()  # the request already bound: not looked up twice
+        try:
+            name, version = self.client_identity(execution_context)
+        except Exception:  # the author's callable: its failure costs the client's name, not the count
+            logger.exception("deprecation usage: client_identity failed; the operation is counted as an unknown client")
+            return None, None
+        return name, version
 
 
 class DeprecationUsageExtension(SchemaExtension):
@@ -179,7 +175,7 @@ class DeprecationUsageExtension(SchemaExtension):
         try:
             self.notice = self.usage.observe(self.execution_context)
             if self.notice is not None and self.notice.removed:
-                gone = gone_error(self.notice.removed)
+                gone = self.notice.gone_error()  # removed, or refused for this request (it says why)
         except Exception:  # never the cause of a failure: log, and let the operation run untouched
             logger.exception("deprecation usage: internal error; the operation proceeds without it")
             self.notice = None
@@ -192,6 +188,24 @@ class DeprecationUsageExtension(SchemaExtension):
         return {} if notice is None else notice.results()
 
 
+_PREVIEW_RAW = PREVIEW_HEADER.lower().encode("latin-1")
+
+
+def _preview(request: RequestContext) -> bool:
+    """Whether the request sent ``GraphQL-Deprecations: reject`` (monitor.enforcement); False if unreadable."""
+    if request.request is None:
+        return False
+    try:
+        keys = request.view.keys(request.request)
+        raw = keys.get("headers") if keys is not None else None
+        if isinstance(raw, list | tuple):  # an ASGI scope: raw, lower-cased header pairs
+            return any(name == _PREVIEW_RAW and preview_requested(value.decode("latin-1")) for name, value in raw)
+        get = getattr(getattr(request.request, "headers", None), "get", None)  # every framework's look-up
+        return callable(get) and preview_requested(get(PREVIEW_HEADER))
+    except Exception:  # a request that cannot be read is served as usual
+        return False
+
+
 def deprecation_usage(
     store: UsageStore,
     *,
@@ -202,6 +216,7 @@ def deprecation_usage(
     cache_size: int = 1_000,
     clock: Clock | Callable[[], dt.date] | None = None,
     today: Callable[[], dt.date] | None = None,
+    adopters_by_version: bool = False,
 ) -> DeprecationUsage:
     """The factory to put in ``strawberry.Schema(extensions=[...])``.
 
@@ -214,6 +229,8 @@ def deprecation_usage(
     ``clock``: where "today" comes from (:mod:`gqlevolve.clock`): the usage day, the first-seen
     ``deprecated_on`` of a record registered from the schema, the lifecycle status. Default: the store's clock,
     so pinning the store's pins everything. ``today`` is the same given as a ``() -> date`` function.
+    ``adopters_by_version``: the no-new-adopters rule (docs/enforcement.md) knows a client by its name and
+    version instead of its name alone.
     """
     return DeprecationUsage(
         store,
@@ -224,4 +241,5 @@ def deprecation_usage(
         cache_size=cache_size,
         clock=clock,
         today=today,
+        adopters_by_version=adopters_by_version,
     )

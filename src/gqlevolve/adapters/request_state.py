@@ -1,0 +1,132 @@
+"""One request, between a server's HTTP layer and the hook that runs its operation (Ariadne's and Graphene's adapters).
+
+The HTTP layer (Ariadne's HTTP handler, :class:`~gqlevolve.adapters.graphene.DeprecationHeaders` for Graphene) opens
+a :class:`RequestState` for each request with :func:`open_request`; the hook that sees the validated operation
+(Ariadne's ``root_value``, graphql-core's execution context) reads the endpoint and the client from it and leaves
+the :class:`~gqlevolve.monitor.Notice` there; the HTTP layer then writes the notice's headers onto the response
+(:func:`announce`). A context variable carries the state from one to the other, so neither needs the server
+author's context value: it follows the request into the tasks and thread pools the server runs it in (they copy
+the context, and the copy holds the same object). Without an HTTP layer (``schema.execute`` in a script) there is
+no state: the operation counts at the adapter's configured endpoint, as an unknown client.
+
+    >>> scope = {"type": "http", "path": "/graphql/", "headers": [(b"graphql-client-name", b"web")]}
+    >>> with open_request(scope) as state:
+    ...     current() is state, state.endpoint("/default"), state.client()
+    (True, '/graphql', ('web', None))
+    >>> current() is None
+    True
+    >>> RequestState({"type": "http", "path": "/", "headers": []}).client()
+    (None, None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
+
+from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY, check_endpoint_name
+from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH
+
+if TYPE_CHECKING:
+    from gqlevolve.monitor import Notice
+
+__all__ = ["NAME_HEADERS", "VERSION_HEADERS", "RequestState", "announce", "begin", "current", "end", "open_request"]
+
+#: The client headers, most specific first; the first one present wins. The same as the Strawberry adapter's
+#: (``gqlevolve.extensions.client_identity``, which cannot be imported here: its package loads Strawberry, which a
+#: Graphene server on graphql-core 3.2 cannot install; a test keeps the two equal).
+NAME_HEADERS = (
+    "apollographql-client-name",
+    "x-apollographql-client-name",
+    "graphql-client-name",
+    "x-graphql-client-name",
+)
+VERSION_HEADERS = tuple(name.replace("-name", "-version") for name in NAME_HEADERS)
+
+_NAME_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(NAME_HEADERS)}
+_VERSION_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(VERSION_HEADERS)}
+
+_CURRENT: ContextVar[RequestState | None] = ContextVar("gqlevolve_request", default=None)
+
+
+class RequestState:
+    """One HTTP request (its ASGI scope) and, once the operation was observed, the notice for its client."""
+
+    __slots__ = ("notice", "scope")
+
+    def __init__(self, scope: MutableMapping[str, Any]) -> None:
+        self.scope = scope
+        self.notice: Notice | None = None
+
+    def endpoint(self, default: str) -> str:
+        """``versioned_app``'s canonical path, else the request's path without a trailing slash, else ``default``."""
+        endpoint = self.scope.get(ENDPOINT_SCOPE_KEY)
+        if isinstance(endpoint, str) and endpoint:
+            return endpoint
+        path = self.scope.get("path")
+        if not isinstance(path, str) or not path:
+            return default
+        try:
+            return check_endpoint_name(path.rstrip("/") or "/")
+        except ValueError:  # a path longer than the store keeps: counted at the configured endpoint
+            return default
+
+    def client(self) -> tuple[str | None, str | None]:
+        """(name, version) from the client headers, one pass over the raw pairs; cut to what the store keeps."""
+        name = version = None
+        name_rank = version_rank = len(NAME_HEADERS)
+        for key, value in self.scope.get("headers") or ():
+            rank = _NAME_RANK.get(key)
+            if rank is not None and rank < name_rank and value:
+                name, name_rank = value, rank
+                continue
+            rank = _VERSION_RANK.get(key)
+            if rank is not None and rank < version_rank and value:
+                version, version_rank = value, rank
+        return (  # cut before decoding: latin-1 is one character a byte
+            None if name is None else name[:CLIENT_NAME_LENGTH].decode("latin-1").strip() or None,
+            None if version is None else version[:CLIENT_VERSION_LENGTH].decode("latin-1").strip() or None,
+        )
+
+
+def current() -> RequestState | None:
+    """The request being served in this context, if an HTTP layer opened one."""
+    return _CURRENT.get()
+
+
+def begin(scope: MutableMapping[str, Any]) -> tuple[RequestState, Token[RequestState | None]]:
+    """Make ``scope``'s request the current one until :func:`end` is given the token (in the same context)."""
+    state = RequestState(scope)
+    return state, _CURRENT.set(state)
+
+
+def end(token: Token[RequestState | None]) -> None:
+    """The request :func:`begin` made current is no longer."""
+    _CURRENT.reset(token)
+
+
+@contextmanager
+def open_request(scope: MutableMapping[str, Any]) -> Iterator[RequestState]:
+    """Make ``scope``'s request the current one for the ``with`` block (the HTTP layer's part)."""
+    state, token = begin(scope)
+    try:
+        yield state
+    finally:
+        end(token)
+
+
+def announce(state: RequestState, add: Callable[[str, str], None]) -> None:
+    """Put the notice's headers on the response through ``add(name, value)`` (once per value), or hand its records
+    to a deprecated version of ``versioned_app`` that renders the response's headers once from its own and these."""
+    notice = state.notice
+    if notice is None or not notice.records:
+        return
+    collected = state.scope.get(DEPRECATIONS_SCOPE_KEY)
+    if isinstance(collected, list):
+        collected.extend(notice.records)
+        return
+    headers: Iterable[tuple[str, str]] = notice.headers
+    for name, value in headers:
+        add(name, value)

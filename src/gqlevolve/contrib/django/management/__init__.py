@@ -1,0 +1,1 @@
+"""Django's place for an app's management commands (:mod:`.commands`)."""

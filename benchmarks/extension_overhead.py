@@ -10,7 +10,9 @@ variant's, i.e. its ops/s over the baseline's:
 - beside them, as peers (no target): Strawberry's own ``ApolloTracingExtension``, and a no-op extension (one
   empty ``on_execute`` hook and ``get_results``), the floor that Strawberry's hook machinery sets for any extension;
 - over HTTP: uvicorn on 127.0.0.1 serving both schemas, a bounded load loop of sequential requests
-  (target: >= 0.97).
+  (target: >= 0.97);
+- the Ariadne and Graphene adapters on the same queries, each against its own bare server (reported, no target;
+  Graphene's with .venv-graphene's Python, skipped with a note without it): benchmarks/adapter_bench/overhead.py.
 
 The extension counts into a real SQLite usage store (with its background flusher running).
 
@@ -193,6 +195,28 @@ async def over_http(db_url: str, turns: int) -> dict[str, float]:
         server.wait(timeout=15)
 
 
+def adapters(turns: int) -> None:
+    """The Ariadne and Graphene adapters, each against its own bare server, in processes of their own
+    (benchmarks/adapter_bench/overhead.py); reported beside Strawberry's figures, whose targets they do not gate.
+    Graphene's needs graphql-core 3.2, so it runs with .venv-graphene's Python (`make test-graphene` builds it)."""
+    import json
+
+    script = str(Path(__file__).parent / "adapter_bench" / "overhead.py")
+    graphene_python = ROOT / ".venv-graphene" / "bin" / "python"
+    for server, python in (("ariadne", Path(sys.executable)), ("graphene", graphene_python)):
+        if not python.exists():
+            print(f"{server.capitalize()}: skipped (no {python.relative_to(ROOT)}: `make test-graphene` builds it)")
+            continue
+        completed = subprocess.run([str(python), script, server, "--turns", str(turns)], cwd=ROOT, capture_output=True, text=True)
+        if completed.returncode != 0:
+            print(f"{server.capitalize()}: skipped ({completed.stderr.strip().splitlines()[-1:]})")
+            continue
+        for case, medians in json.loads(completed.stdout).items():
+            baseline, adapter = medians["baseline"], medians["adapter"]
+            print(f"{server.capitalize()}, {case}: bare {1 / baseline:,.0f} ops/s, with the adapter "
+                  f"{1 / adapter:,.0f} ops/s, ratio {baseline / adapter:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few turns; targets reported, not checked")
@@ -207,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"schema.execute, {turns:,} turns (ratio = ops/s with the extension / without, medians)")
     ratios = [report(name, medians, TARGETS[name]) for name, medians in measured]
+    print(f"The Ariadne and Graphene adapters, {turns:,} turns (ratio = with the adapter / the bare server, medians)")
+    adapters(turns)
     if http is not None:
         print(f"HTTP: uvicorn on 127.0.0.1, sequential requests of the 100-item query, {http_turns:,} turns")
         ratios.append(report("HTTP", http, TARGETS["HTTP"]))

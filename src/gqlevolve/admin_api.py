@@ -15,6 +15,12 @@
 ``POST /deprecations/{coordinate}/set``                    ``{"reason": "...", "sunset_on"?, ..., "new_endpoint"?}``
 ``POST /deprecations/{coordinate}/delete``                 ``{"reason": "...", "endpoint"?, "actor"?}``
 ``GET  /history[?endpoint=&coordinate=]``                  the audit log, oldest first
+``GET  /brownouts[?endpoint=]``                            every brownout window, with its next occurrence
+``POST /deprecations/{coordinate}/brownouts``              ``{"window": "every tuesday 14:00-14:15 UTC", "reason"}``
+``POST /deprecations/{coordinate}/brownouts/delete``       ``{"window": "..." or "all", "reason": "..."}``
+``POST /versions/{version}/brownouts[/delete]``            the same for a whole version
+``POST /versions/{version}/set``                           ``{"refuse_new_adopters": true, "reason": "..."}``
+``GET  /enforcement[?endpoint=&days=&as_of=]``             refused operations and preview requests, per client
 =========================================================  ====================================================
 
 The POSTs refuse what cannot be right, as the commands do (``gqlevolve.procedures``): a coordinate that is not
@@ -44,9 +50,26 @@ actor and reason. Whatever came from the request is escaped by :mod:`gqlevolve.l
 that is not printable as ``\\u001b``, ``\\r``; the traceback's messages too): a path such as
 ``/api/admin/<ESC>[2J<CR>INFO: all good`` cannot clear a terminal or forge a line.
 
-Example::
+Example: the app on its own (``versioned_app`` mounts it), asked through Starlette's test client, as ``curl -H
+"Authorization: Bearer $TOKEN" http://localhost:8000/api/admin/eligibility/User.name?endpoint=v1`` would ask a
+server (``clock`` is pinned to 2026-11-21):
 
-    curl -H "Authorization: Bearer $TOKEN" http://localhost:8000/api/admin/eligibility/User.name?endpoint=v1
+    >>> from datetime import date
+    >>> from starlette.testclient import TestClient
+    >>> from gqlevolve import Deprecation, UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> _ = store.register_deprecations("/api/v1/graphql", [Deprecation("User.name", deprecated_on=date(2026, 6, 1))])
+    >>> client = TestClient(admin_app(store, token="s3cret", endpoints=["/api/v1/graphql"], schemas={"v1": schema}))
+    >>> client.get("/eligibility/User.name").status_code                 # no token
+    401
+    >>> auth = {"Authorization": "Bearer s3cret"}
+    >>> verdict = client.get("/eligibility/User.name", params={"endpoint": "v1"}, headers=auth).json()
+    >>> verdict["coordinate"], verdict["removable"], verdict["days_covered"], verdict["window_days"]   # no traffic yet
+    ('User.name', False, 0, 90)
+    >>> response = client.get("/usage", params={"endpoint": "v1", "days": "7.0"}, headers=auth)
+    >>> response.status_code, response.headers["content-type"], response.json()["detail"]
+    (400, 'application/problem+json', 'days: expected a whole number, not "7.0"')
+    >>> store.close()
 """
 
 from __future__ import annotations
@@ -75,7 +98,16 @@ from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import parse_iso_date
 from gqlevolve.logs import loggable, loggable_text, request_logger
 from gqlevolve.problems import ProblemResponse
-from gqlevolve.procedures import delete_deprecation, extend_sunset, rollback, set_deprecation
+from gqlevolve.procedures import (
+    add_brownout,
+    delete_deprecation,
+    extend_sunset,
+    list_brownouts,
+    remove_brownout,
+    rollback,
+    set_deprecation,
+    set_version_enforcement,
+)
 from gqlevolve.procedures import history as audit_history
 from gqlevolve.reports import (
     client_versions,
@@ -280,6 +312,7 @@ class AdminAPI:
             replacement=_optional_text(body, "replacement"), migration_guide=_optional_text(body, "migration_guide"),
             reason=_optional_text(body, "deprecation_reason"), status=_optional_text(body, "status"),
             new_endpoint=new_endpoint or endpoint in self.endpoints, schemas=self.schemas,
+            refuse_new_adopters=_optional_bool(body, "refuse_new_adopters"),
         )
 
     def delete(self, request: Request, body: dict[str, Any]) -> Any:
@@ -294,12 +327,113 @@ class AdminAPI:
             self.store, request.query_params.get("endpoint") or None, request.query_params.get("coordinate") or None
         )
 
+    # --- enforcement: brownout windows, no new adopters, refused and preview counts ------------------------
+
+    def brownouts(self, request: Request) -> Any:
+        return list_brownouts(self.store, self.endpoint(request.query_params.get("endpoint"), required=False))
+
+    def add_brownout(self, request: Request, body: dict[str, Any]) -> Any:
+        return add_brownout(
+            self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"], _window(body),
+            actor=_actor(body), why=_why(body), schemas=self.schemas,
+        )
+
+    def remove_brownout(self, request: Request, body: dict[str, Any]) -> Any:
+        return remove_brownout(
+            self.store, self.endpoint(body.get("endpoint")), request.path_params["coordinate"], _window(body),
+            actor=_actor(body), why=_why(body),
+        )
+
+    def _version(self, request: Request) -> str:
+        return str(self.endpoint(request.path_params["version"]))
+
+    def add_version_brownout(self, request: Request, body: dict[str, Any]) -> Any:
+        return add_brownout(
+            self.store, self._version(request), None, _window(body), actor=_actor(body), why=_why(body),
+            whole_version=True,
+        )
+
+    def remove_version_brownout(self, request: Request, body: dict[str, Any]) -> Any:
+        return remove_brownout(
+            self.store, self._version(request), None, _window(body), actor=_actor(body), why=_why(body),
+            whole_version=True,
+        )
+
+    def set_version(self, request: Request, body: dict[str, Any]) -> Any:
+        refuse = _optional_bool(body, "refuse_new_adopters")
+        if refuse is None:
+            raise InvalidInput("refuse_new_adopters: required, true or false", field="refuse_new_adopters")
+        endpoint = self._version(request)
+        stored = set_version_enforcement(
+            self.store, endpoint, refuse_new_adopters=refuse, actor=_actor(body), why=_why(body)
+        )
+        return {"endpoint": endpoint, "refuse_new_adopters": stored}
+
+    def enforcement(self, request: Request) -> Any:
+        from gqlevolve.reports import enforcement_report
+
+        return enforcement_report(
+            self.store, self.endpoint(request.query_params.get("endpoint"), required=False),
+            days=_query_int(request, "days", 30), as_of=_date(request, "as_of"),
+        )
+
+    # --- notices (gqlevolve.notices): consumers and the delivery log; secrets are never answered whole ---
+
+    def consumers(self, request: Request) -> Any:
+        from gqlevolve.notices.consumers import list_consumers
+
+        return [consumer.public() for consumer in list_consumers(self.store)]
+
+    def add_consumer(self, request: Request, body: dict[str, Any]) -> Any:
+        from gqlevolve.notices.consumers import add_consumer
+
+        emails = body.get("emails", [])
+        if not isinstance(emails, list):
+            raise InvalidInput(f"emails: expected a list of addresses, not {json_quote(emails)}", field="emails")
+        replace = body.get("replace", False)
+        if not isinstance(replace, bool):
+            raise InvalidInput(f"replace: expected true or false, not {json_quote(replace)}", field="replace")
+        _actor(body)
+        return add_consumer(
+            self.store, body.get("client"), emails=emails, slack_url=_optional_text(body, "slack_url"),
+            webhook_url=_optional_text(body, "webhook_url"), webhook_secret=_optional_text(body, "webhook_secret"),
+            replace=replace,
+        ).public()
+
+    def remove_consumer(self, request: Request, body: dict[str, Any]) -> Any:
+        from gqlevolve.notices.consumers import remove_consumer
+
+        _actor(body)
+        return remove_consumer(self.store, request.path_params["client"]).public()
+
+    def notices(self, request: Request) -> Any:
+        from gqlevolve.notices.delivery_log import list_deliveries
+
+        return list_deliveries(
+            self.store, request.query_params.get("status") or None, limit=_query_int(request, "limit", 100)
+        )
+
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
         raise InvalidInput(f"{name}: expected a string, not {json_quote(value)}", field=name)
     return value
+
+
+def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput(f"{name}: expected true or false, not {json_quote(value)}", field=name)
+    return value
+
+
+def _window(body: dict[str, Any]) -> str:
+    """The body's brownout ``window`` (parsed, range and form, by the procedures)."""
+    window = body.get("window")
+    if not isinstance(window, str) or not window.strip():
+        raise InvalidInput(f"window: required, a brownout window as text, not {json_quote(window)}", field="window")
+    return window
 
 
 def _body_date(body: dict[str, Any], name: str) -> dt.date | None:
@@ -489,6 +623,17 @@ def admin_app(
         Route("/deprecations/{coordinate}/set", _write(api, api.set_record), methods=["POST"]),
         Route("/deprecations/{coordinate}/delete", _write(api, api.delete), methods=["POST"]),
         Route("/history", _read(api, api.history), methods=["GET"]),
+        Route("/brownouts", _read(api, api.brownouts), methods=["GET"]),
+        Route("/deprecations/{coordinate}/brownouts", _write(api, api.add_brownout), methods=["POST"]),
+        Route("/deprecations/{coordinate}/brownouts/delete", _write(api, api.remove_brownout), methods=["POST"]),
+        Route("/versions/{version}/brownouts", _write(api, api.add_version_brownout), methods=["POST"]),
+        Route("/versions/{version}/brownouts/delete", _write(api, api.remove_version_brownout), methods=["POST"]),
+        Route("/versions/{version}/set", _write(api, api.set_version), methods=["POST"]),
+        Route("/enforcement", _read(api, api.enforcement), methods=["GET"]),
+        Route("/consumers", _read(api, api.consumers), methods=["GET"]),
+        Route("/consumers", _write(api, api.add_consumer), methods=["POST"]),
+        Route("/consumers/{client}/delete", _write(api, api.remove_consumer), methods=["POST"]),
+        Route("/notices", _read(api, api.notices), methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return BearerTokenGuard(app, token)

@@ -1,16 +1,23 @@
 """Versioned GraphQL endpoints: ``/api/<version>/graphql`` for each schema, with a lifecycle per version.
 
-Example::
+Example (``schema``: a Strawberry schema; ``clock`` pins today to 2026-11-21; ``store_url`` names a new SQLite file):
 
-    from gqlevolve import UsageStore, VersionLifecycle, versioned_app
-
-    store = UsageStore("sqlite:///gqlevolve.db")
-    app = versioned_app(
-        {"v1": schema_v1, "v2": schema_v2, "draft": schema_draft},
-        store=store,
-        lifecycles={"v1": VersionLifecycle(deprecated_on=date(2026, 1, 1), sunset_on=date(2026, 12, 31), successor="v2")},
-    )
-    # uvicorn module:app -> POST/GET /api/v1/graphql, /api/v2/graphql, /api/draft/graphql (GraphiQL in a browser)
+    >>> from datetime import date
+    >>> from starlette.testclient import TestClient
+    >>> from gqlevolve import UsageStore, VersionLifecycle, versioned_app
+    >>> store = UsageStore(store_url, clock=clock)      # e.g. "sqlite:///gqlevolve.db"
+    >>> v1_lifecycle = VersionLifecycle(deprecated_on=date(2026, 1, 1), sunset_on=date(2026, 12, 31), successor="v2")
+    >>> app = versioned_app({"v1": schema, "v2": schema}, store=store, lifecycles={"v1": v1_lifecycle})
+    >>> with TestClient(app) as client:     # `uvicorn module:app` serves it; the lifespan closes the store
+    ...     v1 = client.post("/api/v1/graphql", json={"query": "{ users { id } }"})
+    ...     v2 = client.post("/api/v2/graphql/", json={"query": "{ users { id } }"})
+    ...     v9 = client.post("/api/v9/graphql", json={"query": "{ users { id } }"})
+    >>> v1.status_code, v1.headers["sunset"], v1.headers["link"]
+    (200, 'Thu, 31 Dec 2026 00:00:00 GMT', '</api/v2/graphql>; rel="successor-version"')
+    >>> v2.status_code, "sunset" in v2.headers
+    (200, False)
+    >>> v9.status_code, v9.json()["versions"]
+    (404, ['v1', 'v2'])
 
 Version names follow the ADR (``draft`` or ``vN``); a bad one is refused here, at start-up. While a version is
 deprecated, every response it gives carries the policy's headers and ``Link: <successor>; rel="successor-version"``;
@@ -66,6 +73,8 @@ from gqlevolve.lifecycle import (
     response_headers,
     validate_version,
 )
+from gqlevolve.monitor.enforcement import PREVIEW_HEADER, Refusal, preview_requested
+from gqlevolve.monitor.version_gate import VersionGate
 from gqlevolve.problems import ProblemResponse
 from gqlevolve.request_limits import DEFAULT_LIMITS, RequestGuard, RequestLimits
 
@@ -80,6 +89,7 @@ GraphiQLName = Literal["graphiql", "apollo-sandbox", "pathfinder"]
 if TYPE_CHECKING:
     from strawberry.schema.base import BaseSchema
 
+    from gqlevolve.notices.settings import NoticeSettings
     from gqlevolve.usage_store import UsageStore
 
 __all__ = ["ENDPOINT_SCOPE_KEY", "VERSION_SCOPE_KEY", "RequestLimits", "endpoint_path", "versioned_app"]
@@ -125,6 +135,7 @@ class VersionEndpoint:
         lifecycle: Deprecation | None,
         successor_path: str | None,
         clock: Clock,
+        gate: VersionGate | None = None,
     ) -> None:
         self.version = version
         self.path = endpoint_path(version)
@@ -132,6 +143,8 @@ class VersionEndpoint:
         self.lifecycle = lifecycle
         self.successor_path = successor_path
         self.clock = clock
+        #: No new adopters, brownouts and the preview for the whole version (monitor.version_gate): a 410.
+        self.gate = gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[ENDPOINT_SCOPE_KEY] = self.path
@@ -151,8 +164,36 @@ class VersionEndpoint:
             await self.not_allowed(scope, receive, send, self.lifecycle_headers(today))
         elif status is Status.ACTIVE or scope["type"] != "http":  # no headers to add (a socket has none to carry)
             await self.graphql_app(scope, receive, send)
+        elif self.gate is not None and (refused := self.refusal(scope)) is not None:
+            await self.refuse(scope, receive, send, refused, self.lifecycle_headers(today))
         else:
             await self.serve_deprecated(scope, receive, send, today)
+
+    def refusal(self, scope: Scope) -> tuple[Refusal, str | None, str | None] | None:
+        """What refuses this request to the whole version (no new adopters, a brownout, the client's preview)."""
+        assert self.gate is not None
+        raw = scope.get("headers") or ()
+        preview = any(name == _PREVIEW_HEADER and preview_requested(value.decode("latin-1")) for name, value in raw)
+        if not preview and not self.gate.snapshot.armed:  # nothing can refuse it: the client is not even read
+            return None
+        from gqlevolve.extensions.client_identity import identity_from_raw
+
+        name, version = identity_from_raw(raw)
+        refused = self.gate.judge(name, version, preview=preview)
+        return None if refused is None else (refused, name, version)
+
+    async def refuse(
+        self, scope: Scope, receive: Receive, send: Send, refused: tuple[Refusal, str | None, str | None],
+        headers: list[tuple[str, str]],
+    ) -> None:
+        """410 with the policy's Gone body saying why; counted as refused (or previewed), not as usage."""
+        assert self.gate is not None
+        refusal, name, version = refused
+        self.gate.count(refusal, name, version)
+        response = JSONResponse(refusal.body(), status_code=410)
+        for header, value in headers:
+            response.headers.append(header, value)
+        await response(scope, receive, send)
 
     async def serve_deprecated(self, scope: Scope, receive: Receive, send: Send, today: dt.date) -> None:
         """Serve an HTTP request to a deprecated version; its lifecycle headers are rendered once, at the response.
@@ -206,6 +247,9 @@ class VersionEndpoint:
         await response(scope, receive, send)
 
 
+_PREVIEW_HEADER = PREVIEW_HEADER.lower().encode("latin-1")  # as the ASGI scope's raw headers spell it
+
+
 def _raw_header(name: str, value: str) -> tuple[bytes, bytes]:
     # ASGI's raw headers: lower-case names, latin-1 bytes (as Starlette's own responses send them).
     return name.lower().encode("latin-1"), value.encode("latin-1")
@@ -245,6 +289,10 @@ def versioned_app(
     debug: bool = False,
     extra_routes: Sequence[BaseRoute] = (),
     limits: RequestLimits = DEFAULT_LIMITS,
+    adopters_by_version: bool = False,
+    enforcement_refresh: float = 30.0,
+    dashboard: bool | str | None = None,
+    notify_daily: NoticeSettings | None = None,
 ) -> Starlette:
     """A Starlette app serving each schema at ``/api/<version>/graphql``.
 
@@ -255,6 +303,14 @@ def versioned_app(
     ``() -> date`` function, is the older spelling of the same). ``limits`` (:class:`RequestLimits`) bounds what
     one request may carry; the defaults apply unless told otherwise (``RequestLimits.unlimited()`` for none).
     The schemas are served as they are given (nothing is added to their extensions).
+    A deprecated version's enforcement (:mod:`gqlevolve.monitor.version_gate`): ``VersionLifecycle`` says
+    ``refuse_new_adopters`` and ``brownouts``, the store may add to them; they are read again every
+    ``enforcement_refresh`` seconds, and ``adopters_by_version`` knows a client by its name and version.
+    ``dashboard`` mounts the dashboard under ``/dashboard/`` (:mod:`gqlevolve.dashboard`): ``True`` with the
+    viewer token of ``$GQLEVOLVE_DASHBOARD_TOKEN``, or the token itself; ``admin_token`` lets an admin change
+    dates there. Without a viewer token it is not mounted.
+    ``notify_daily`` (:class:`~gqlevolve.notices.NoticeSettings`) runs ``gqlevolve notify`` in a background thread
+    when the app starts and once a day after (:mod:`gqlevolve.notices.daily`); never on a request's path.
     """
     if not schemas:
         raise ValueError("versioned_app needs at least one schema")
@@ -265,17 +321,29 @@ def versioned_app(
         raise TypeError(f"limits is a RequestLimits, not {limits!r}")
 
     routes: list[BaseRoute] = []
+    gates: list[VersionGate] = []
     for version in versions:
         view = GraphQLView(schemas[version], graphql_ide=graphql_ide, allow_queries_via_get=True)
         graphql_app = RequestGuard(view, limits, schemas[version])
-        routes.extend(_version_routes(version, graphql_app, lifecycles.get(version), app_clock))
+        routes.extend(
+            _version_routes(
+                version, graphql_app, lifecycles.get(version), app_clock,
+                gates=gates, store=store, refresh=enforcement_refresh, by_version=adopters_by_version,
+            )
+        )
     if admin_token is not None:
         routes.append(Mount("/api/admin", app=_admin_app(store, admin_token, versions, schemas)))
+    if dashboard:
+        routes.extend(_dashboard_routes(dashboard, store, admin_token, versions, lifecycles, schemas, app_clock))
     routes.extend(extra_routes)
     routes.extend(_unknown_version_routes(versions))  # last: a served version's own route matches first
 
-    app = Starlette(debug=debug, routes=routes, lifespan=_lifespan(schemas, store))
+    app = Starlette(debug=debug, routes=routes, lifespan=_lifespan(schemas, store, gates))
     app.router.redirect_slashes = False
+    if notify_daily is not None:
+        from gqlevolve.notices.daily import with_daily_notices
+
+        app.router.lifespan_context = with_daily_notices(app.router.lifespan_context, store, notify_daily)
     app.state.schemas = dict(schemas)
     app.state.store = store
     return app
@@ -294,12 +362,18 @@ def _checked_lifecycles(
 
 
 def _version_routes(
-    version: str, graphql_app: ASGIApp, lifecycle: VersionLifecycle | None, clock: Clock
+    version: str, graphql_app: ASGIApp, lifecycle: VersionLifecycle | None, clock: Clock, *,
+    gates: list[VersionGate] | None = None, store: UsageStore | None = None, refresh: float = 30.0,
+    by_version: bool = False,
 ) -> list[BaseRoute]:
     """HTTP and WebSocket routes of one version, with and without a trailing slash, to its :class:`VersionEndpoint`."""
     successor_path = endpoint_path(lifecycle.successor) if lifecycle and lifecycle.successor else None
     record = lifecycle.as_deprecation(endpoint_path(version), successor_path) if lifecycle else None
-    endpoint = VersionEndpoint(version, graphql_app, record, successor_path, clock)
+    gate = None
+    if record is not None and store is not None and gates is not None:  # a deprecated version: its enforcement
+        gate = VersionGate(store, record, clock=clock, refresh_interval=refresh, adopters_by_version=by_version)
+        gates.append(gate)
+    endpoint = VersionEndpoint(version, graphql_app, record, successor_path, clock, gate)
     routes: list[BaseRoute] = []
     for path in (endpoint.path, endpoint.path + "/"):
         # Every method reaches the endpoint, which answers 405 to those it does not allow: routed by method,
@@ -338,18 +412,38 @@ def _admin_app(
     return admin_app(store, token=token, endpoints=[endpoint_path(version) for version in versions], schemas=schemas)
 
 
+def _dashboard_routes(
+    dashboard: bool | str, store: UsageStore | None, admin_token: str | None, versions: Sequence[str],
+    lifecycles: Mapping[str, VersionLifecycle], schemas: Mapping[str, BaseSchema], clock: Clock,
+) -> list[BaseRoute]:
+    import os
+
+    from gqlevolve.dashboard import TOKEN_ENV, dashboard_routes
+
+    # True: the viewer token from the environment; none there, nothing mounted (the issue's rule).
+    token = os.environ.get(TOKEN_ENV) if dashboard is True else dashboard
+    return dashboard_routes(
+        store, viewer_token=token or None, admin_token=admin_token, clock=clock,
+        served=[endpoint_path(version) for version in versions], lifecycles=lifecycles, schemas=schemas,
+    )
+
+
 def _lifespan(
-    schemas: Mapping[str, BaseSchema], store: UsageStore | None
+    schemas: Mapping[str, BaseSchema], store: UsageStore | None, gates: Sequence[VersionGate] = ()
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if store is not None:
             store.start()
+        for gate in gates:  # each deprecated version's enforcement, read from the store now and then
+            gate.start()
         for version, schema in schemas.items():
             _notify_startup(schema, endpoint_path(version))
         try:
             yield
         finally:
+            for gate in gates:
+                gate.close()
             if store is not None:
                 store.close()
 

@@ -5,7 +5,10 @@
   (pinned, see :attr:`~gqlevolve.lifecycle.Deprecation.status_override`) and the sunset 30 days later;
 - :func:`set_deprecation`: record or correct a deprecation by hand (created when there is none);
 - :func:`delete_deprecation`: delete a record written by mistake (a typo, a phantom endpoint);
-- :func:`history`: read the audit log back.
+- :func:`history`: read the audit log back;
+- enforcement (:mod:`gqlevolve.monitor.enforcement`): :func:`add_brownout`, :func:`remove_brownout` and
+  :func:`list_brownouts` (windows of an element, or of a whole version with ``whole_version=True``), and
+  ``set_deprecation(refuse_new_adopters=...)`` / :func:`set_version_enforcement` for the no-new-adopters rule.
 
 Each change goes through :meth:`UsageStore.update_deprecation` (or :meth:`~UsageStore.delete_deprecation`),
 which writes one audit entry per changed field with who (``actor``) and why (``why``, required here).
@@ -67,14 +70,21 @@ from gqlevolve.errors import Conflict, InvalidInput, NotFound
 from gqlevolve.inputs import check_actor, check_why, day_count
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import FIRST_TYPED_DAY, LAST_TYPED_DAY, Deprecation, Status, add_days, validate_version
+from gqlevolve.lifecycle.brownouts import BrownoutWindow, Occurrence, next_occurrence, parse_window
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import AuditEntry, UsageStore
 
 __all__ = [
     "ROLLBACK_DAYS",
+    "BrownoutEntry",
+    "BrownoutResult",
     "ChangeResult",
     "DeletionResult",
+    "add_brownout",
+    "list_brownouts",
+    "remove_brownout",
+    "set_version_enforcement",
     "delete_deprecation",
     "extend_sunset",
     "history",
@@ -270,11 +280,13 @@ def set_deprecation(
     today: dt.date | None = None,
     new_endpoint: bool = False,
     schemas: Schemas | None = None,
+    refuse_new_adopters: bool | None = None,
 ) -> ChangeResult:
     """Set the given fields, creating the record when there is none (deprecated today unless told otherwise).
 
     ``status`` pins a lifecycle status; ``"auto"`` removes a pin (the dates decide again). The endpoint must be
-    one the store knows unless ``new_endpoint`` says that this record creates it.
+    one the store knows unless ``new_endpoint`` says that this record creates it. ``refuse_new_adopters``
+    turns the no-new-adopters rule on or off (:mod:`gqlevolve.lifecycle.adoption`).
     """
     today = today or store.clock.today()
     why, actor = check_why(why), check_actor(actor)
@@ -298,10 +310,17 @@ def set_deprecation(
             except ValueError:
                 allowed = ", ".join([*(member.value for member in Status), _AUTO])
                 raise InvalidInput(f"status {json_quote(status)} is not one of {allowed}", field="status") from None
+    if refuse_new_adopters is not None:
+        if not isinstance(refuse_new_adopters, bool):
+            raise InvalidInput("refuse_new_adopters is true or false", field="refuse_new_adopters")
+        changes["refuse_new_adopters"] = refuse_new_adopters
     if before is None and "deprecated_on" not in changes:
         changes["deprecated_on"] = today
     if before is not None and not changes:
-        raise InvalidInput("nothing to change: give at least one of the dates, replacement, guide, reason or status")
+        raise InvalidInput(
+            "nothing to change: give at least one of the dates, replacement, guide, reason, status or "
+            "refuse_new_adopters"
+        )
     return _apply(store, endpoint, coordinate, before, changes, actor=actor, why=why, today=today)
 
 
@@ -339,3 +358,127 @@ def history(store: UsageStore, endpoint: str | None = None, coordinate: str | No
     if not entries and coordinate is not None:
         parse_coordinate(coordinate)
     return entries
+
+
+# --- enforcement: brownout windows and the no-new-adopters rule ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BrownoutResult:
+    """An element's (or a whole version's: ``coordinate`` is the endpoint) windows before and after a change."""
+
+    endpoint: str
+    coordinate: str
+    before: tuple[BrownoutWindow, ...]
+    after: tuple[BrownoutWindow, ...]
+    whole_version: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BrownoutEntry:
+    """One window as listed: whose, and its next occurrence from now (None: over, or no sunset for a ``D-N``)."""
+
+    endpoint: str
+    coordinate: str
+    window: BrownoutWindow
+    next: Occurrence | None
+    whole_version: bool
+
+
+def _windows_of(
+    store: UsageStore, endpoint: str | None, coordinate: str | None, whole_version: bool, schemas: Schemas | None
+) -> tuple[str, str, tuple[BrownoutWindow, ...]]:
+    if whole_version:
+        name = resolve_endpoint(endpoint, store.endpoints()) if endpoint is None else canonical_endpoint(endpoint)
+        if endpoint_version(name) is None:
+            raise InvalidInput(f"{name} is not a version's endpoint (/api/<version>/graphql)", field="endpoint")
+        stored = store.version_enforcement(name)
+        return name, name, stored[0].brownouts if stored else ()
+    if coordinate is None:
+        raise InvalidInput("give the element's coordinate, or --whole-version for the whole version", field="coordinate")
+    name = _check(store, endpoint, coordinate)
+    _check_schema(name, coordinate, schemas)
+    return name, coordinate, _existing(store, name, coordinate).brownouts
+
+
+def _store_windows(
+    store: UsageStore, endpoint: str, coordinate: str, windows: tuple[BrownoutWindow, ...], whole_version: bool,
+    *, actor: str, why: str,
+) -> None:
+    if whole_version:
+        store.update_version_enforcement(endpoint, {"brownouts": windows}, actor=actor, why=why)
+    else:
+        store.update_deprecation(endpoint, coordinate, {"brownouts": windows}, actor=actor, why=why)
+
+
+def add_brownout(
+    store: UsageStore, endpoint: str | None, coordinate: str | None, window: str | BrownoutWindow, *,
+    actor: str, why: str, whole_version: bool = False, schemas: Schemas | None = None,
+) -> BrownoutResult:
+    """Add a brownout window (:func:`~gqlevolve.lifecycle.brownouts.parse_window`) to an element's record, or to a
+    whole version (``whole_version``: ``coordinate`` is ignored); audited. A window it has already is a Conflict."""
+    why, actor = check_why(why), check_actor(actor)
+    parsed = parse_window(window)
+    name, subject, before = _windows_of(store, endpoint, coordinate, whole_version, schemas)
+    if parsed in before:
+        raise Conflict(f"{subject} on {name} has the brownout window {json_quote(parsed.spec)} already", field="brownout")
+    after = (*before, parsed)
+    _store_windows(store, name, subject, after, whole_version, actor=actor, why=why)
+    return BrownoutResult(name, subject, before, after, whole_version)
+
+
+def remove_brownout(
+    store: UsageStore, endpoint: str | None, coordinate: str | None, window: str | BrownoutWindow, *,
+    actor: str, why: str, whole_version: bool = False, schemas: Schemas | None = None,
+) -> BrownoutResult:
+    """Remove one window (given as it was added, in any spelling ``parse_window`` reads), or ``"all"``; audited."""
+    why, actor = check_why(why), check_actor(actor)
+    name, subject, before = _windows_of(store, endpoint, coordinate, whole_version, schemas)
+    if isinstance(window, str) and window.strip().lower() == "all":
+        after: tuple[BrownoutWindow, ...] = ()
+    else:
+        parsed = parse_window(window)
+        if parsed not in before:
+            listed = "; ".join(item.spec for item in before) or "none"
+            raise NotFound(f"{subject} on {name} has no brownout window {json_quote(parsed.spec)} (windows: {listed})",
+                           field="brownout")
+        after = tuple(item for item in before if item != parsed)
+    if after != before:
+        _store_windows(store, name, subject, after, whole_version, actor=actor, why=why)
+    return BrownoutResult(name, subject, before, after, whole_version)
+
+
+def list_brownouts(
+    store: UsageStore, endpoint: str | None = None, *, now: dt.datetime | None = None
+) -> list[BrownoutEntry]:
+    """Every window in the store (of one endpoint, or all), with its next occurrence from ``now`` (the clock's)."""
+    now = now or store.clock.now()
+    name = canonical_endpoint(endpoint) if endpoint else None
+    entries = []
+    for stored in store.deprecations(name):
+        record = stored.record
+        for window in record.brownouts:
+            upcoming = next_occurrence(window, now, sunset_on=record.sunset_on, deprecated_on=record.deprecated_on)
+            entries.append(BrownoutEntry(stored.endpoint, record.coordinate, window, upcoming, False))
+    for setting in store.version_enforcement(name):
+        for window in setting.brownouts:
+            # The version's dates are in code (VersionLifecycle): a D-N window's next occurrence is not known here.
+            upcoming = None if window.days_before_sunset is not None else next_occurrence(window, now)
+            entries.append(BrownoutEntry(setting.endpoint, setting.endpoint, window, upcoming, True))
+    return entries
+
+
+def set_version_enforcement(
+    store: UsageStore, endpoint: str, *, refuse_new_adopters: bool, actor: str, why: str
+) -> bool:
+    """Turn the no-new-adopters rule of a whole version on or off in the store (code may also turn it on); audited.
+    Returns the stored setting."""
+    why, actor = check_why(why), check_actor(actor)
+    name = canonical_endpoint(endpoint)
+    if endpoint_version(name) is None:
+        raise InvalidInput(f"{name} is not a version's endpoint (/api/<version>/graphql)", field="endpoint")
+    if not isinstance(refuse_new_adopters, bool):
+        raise InvalidInput("refuse_new_adopters is true or false", field="refuse_new_adopters")
+    return store.update_version_enforcement(
+        name, {"refuse_new_adopters": refuse_new_adopters}, actor=actor, why=why
+    ).refuse_new_adopters

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
@@ -153,7 +154,8 @@ def advise_records(
     first_day = as_of - dt.timedelta(days=policy.window_days)
     last_day = as_of - dt.timedelta(days=1)
     evidence = gather(connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients)
-    return [
+    refused = _refused(connection, endpoint, first_day, last_day, policy)
+    verdicts = [
         judge(
             endpoint,
             by_coordinate[name],
@@ -166,3 +168,34 @@ def advise_records(
         )
         for name in coordinates
     ]
+    return [_with_refused(verdict, refused.get(verdict.coordinate)) for verdict in verdicts]
+
+
+def _refused(
+    connection: Connection, endpoint: str, first_day: dt.date, last_day: dt.date, policy: RemovalPolicy
+) -> dict[str, dict[str, int]]:
+    """Refused and preview operations per coordinate and kind in the window (the policy's excluded clients left out)."""
+    refused: dict[str, dict[str, int]] = {}
+    excluded = set(policy.exclude_clients)
+    for count in reads.enforcement_counts(connection, endpoint, since=first_day, until=last_day):
+        if (count.name or "") in excluded:
+            continue
+        kinds = refused.setdefault(count.coordinate, {})
+        kinds[count.kind] = kinds.get(count.kind, 0) + count.operations
+    return refused
+
+
+_KIND_WORDS = {
+    "no_new_adopters": "refused to new adopters",
+    "brownout": "refused in brownouts",
+    "preview": "preview requests (GraphQL-Deprecations: reject)",
+}
+
+
+def _with_refused(verdict: Verdict, refused: dict[str, int] | None) -> Verdict:
+    """The verdict with what was refused or previewed: said in its reasons, never counted as use."""
+    if not refused:
+        return verdict
+    said = ", ".join(f"{count} {_KIND_WORDS.get(kind, kind)}" for kind, count in sorted(refused.items()))
+    reasons = [*verdict.reasons, f"not counted as use: {said}"]
+    return replace(verdict, refused=dict(refused), reasons=reasons)

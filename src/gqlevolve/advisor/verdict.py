@@ -79,6 +79,9 @@ class Verdict:
     last_used: dt.date | None
     earliest_removal: dt.date | None
     clients: list[ClientUsage] = field(default_factory=list)
+    #: Operations refused in the window (``no_new_adopters``, ``brownout``) and preview requests (``preview``), by
+    #: kind: seen, never counted as use (a refused or previewed element was not used; gqlevolve.monitor.enforcement).
+    refused: dict[str, int] = field(default_factory=dict)
 
 
 def percent(share: float) -> str:

@@ -4,11 +4,14 @@ Each concept has its own module that adds its commands to :data:`main`:
 
 - ``db``          – ``gqlevolve db upgrade|prune``: the usage store's schema and retention;
 - ``diff``        – ``gqlevolve diff|export|check``: schema changes and the CI gate;
+- ``scan``        – ``gqlevolve scan``: the operations in client code, checked against a schema before they run;
+- ``changelog``   – ``gqlevolve changelog``: the schema changes for consumers, by version and date;
 - ``monitoring``  – ``gqlevolve advise|deprecation-report|sunset-warnings|usage-stats|client-versions|migration-report``;
 - ``deprecation`` – ``gqlevolve deprecation extend|rollback|set|delete|history``: the policy's emergency procedures
   and their audit log;
-- ``scan``        – ``gqlevolve scan``: the operations in client code, checked against a schema before they run;
-- ``changelog``   – ``gqlevolve changelog``: the schema changes for consumers, by version and date.
+- ``notices``     – ``gqlevolve consumers add|list|remove``, ``gqlevolve notify``, ``gqlevolve notices``: who hears
+  about a client, one pass of the policy's notification schedule, the delivery log;
+- ``dashboard``   – ``gqlevolve dashboard``: the dashboard alone, in a browser, against any store.
 
 Every command takes ``--json``; those that read the store take ``--db URL`` (default: ``$GQLEVOLVE_DB``,
 then ``sqlite:///gqlevolve.db``; only ``db upgrade`` creates a missing SQLite file, every other command says it
@@ -43,6 +46,6 @@ def main() -> None:
 
 
 # Each module registers its commands on `main` when imported.
-from gqlevolve.cli import changelog, db, deprecation, diff, monitoring, scan  # noqa: E402,F401
+from gqlevolve.cli import changelog, dashboard, db, deprecation, diff, monitoring, notices, scan  # noqa: E402,F401
 
 __all__ = ["main"]

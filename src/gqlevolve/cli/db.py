@@ -7,16 +7,16 @@ Example: a new SQLite store (``store_url``: a file not created yet; ``run_cli(*a
 this process, prints what it prints and returns its exit code):
 
     >>> run_cli("db", "upgrade", "--db", store_url)
-    sqlite:///.../gqlevolve.db: upgraded from (empty) to 0001_initial
+    sqlite:///.../gqlevolve.db: upgraded from (empty) to 0003_enforcement
     0
     >>> run_cli("db", "upgrade", "--db", store_url)
-    sqlite:///.../gqlevolve.db: already at 0001_initial
+    sqlite:///.../gqlevolve.db: already at 0003_enforcement
     0
     >>> run_cli("db", "current", "--db", store_url, "--json")
     {
       "db": "sqlite:///.../gqlevolve.db",
-      "current": "0001_initial",
-      "head": "0001_initial",
+      "current": "0003_enforcement",
+      "head": "0003_enforcement",
       "up_to_date": true
     }
     0

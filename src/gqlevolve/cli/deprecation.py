@@ -1,4 +1,7 @@
-"""The policy's emergency procedures: ``gqlevolve deprecation extend|rollback|set|delete|history``.
+"""The policy's emergency procedures: ``gqlevolve deprecation extend|rollback|set|delete|history``, and
+enforcement: ``deprecation brownout add|remove|list`` (scheduled brownout windows of an element or a whole
+version), ``deprecation set --refuse-new-adopters`` and ``deprecation version --refuse-new-adopters`` (no new
+adopters in the sunset warning; see docs/enforcement.md).
 
 Each change is written to the audit log with who made it (``--actor``, default: the login name) and why
 (``--reason``, required); ``history`` reads that log back.
@@ -184,6 +187,10 @@ def rollback_command(
     "--status", type=click.Choice(["active", "deprecated", "sunset_warning", "removed", "auto"]), default=None,
     help="Pin a status; 'auto' lets the dates decide again.",
 )
+@click.option(
+    "--refuse-new-adopters/--allow-new-adopters", "refuse_new_adopters", default=None,
+    help="In the sunset warning, refuse (GONE) clients that had not used the element before the phase began.",
+)
 @reason_option
 @actor_option
 @schemas_option
@@ -200,6 +207,7 @@ def set_command(
     guide: str | None,
     deprecation_reason: str | None,
     status: str | None,
+    refuse_new_adopters: bool | None,
     why: str,
     actor: str | None,
     schemas_spec: str | None,
@@ -219,7 +227,7 @@ def set_command(
         result = set_deprecation(
             store, endpoint, coordinate, actor=actor, why=why, deprecated_on=deprecated_day,
             sunset_on=sunset_day, replacement=replacement, migration_guide=guide, reason=deprecation_reason,
-            status=status, new_endpoint=new_endpoint, schemas=schemas,
+            status=status, new_endpoint=new_endpoint, schemas=schemas, refuse_new_adopters=refuse_new_adopters,
         )
     _show(result, as_json)
 
@@ -284,3 +292,164 @@ def history_command(coordinate: str | None, endpoint: str | None, db_url: str | 
 
 def _value(value: str | None) -> str:
     return "(none)" if value is None else value
+
+
+# --- enforcement: brownouts and a whole version's no-new-adopters rule ------------------------------------
+
+window_option = click.option(
+    "--window", required=True, metavar="TEXT",
+    help="'every tuesday 14:00-14:15 UTC from D-30' (a weekday or 'day'; from a date or D-N days before the "
+    "sunset) or '2026-12-01T14:00Z/2026-12-01T15:00Z'.",
+)
+whole_version_option = click.option(
+    "--whole-version", is_flag=True, help="The window is the whole version's (--endpoint), not an element's.",
+)
+
+
+def _show_brownouts(result: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    subject = "the whole version" if result.whole_version else result.coordinate
+    print_table(
+        f"brownout windows of {subject} on {result.endpoint}",
+        ["window"],
+        [(window,) for window in result.after],
+        empty=f"No brownout windows for {subject} on {result.endpoint}.",
+    )
+
+
+@deprecation_group.group("brownout")
+def brownout_group() -> None:
+    """Scheduled brownouts: windows in which a deprecated element (or version) answers GONE (audited)."""
+
+
+@brownout_group.command("add")
+@click.argument("coordinate", required=False)
+@click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: the only one].")
+@window_option
+@whole_version_option
+@reason_option
+@actor_option
+@schemas_option
+@db_option
+@json_option
+@handle_errors
+def brownout_add_command(
+    coordinate: str | None, endpoint: str | None, window: str, whole_version: bool, why: str, actor: str | None,
+    schemas_spec: str | None, db_url: str | None, as_json: bool,
+) -> None:
+    """Add a brownout window to COORDINATE's record (or to the whole version with --whole-version)."""
+    from gqlevolve.lifecycle.brownouts import parse_window
+    from gqlevolve.procedures import add_brownout
+
+    parsed = parse_window(window)  # before the store is opened
+    schemas = None if whole_version else _schemas(schemas_spec)
+    actor, why = _actor(actor), _why(why)
+    with open_store(db_url) as store:
+        result = add_brownout(
+            store, endpoint, coordinate, parsed, actor=actor, why=why, whole_version=whole_version, schemas=schemas
+        )
+    _show_brownouts(result, as_json)
+
+
+@brownout_group.command("remove")
+@click.argument("coordinate", required=False)
+@click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: the only one].")
+@click.option("--window", required=True, metavar="TEXT", help="The window to remove (as listed), or 'all'.")
+@whole_version_option
+@reason_option
+@actor_option
+@db_option
+@json_option
+@handle_errors
+def brownout_remove_command(
+    coordinate: str | None, endpoint: str | None, window: str, whole_version: bool, why: str, actor: str | None,
+    db_url: str | None, as_json: bool,
+) -> None:
+    """Remove a brownout window from COORDINATE's record (or the whole version's)."""
+    from gqlevolve.procedures import remove_brownout
+
+    actor, why = _actor(actor), _why(why)
+    with open_store(db_url) as store:
+        result = remove_brownout(store, endpoint, coordinate, window, actor=actor, why=why, whole_version=whole_version)
+    _show_brownouts(result, as_json)
+
+
+@brownout_group.command("list")
+@click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: all].")
+@db_option
+@json_option
+@handle_errors
+def brownout_list_command(endpoint: str | None, db_url: str | None, as_json: bool) -> None:
+    """Every brownout window in the store, with its next occurrence (UTC)."""
+    from gqlevolve.procedures import list_brownouts
+
+    with open_store(db_url) as store:
+        entries = list_brownouts(store, endpoint)
+    if as_json:
+        print_json(entries)
+        return
+    print_table(
+        "brownout windows",
+        ["endpoint", "element", "window", "next (UTC)"],
+        [
+            (entry.endpoint, "(whole version)" if entry.whole_version else entry.coordinate, entry.window,
+             f"{entry.next.start:%Y-%m-%d %H:%M}-{entry.next.end:%H:%M}" if entry.next else "-")
+            for entry in entries
+        ],
+        empty="No brownout windows.",
+    )
+
+
+@deprecation_group.command("version")
+@click.option("--endpoint", required=True, metavar="E", help="The version's endpoint path or name (v1).")
+@click.option(
+    "--refuse-new-adopters/--allow-new-adopters", "refuse_new_adopters", required=True,
+    help="In its sunset warning, answer 410 to clients that had not used the version before the phase began.",
+)
+@reason_option
+@actor_option
+@db_option
+@json_option
+@handle_errors
+def version_command(
+    endpoint: str, refuse_new_adopters: bool, why: str, actor: str | None, db_url: str | None, as_json: bool
+) -> None:
+    """Set a whole version's no-new-adopters rule in the store (VersionLifecycle in code may also turn it on)."""
+    from gqlevolve.procedures import set_version_enforcement
+
+    actor, why = _actor(actor), _why(why)
+    with open_store(db_url) as store:
+        stored = set_version_enforcement(
+            store, endpoint, refuse_new_adopters=refuse_new_adopters, actor=actor, why=why
+        )
+    name = canonical_endpoint(endpoint)
+    if as_json:
+        print_json({"endpoint": name, "refuse_new_adopters": stored})
+        return
+    print_text(f"{name}: new adopters {'refused' if stored else 'allowed'} in the sunset warning.")
+
+
+@deprecation_group.command("refused")
+@click.option("--endpoint", default=None, metavar="E", help="Endpoint path or version [default: all].")
+@click.option("--days", type=int, default=30, show_default=True, metavar="N", help="The days ending today.")
+@db_option
+@json_option
+@handle_errors
+def refused_command(endpoint: str | None, days: int, db_url: str | None, as_json: bool) -> None:
+    """Operations refused (no new adopters, brownouts) and preview requests, per client: never counted as use."""
+    from gqlevolve.reports import enforcement_report
+
+    with open_store(db_url) as store:
+        rows = enforcement_report(store, endpoint, days=days)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"refused and preview operations, last {days} days",
+        ["endpoint", "element", "rule", "client", "version", "operations", "last seen"],
+        [(row.endpoint, row.coordinate, row.kind, row.name or "(unnamed)", row.version, row.operations, row.last_seen)
+         for row in rows],
+        empty="No operation was refused or previewed.",
+    )

@@ -9,7 +9,9 @@ Modules, one concept each:
 - :mod:`~gqlevolve.lifecycle.headers`: what a response says about the records it touched:
   :func:`response_headers` (``Deprecation``, ``Sunset``, ``Link``, ``X-Deprecated-Replacement``,
   ``Warning: 299``) and the 410 body, :func:`gone_body`;
-- :mod:`~gqlevolve.lifecycle.versions`: the ADR's version names (:func:`validate_version`: ``draft`` or ``vN``).
+- :mod:`~gqlevolve.lifecycle.versions`: the ADR's version names (:func:`validate_version`: ``draft`` or ``vN``);
+- :mod:`~gqlevolve.lifecycle.brownouts`: scheduled brownout windows (:func:`parse_window`, :func:`active_window`);
+- :mod:`~gqlevolve.lifecycle.adoption`: no new adopters in the sunset warning (:func:`refuses_new_adopters`).
 
 Every public name is importable from here: ``from gqlevolve.lifecycle import Deprecation, response_headers``.
 
@@ -24,6 +26,15 @@ response in :mod:`~gqlevolve.lifecycle.headers`; here, the names from one place:
     [('Deprecation', '@1795219200'), ('Warning', '299 - "Deprecated API: User.name"')]
 """
 
+from gqlevolve.lifecycle.adoption import adoption_cutoff, client_key, new_adopter_message, refuses_new_adopters
+from gqlevolve.lifecycle.brownouts import (
+    BrownoutWindow,
+    Occurrence,
+    active_window,
+    brownout_message,
+    parse_window,
+    parse_windows,
+)
 from gqlevolve.lifecycle.headers import (
     deprecation_header,
     gone_body,
@@ -53,6 +64,16 @@ from gqlevolve.lifecycle.versions import (
 )
 
 __all__ = [
+    "BrownoutWindow",
+    "Occurrence",
+    "active_window",
+    "adoption_cutoff",
+    "brownout_message",
+    "client_key",
+    "new_adopter_message",
+    "parse_window",
+    "parse_windows",
+    "refuses_new_adopters",
     "FIRST_TYPED_DAY",
     "LAST_TYPED_DAY",
     "MIGRATION_GUIDE_RULE",

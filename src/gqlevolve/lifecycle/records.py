@@ -46,12 +46,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle.versions import validate_version
+
+if TYPE_CHECKING:
+    from gqlevolve.lifecycle.brownouts import BrownoutWindow
 
 __all__ = [
     "MIGRATION_GUIDE_RULE",
@@ -105,7 +108,10 @@ class Deprecation:
 
     ``coordinate`` is a schema coordinate (``User.name``) or, for a whole version, its path.
     ``status_override`` pins the status regardless of dates (the policy's rollback sets
-    ``sunset_warning`` on an element whose sunset passed). The dates are ``datetime.date`` values from
+    ``sunset_warning`` on an element whose sunset passed). ``refuse_new_adopters``: during ``sunset_warning``, a
+    client that had not used the element before the phase began gets ``GONE`` (:mod:`~gqlevolve.lifecycle.adoption`).
+    ``brownouts``: scheduled windows in which it answers ``GONE`` (:mod:`~gqlevolve.lifecycle.brownouts`; given as
+    windows or their text). The dates are ``datetime.date`` values from
     :data:`FIRST_TYPED_DAY` to :data:`LAST_TYPED_DAY`, the sunset not before the deprecation; an
     :class:`~gqlevolve.errors.InvalidInput` (a ``ValueError``) otherwise.
     """
@@ -117,9 +123,14 @@ class Deprecation:
     replacement: str | None = None
     migration_guide: str | None = None
     status_override: Status | None = None
+    refuse_new_adopters: bool = False
+    brownouts: tuple[BrownoutWindow, ...] = ()
 
     def __post_init__(self) -> None:
-        self._check(("coordinate", "reason", *_DATE_FIELDS, "replacement", "migration_guide", "status_override"))
+        self._check(
+            ("coordinate", "reason", *_DATE_FIELDS, "replacement", "migration_guide", "status_override",
+             "refuse_new_adopters", "brownouts")
+        )
 
     def _check(self, changed: Iterable[str]) -> None:
         """Check the fields named in ``changed`` (and the order of the dates when one of them changed)."""
@@ -145,6 +156,15 @@ class Deprecation:
                 check_migration_guide(self.migration_guide)
             except InvalidMigrationGuide as error:
                 raise InvalidMigrationGuide(f"{self.coordinate}: {error}", field=error.field) from None
+        if "refuse_new_adopters" in changed and not isinstance(self.refuse_new_adopters, bool):
+            raise InvalidInput(
+                f"{self.coordinate}: refuse_new_adopters is true or false, not {json_quote(self.refuse_new_adopters)}",
+                field="refuse_new_adopters",
+            )
+        if "brownouts" in changed:
+            from gqlevolve.lifecycle.brownouts import parse_windows  # brownouts imports this module's dates
+
+            object.__setattr__(self, "brownouts", parse_windows(self.brownouts))
 
     @classmethod
     def as_stored(cls, **values: Any) -> Deprecation:
@@ -222,8 +242,17 @@ class VersionLifecycle:
     successor: str | None = None
     migration_guide: str | None = None
     reason: str | None = None
+    #: During ``sunset_warning``, a client new to this version gets 410 (:mod:`~gqlevolve.lifecycle.adoption`).
+    refuse_new_adopters: bool = False
+    #: Brownout windows of the whole version (windows or their text: :mod:`~gqlevolve.lifecycle.brownouts`).
+    brownouts: tuple[BrownoutWindow, ...] = ()
 
     def __post_init__(self) -> None:
+        from gqlevolve.lifecycle.brownouts import parse_windows
+
+        object.__setattr__(self, "brownouts", parse_windows(self.brownouts))
+        if not isinstance(self.refuse_new_adopters, bool):
+            raise InvalidInput("refuse_new_adopters is true or false", field="refuse_new_adopters")
         check_day(self.deprecated_on, name="deprecated_on")
         if self.sunset_on is not None:
             check_day(self.sunset_on, name="sunset_on")
@@ -244,6 +273,8 @@ class VersionLifecycle:
             sunset_on=self.sunset_on,
             replacement=successor_path,
             migration_guide=self.migration_guide,
+            refuse_new_adopters=self.refuse_new_adopters,
+            brownouts=self.brownouts,
         )
 
 

@@ -6,7 +6,9 @@
   ``GONE`` error (:mod:`.notice`);
 - :class:`RecordSync`: each endpoint's deprecation records (a :class:`RecordSnapshot` per endpoint), registered
   in and refreshed from the store (:mod:`.record_sync`);
-- :func:`load_declarations`: the server author's dates, replacements and guides (:mod:`.declared`).
+- :func:`load_declarations`: the server author's dates, replacements and guides (:mod:`.declared`);
+- :mod:`.enforcement`: no new adopters, brownouts and the client's preview (``GraphQL-Deprecations: reject``),
+  judged per request from the snapshot; :class:`VersionGate` the same for a whole version (:mod:`.version_gate`).
 
 Nothing here imports a web framework or a GraphQL server library; ``gqlevolve.extensions`` adapts it to
 Strawberry.
@@ -29,17 +31,23 @@ request; :mod:`.deprecation_monitor` shows the rest):
 
 from gqlevolve.monitor.declared import DeclarationError, Declared, declarations, load_declarations
 from gqlevolve.monitor.deprecation_monitor import DeprecationMonitor
+from gqlevolve.monitor.enforcement import PREVIEW_HEADER, Refusal, preview_requested
 from gqlevolve.monitor.notice import GONE_CODE, Notice, gone_error
 from gqlevolve.monitor.record_sync import RecordSnapshot, RecordSync
+from gqlevolve.monitor.version_gate import VersionGate
 
 __all__ = [
     "GONE_CODE",
+    "PREVIEW_HEADER",
+    "Refusal",
+    "preview_requested",
     "DeclarationError",
     "Declared",
     "DeprecationMonitor",
     "Notice",
     "RecordSnapshot",
     "RecordSync",
+    "VersionGate",
     "declarations",
     "gone_error",
     "load_declarations",

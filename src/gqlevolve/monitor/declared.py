@@ -11,6 +11,8 @@ records or the path of a TOML file::
     sunset_on = 2026-06-30
     replacement = "secure_file_upload"
     migration_guide = "https://docs.youtility.in/migrations/secure-file-upload"
+    refuse_new_adopters = true                 # optional: no new clients in the sunset warning
+    brownouts = ["every tuesday 14:00-14:15 UTC from D-30"]     # optional: scheduled brownout windows
 
 A declaration for an element the schema does not deprecate is ignored for that schema (one declaration file
 can serve every version); a malformed one is refused at start-up with a message that says which and why. Dates are
@@ -54,7 +56,10 @@ __all__ = ["Declared", "DeclarationError", "declarations", "load_declarations"]
 Declared = Iterable[Deprecation] | str | os.PathLike[str] | None
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_FIELDS = ("coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
+_FIELDS = (
+    "coordinate", "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override",
+    "refuse_new_adopters", "brownouts",
+)
 
 
 class DeclarationError(InvalidInput):
@@ -119,6 +124,14 @@ def _record(entry: Any, where: str) -> Deprecation:
                 raise DeclarationError(
                     f"{where}: status_override {value!r} is not one of {', '.join(status.value for status in Status)}"
                 ) from None
+        elif name == "refuse_new_adopters":
+            if not isinstance(value, bool):
+                raise DeclarationError(f"{where}: refuse_new_adopters must be true or false, not {value!r}")
+            values[name] = value
+        elif name == "brownouts":
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise DeclarationError(f"{where}: brownouts must be an array of strings (one window each)")
+            values[name] = tuple(value)  # parsed (and refused if malformed) by the record
         elif not isinstance(value, str):
             raise DeclarationError(f"{where}: {name} must be a string, not {type(value).__name__}")
         else:

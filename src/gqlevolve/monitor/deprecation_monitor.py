@@ -12,7 +12,11 @@ and the day), the monitor:
 3. judges what it used against the endpoint's deprecation records (kept in step with the store by
    :class:`~gqlevolve.monitor.record_sync.RecordSync`) and returns the :class:`Notice` for the
    client: the ``extensions.deprecations`` entries, the lifecycle headers (none for a subscription: it has no
-   response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error.
+   response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error;
+4. applies the enforcement rules (:mod:`.enforcement`): an element that refuses new adopters, one in a brownout
+   window, or every deprecated element when the client asked for the preview (``preview=True``: the adapter
+   read ``GraphQL-Deprecations: reject``) answers ``GONE`` too (``notice.gone_error()`` says why). What was refused
+   or previewed is counted apart from usage (``enforcement_counts``), never as use of the element.
 
 It knows no web framework and no GraphQL server library: the Strawberry extension
 (:mod:`gqlevolve.extensions.usage_extension`) is a thin adapter that reads these inputs from Strawberry's
@@ -72,6 +76,8 @@ class DeprecationMonitor:
     ``refresh_interval``: seconds between reads of the records from the store.
     ``cache_size``: analyses kept (by schema, query text and operation name; 16 MiB in all at most).
     ``clock``: where "today" comes from (default: the store's clock); a ``() -> date`` function is accepted.
+    ``adopters_by_version``: the no-new-adopters rule knows a client by its name and version (each release a
+    new client) instead of its name alone.
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class DeprecationMonitor:
         refresh_interval: float = 30.0,
         cache_size: int = 1_000,
         clock: Clock | Callable[[], dt.date] | None = None,
+        adopters_by_version: bool = False,
     ) -> None:
         if store is None or not hasattr(store, "record_buffered"):
             raise TypeError(f"a DeprecationMonitor needs a UsageStore, not {store!r}")
@@ -90,7 +97,8 @@ class DeprecationMonitor:
         self.analyses = AnalysisCache(cache_size)
         #: Each endpoint's deprecation records, kept in step with the store (the extension's ``.records`` too).
         self.records = RecordSync(
-            store, declarations(declared), refresh_interval=refresh_interval, today=self.clock.today
+            store, declarations(declared), refresh_interval=refresh_interval, today=self.clock.today,
+            adopters_by_version=adopters_by_version,
         )
 
     def __repr__(self) -> str:
@@ -128,6 +136,8 @@ class DeprecationMonitor:
         client_name: str | None = None,
         client_version: str | None = None,
         day: dt.date | None = None,
+        preview: bool | Callable[[], bool] = False,
+        now: dt.datetime | None = None,
     ) -> Notice | None:
         """Analyse, count and judge one valid operation; the notice for the client, or None if it used nothing.
 
@@ -135,6 +145,10 @@ class DeprecationMonitor:
         ``_schema``, as Strawberry's does); ``document`` is ``query`` parsed (parsed here when None);
         ``variables`` are the raw values the client sent. ``day`` defaults to today by the monitor's clock.
         None, and nothing counted, when the variable values do not coerce (the operation will not execute).
+        ``preview``: the client asked for every deprecated element to behave as removed (or a function that says
+        so, called only when the operation used a deprecated element: reading a header costs the rest nothing).
+        ``now``: the moment the
+        brownout windows are judged at (default: the clock's ``now()``, read only if a record used has windows).
         """
         if document is None:
             if query is None:
@@ -150,13 +164,31 @@ class DeprecationMonitor:
         else:
             coordinates = analysis.coordinates
         today = day or self.clock.today()
-        self.store.record_buffered(
-            endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
-        )
         if not coordinates:
+            self.store.record_buffered(
+                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
+            )
             return None
         assert analysis.index is not None
-        notice = self.records.for_endpoint(endpoint, analysis.index).notice(coordinates, today)
+        wants_preview = preview() if callable(preview) else bool(preview)
+        snapshot = self.records.for_endpoint(endpoint, analysis.index)
+        notice = snapshot.notice(coordinates, today)
+        if wants_preview or notice.enforceable:  # the common case skips this: no rule on what it used
+            notice = snapshot.judge(
+                coordinates, today, self.clock.now if now is None else lambda: now,
+                client_name, client_version, preview=wants_preview,
+            )
+        if notice.refusals:  # refused or previewed elements were not used: counted apart (enforcement_counts)
+            refused = {refusal.coordinate for refusal in notice.refusals}
+            self.store.record_buffered(
+                endpoint, frozenset() if wants_preview else coordinates - refused, client_name=client_name,
+                client_version=client_version, when=today,
+                enforced=frozenset((refusal.coordinate, refusal.kind) for refusal in notice.refusals),
+            )
+        else:
+            self.store.record_buffered(
+                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
+            )
         if analysis.operation_type is OperationType.SUBSCRIPTION and notice.headers:
             return replace(notice, records=(), headers=())  # a subscription has no response headers to carry them
         return notice

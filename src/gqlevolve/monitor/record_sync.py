@@ -10,6 +10,11 @@ store reaches every running process without a restart. The request path only rea
 Until the store has answered (or while it is down), an endpoint is served from its seed: the schema's reasons
 and the declarations.
 
+Enforcement (:mod:`.enforcement`) is judged from the snapshot too: a record's brownout windows are part of it, and
+so are, for each record that refuses new adopters, the clients that used it before its sunset warning began (read
+by the same thread; until they are known the rule fails open). :meth:`RecordSnapshot.judge` is the request path's
+one call: the cached notice, and the refusals for this client at this moment when a rule or a preview applies.
+
 Example: the schema's records registered, then a sunset changed through the store (by the platform team, from any
 process), and read again:
 
@@ -40,7 +45,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gqlevolve.lifecycle import Deprecation
+from gqlevolve.lifecycle import Deprecation, Status, adoption_cutoff, client_key
+from gqlevolve.monitor.enforcement import refusals
 from gqlevolve.monitor.notice import Notice
 from gqlevolve.operation_analysis import DeprecationIndex
 
@@ -48,6 +54,22 @@ if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
 
 __all__ = ["RecordSnapshot", "RecordSync", "seed_records"]
+
+# A moment no window contains: the judgement of a request whose records have no windows never reads the clock.
+_NO_MOMENT = dt.datetime.min.replace(tzinfo=dt.UTC)
+_BEFORE_REMOVAL = (Status.DEPRECATED, Status.SUNSET_WARNING)
+
+
+def _cleaned_name(name: str | None) -> str:
+    from gqlevolve.usage_store.clients import clean_client_name  # as the store keeps it: the adopters' names
+
+    return clean_client_name(name)
+
+
+def _cleaned_version(version: str | None) -> str:
+    from gqlevolve.usage_store.clients import clean_client_version
+
+    return clean_client_version(version)
 
 logger = logging.getLogger("gqlevolve.extensions")
 
@@ -60,6 +82,11 @@ class RecordSnapshot:
 
     endpoint: str
     records: Mapping[str, Deprecation]
+    #: For each record that refuses new adopters: the clients that used it before its sunset warning (as
+    #: :func:`~gqlevolve.lifecycle.client_key` knows them). A coordinate absent here is not known yet.
+    adopters: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Whether a client is its name and version (True) or its name alone, for the no-new-adopters rule.
+    by_version: bool = False
     #: Notices by (coordinates, day), computed on first use: they depend only on this snapshot.
     _notices: dict[tuple[frozenset[str], dt.date], Notice] = field(default_factory=dict, repr=False)
 
@@ -71,6 +98,28 @@ class RecordSnapshot:
                 self._notices.clear()
             notice = self._notices[key] = Notice.of(coordinates, self.records, today)
         return notice
+
+    def judge(
+        self,
+        coordinates: frozenset[str],
+        today: dt.date,
+        now: Callable[[], dt.datetime],
+        client_name: str | None = None,
+        client_version: str | None = None,
+        *,
+        preview: bool = False,
+    ) -> Notice:
+        """The notice for this request: :meth:`notice`, with what the rules or a preview refuse for this client.
+
+        ``now`` is called only when a record used has brownout windows (most requests never read the clock).
+        """
+        notice = self.notice(coordinates, today)
+        if not preview and not notice.enforceable:
+            return notice  # the common case: a dict look-up, nothing else
+        candidates = notice.live if preview else notice.enforceable
+        moment = now() if any(record.brownouts for record in candidates) else _NO_MOMENT
+        client = client_key(_cleaned_name(client_name), _cleaned_version(client_version), by_version=self.by_version)
+        return notice.refusing(refusals(candidates, today, moment, client, self.adopters, preview=preview))
 
 
 def seed_records(index: DeprecationIndex, declared: Mapping[str, Deprecation]) -> dict[str, Deprecation]:
@@ -97,6 +146,7 @@ class RecordSync:
         refresh_interval: float,
         today: Callable[[], dt.date],
         actor: str = "gqlevolve",
+        adopters_by_version: bool = False,
     ) -> None:
         if not refresh_interval > 0:
             raise ValueError(f"refresh_interval must be a positive number of seconds, not {refresh_interval!r}")
@@ -105,6 +155,7 @@ class RecordSync:
         self.refresh_interval = float(refresh_interval)
         self.today = today  # a record first seen now is deprecated from this day
         self.actor = actor
+        self.adopters_by_version = bool(adopters_by_version)
         self._snapshots: dict[str, RecordSnapshot] = {}
         self._seeds: dict[str, dict[str, Deprecation]] = {}
         self._unregistered: set[str] = set()
@@ -129,7 +180,9 @@ class RecordSync:
 
     def _seed(self, endpoint: str, index: DeprecationIndex) -> RecordSnapshot:
         seed = self._seeds.setdefault(endpoint, seed_records(index, self.declared))
-        return self._snapshots.setdefault(endpoint, RecordSnapshot(endpoint, seed))
+        return self._snapshots.setdefault(
+            endpoint, RecordSnapshot(endpoint, seed, by_version=self.adopters_by_version)
+        )
 
     # --- start-up and refresh (I/O) ----------------------------------------------------------
 
@@ -184,8 +237,36 @@ class RecordSync:
         records = dict(seed)
         records.update((record.coordinate, record) for record in stored if record.coordinate in seed)
         current = self._snapshots.get(endpoint)
-        if current is None or current.records != records:
-            self._snapshots[endpoint] = RecordSnapshot(endpoint, records)
+        adopters = self._adopters(endpoint, records, current)
+        if current is None or current.records != records or current.adopters != adopters:
+            self._snapshots[endpoint] = RecordSnapshot(endpoint, records, adopters, self.adopters_by_version)
+
+    def _adopters(
+        self, endpoint: str, records: Mapping[str, Deprecation], current: RecordSnapshot | None
+    ) -> dict[str, frozenset[str]]:
+        """Who used each record that refuses new adopters before its sunset warning (read now; the last known, or
+        unknown, if the store does not answer)."""
+        wanted = [
+            record for record in records.values()
+            if record.refuse_new_adopters and record.status_on(self.today()) in _BEFORE_REMOVAL
+        ]
+        if not wanted:
+            return {}
+        from gqlevolve.usage_store import reads
+
+        try:
+            with self.store.reading() as connection:
+                return {
+                    record.coordinate: reads.adopters(
+                        connection, endpoint, record.coordinate, before=adoption_cutoff(record),
+                        by_version=self.adopters_by_version,
+                    )
+                    for record in wanted
+                }
+        except Exception as error:
+            self._failed("read who used the elements that refuse new adopters", error)
+            known = current.adopters if current is not None else {}
+            return {record.coordinate: known[record.coordinate] for record in wanted if record.coordinate in known}
 
     def _failed(self, what: str, error: Exception) -> None:
         if not self._store_down:  # once per outage, not at every refresh

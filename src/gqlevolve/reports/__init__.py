@@ -10,7 +10,9 @@ ends included: today's usage so far is part of it.
 - :func:`sunset_warnings`: what is in (or enters) ``sunset_warning``, with the policy's >10% alert;
 - :func:`usage_stats`: daily operations and shares;
 - :func:`client_versions`: each client name and version, last seen, the deprecated elements it still uses;
-- :func:`migration_report`: per week, clients migrated away from each deprecated element versus remaining.
+- :func:`migration_report`: per week, clients migrated away from each deprecated element versus remaining;
+- :func:`enforcement_report`: operations refused (no new adopters, brownouts) and preview requests, per client
+  (never counted as usage by the other reports or the advisor).
 
 Example: one report, as the command line and the admin API serve it (``clock`` is pinned to 2026-11-21):
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 from gqlevolve.jsonable import to_jsonable
 from gqlevolve.reports.clients import ClientVersion, DeprecatedUse, client_versions
 from gqlevolve.reports.deprecations import DeprecationRow, deprecation_report
+from gqlevolve.reports.enforcement import EnforcementRow, enforcement_report
 from gqlevolve.reports.migration import MigrationWeek, migration_report
 from gqlevolve.reports.sunset import SUNSET_ALERT_SHARE, SunsetWarning, sunset_warnings
 from gqlevolve.reports.usage import CoordinateDay, UsageDay, UsageStats, usage_stats
@@ -41,12 +44,14 @@ __all__ = [
     "CoordinateDay",
     "DeprecatedUse",
     "DeprecationRow",
+    "EnforcementRow",
     "MigrationWeek",
     "SunsetWarning",
     "UsageDay",
     "UsageStats",
     "client_versions",
     "deprecation_report",
+    "enforcement_report",
     "migration_report",
     "sunset_warnings",
     "to_jsonable",

@@ -63,6 +63,12 @@ class DeprecationRow:
     removable: bool
     earliest_removal: dt.date | None
     reasons: list[str]
+    #: Over the same 30 days: operations refused (no new adopters, brownouts) and preview requests, by kind. Not
+    #: usage: not in ``operations_30d``, ``share_30d`` nor the verdict (:mod:`gqlevolve.reports.enforcement`).
+    refused_30d: dict[str, int] | None = None
+    #: The enforcement set on the record: refuse new adopters, and its brownout windows.
+    refuse_new_adopters: bool = False
+    brownouts: tuple[str, ...] = ()
 
 
 def deprecation_report(
@@ -92,6 +98,10 @@ def _rows(
     verdicts = advise_records(connection, name, list(records.values()), as_of=as_of, policy=policy)
     recent = gather(connection, name, [verdict.coordinate for verdict in verdicts], first_day, last_day)
     total = sum(recent.totals.values())
+    refused: dict[str, dict[str, int]] = {}
+    for count in reads.enforcement_counts(connection, name, since=first_day, until=last_day):
+        kinds = refused.setdefault(count.coordinate, {})
+        kinds[count.kind] = kinds.get(count.kind, 0) + count.operations
     rows: list[DeprecationRow] = []
     for verdict in verdicts:
         used = sum(recent.used.get(verdict.coordinate, {}).values())
@@ -113,6 +123,9 @@ def _rows(
                 removable=verdict.removable,
                 earliest_removal=verdict.earliest_removal,
                 reasons=verdict.reasons,
+                refused_30d=refused.get(verdict.coordinate) or None,
+                refuse_new_adopters=record.refuse_new_adopters,
+                brownouts=tuple(record.brownouts),
             )
         )
     return rows

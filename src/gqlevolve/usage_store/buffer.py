@@ -46,7 +46,7 @@ from gqlevolve.usage_store.clients import (
     clean_client_name,
     clean_client_version,
 )
-from gqlevolve.usage_store.recorder import Recorder, TotalKey, UsageKey
+from gqlevolve.usage_store.recorder import ENFORCEMENT_KINDS, Enforced, Recorder, TotalKey, UsageKey
 from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
 from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
 
@@ -62,12 +62,13 @@ INBOX_DRAIN_SIZE = 50_000
 # names and 2.5 MB for versions when full.
 _NAME_CACHE_SIZE = 10_000
 
-# The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day).
-_InboxKey = tuple[object, object, object, object, object]
+# The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day,
+# and what was refused or previewed: None for an ordinary operation).
+_InboxKey = tuple[object, object, object, object, object, object]
 
 #: Where :meth:`ObservationBuffer.count` hands a validated observation: (total key, usage key or None, coordinates,
-#: count). ``Batch.add`` (written straight through) and the recorder (buffered) both take it.
-AddCounts = Callable[[TotalKey, "UsageKey | None", frozenset[str], int], None]
+#: count, refused or previewed pairs). ``Batch.add`` (written straight through) and the recorder (buffered) take it.
+AddCounts = Callable[[TotalKey, "UsageKey | None", frozenset[str], int, Enforced], None]
 
 
 class ObservationBuffer:
@@ -100,8 +101,12 @@ class ObservationBuffer:
         client_version: object,
         when: object,
         count: object,
+        enforced: object = None,
     ) -> bool:
         """Keep one observation as given (never raises); True when the inbox is full and should be drained now.
+
+        ``enforced``: the (coordinate, kind) pairs the operation had refused or previewed (a frozenset the
+        monitor caches), counted apart from usage; None for an ordinary operation.
 
         The day is taken now (``when``, else today by the clock), not at draining. A client name or version is
         cut to the characters cleaning reads (64 and 32), so that no inbox key keeps a client's long header alive.
@@ -110,7 +115,10 @@ class ObservationBuffer:
             client_name = client_name[:CLIENT_NAME_LENGTH]
         if type(client_version) is str and len(client_version) > CLIENT_VERSION_LENGTH:
             client_version = client_version[:CLIENT_VERSION_LENGTH]
-        key = (endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when))
+        key = (
+            endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when),
+            enforced,
+        )
         try:
             if type(count) is not int or count < 1:
                 raise TypeError  # an invalid count is validated (and rejected) with the odd ones
@@ -139,9 +147,11 @@ class ObservationBuffer:
                 observations.append(self._odd_inbox.popleft())
             except IndexError:  # another thread drained it meanwhile
                 break
-        for (endpoint, coordinates, name, version, when), count in observations:
+        for (endpoint, coordinates, name, version, when, enforced), count in observations:
             try:
-                self.count(self._add_to_recorder, endpoint, coordinates, name, version, when, count)  # type: ignore[arg-type]
+                self.count(
+                    self._add_to_recorder, endpoint, coordinates, name, version, when, count, enforced  # type: ignore[arg-type]
+                )
             except Exception as error:  # bad arguments: the request that sent them did not fail for it
                 valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
                 with self.recorder.lock:
@@ -149,11 +159,16 @@ class ObservationBuffer:
                 logger.warning("usage not recorded: %s", loggable_text(str(error), limit=500))
 
     def _add_to_recorder(
-        self, total_key: TotalKey, usage_key: UsageKey | None, coordinates: frozenset[str], count: int
+        self,
+        total_key: TotalKey,
+        usage_key: UsageKey | None,
+        coordinates: frozenset[str],
+        count: int,
+        enforced: Enforced = frozenset(),
     ) -> None:
         endpoint, day, name, version = total_key
         signature = None if usage_key is None else usage_key[4]
-        self.recorder.add(endpoint, day, name, version, signature, coordinates, count)
+        self.recorder.add(endpoint, day, name, version, signature, coordinates, count, enforced)
 
     def count(
         self,
@@ -164,6 +179,7 @@ class ObservationBuffer:
         client_version: object,
         when: dt.date | dt.datetime | None,
         count: int,
+        enforced: object = None,
     ) -> None:
         """Validate and normalise one observation, then hand its keys to ``add`` (under the recorder's lock).
 
@@ -174,6 +190,7 @@ class ObservationBuffer:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"count must be a positive whole number, not {count!r}")
         coordinates = coordinate_set(coordinates)
+        refused = _enforced(enforced, endpoint)
         signature = self._signatures.signature_of(coordinates) if coordinates else None
         day = self.clock.today() if when is None else utc_day(when)
         name = _cleaned(self._names, client_name, clean_client_name, CLIENT_NAME_LENGTH)
@@ -181,7 +198,24 @@ class ObservationBuffer:
         with self.recorder.lock:  # the client cap decides and counts atomically
             name, version = self._clients.admit(endpoint, day, name, version)
             total_key = (endpoint, day, name, version)
-            add(total_key, None if signature is None else (*total_key, signature), coordinates, count)
+            add(total_key, None if signature is None else (*total_key, signature), coordinates, count, refused)
+
+
+def _enforced(enforced: object, endpoint: str) -> Enforced:
+    """The refused or previewed (coordinate, kind) pairs, checked; ``ValueError`` for anything else. The coordinate
+    is a schema coordinate, or the endpoint itself for a whole version."""
+    if enforced is None:
+        return frozenset()
+    if not isinstance(enforced, frozenset | set | tuple | list):
+        raise ValueError(f"enforced must be (coordinate, kind) pairs, not {enforced!r}")
+    pairs = []
+    for pair in enforced:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and pair[1] in ENFORCEMENT_KINDS):
+            raise ValueError(f"enforced: {pair!r} is not a (coordinate, kind) pair; kinds: {', '.join(ENFORCEMENT_KINDS)}")
+        if pair[0] != endpoint:
+            coordinate_set([pair[0]])  # raises for a malformed coordinate
+        pairs.append((pair[0], pair[1]))
+    return frozenset(pairs)
 
 
 def check_endpoint(endpoint: object) -> None:

@@ -51,14 +51,18 @@ from gqlevolve.errors import InvalidInput, NotFound
 from gqlevolve.inputs import check_actor, check_why
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import Deprecation, InvalidMigrationGuide, Status, check_migration_guide, parse_iso_date
+from gqlevolve.lifecycle.brownouts import BrownoutWindow, format_windows, parse_windows
 from gqlevolve.logs import loggable, loggable_text
-from gqlevolve.usage_store.tables import deprecation_audit, deprecations
+from gqlevolve.usage_store.tables import deprecation_audit, deprecations, version_enforcement
 
 __all__ = [
     "EDITABLE_FIELDS",
     "RECORD_FIELD",
     "AuditEntry",
     "StoredDeprecation",
+    "VersionEnforcement",
+    "list_version_enforcement",
+    "update_version_enforcement",
     "audit_log",
     "delete_deprecation",
     "list_deprecations",
@@ -67,7 +71,10 @@ __all__ = [
 ]
 
 #: The fields of a record that can change (the coordinate is its identity).
-EDITABLE_FIELDS = ("reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override")
+EDITABLE_FIELDS = (
+    "reason", "deprecated_on", "sunset_on", "replacement", "migration_guide", "status_override",
+    "refuse_new_adopters", "brownouts",
+)
 _DATE_FIELDS = ("deprecated_on", "sunset_on")
 _STATUSES = tuple(status.value for status in Status)
 _logger = logging.getLogger("gqlevolve.usage_store")
@@ -126,7 +133,7 @@ def register_deprecations(
         filled = {
             name: getattr(record, name)
             for name in EDITABLE_FIELDS
-            if getattr(existing, name) is None and getattr(record, name) is not None
+            if _empty(getattr(existing, name)) and not _empty(getattr(record, name))
         }
         if filled:
             updated = _validated(existing, filled)
@@ -254,6 +261,10 @@ def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
             raise InvalidInput(
                 f"status_override: {json_quote(changes['status_override'])} is not one of {allowed}", field="status"
             ) from None
+    if "brownouts" in changes:  # windows, their text, or text with one a line; None for none
+        changes["brownouts"] = parse_windows(changes["brownouts"])  # type: ignore[arg-type]
+    if "refuse_new_adopters" in changes and changes["refuse_new_adopters"] is None:
+        changes["refuse_new_adopters"] = False
     for name in ("reason", "replacement", "migration_guide"):
         if name in changes and changes[name] is not None and not isinstance(changes[name], str):
             raise InvalidInput(f"{name}: expected text, not {json_quote(changes[name])}", field=name)
@@ -266,11 +277,20 @@ def _validated(record: Deprecation, changes: dict[str, object]) -> Deprecation:
     return record.with_changes(**changes)  # Deprecation checks sunset_on >= deprecated_on
 
 
+def _empty(value: object) -> bool:
+    """Nothing set: None, no windows, or the setting off (what ``register_deprecations`` may fill)."""
+    return value is None or value is False or value == ()
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, Status):
         return value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):  # brownout windows: one a line, None for none
+        return format_windows(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -280,7 +300,8 @@ def _diff(old: Deprecation | None, new: Deprecation) -> list[tuple[str, str | No
     changed = []
     for name in EDITABLE_FIELDS:
         before = None if old is None else _text(getattr(old, name))
-        after = _text(getattr(new, name))
+        # A new (or deleted) record's settings that are off are not news: no "refuse_new_adopters: None -> false".
+        after = None if old is None and _empty(getattr(new, name)) else _text(getattr(new, name))
         if before != after:
             changed.append((name, before, after))
     return changed
@@ -289,6 +310,7 @@ def _diff(old: Deprecation | None, new: Deprecation) -> list[tuple[str, str | No
 def _values(record: Deprecation) -> dict[str, object]:
     values = {name: getattr(record, name) for name in EDITABLE_FIELDS}
     values["status_override"] = _text(record.status_override)
+    values["brownouts"] = format_windows(record.brownouts)
     return values
 
 
@@ -311,6 +333,8 @@ def _record(row: sa.Row[Any]) -> Deprecation:
                 loggable(row.coordinate), loggable(row.endpoint), loggable_text(str(error)),
             )
             values["migration_guide"] = None
+    values["refuse_new_adopters"] = bool(values.get("refuse_new_adopters"))
+    values["brownouts"] = _stored_windows(values.get("brownouts"), row.coordinate, row.endpoint)
     if values.get("status_override") is not None and values["status_override"] not in _STATUSES:
         _logger.warning(
             "deprecation record %s on %s: ignoring its stored status_override %s (not one of %s)",
@@ -318,6 +342,22 @@ def _record(row: sa.Row[Any]) -> Deprecation:
         )
         values["status_override"] = None
     return Deprecation.as_stored(**values)
+
+
+def _stored_windows(text: object, coordinate: str, endpoint: str) -> tuple[BrownoutWindow, ...]:
+    """The stored windows; one that no longer parses is ignored with a warning (never a crash on the request path)."""
+    if not isinstance(text, str) or not text:
+        return ()
+    windows: list[BrownoutWindow] = []
+    for line in text.splitlines():
+        try:
+            windows.extend(parse_windows([line]))
+        except InvalidInput as error:
+            _logger.warning(
+                "deprecation record %s on %s: ignoring a stored brownout window (%s)",
+                loggable(coordinate), loggable(endpoint), loggable_text(str(error)),
+            )
+    return tuple(windows)
 
 
 def _find(connection: sa.Connection, endpoint: str, coordinate: str) -> Deprecation | None:
@@ -361,3 +401,68 @@ def _audit(
                 for name, old, new in changed
             ],
         )
+
+
+# --- a whole version's settings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEnforcement:
+    """A whole version's enforcement set through the store (``versioned_app`` adds what the code declares)."""
+
+    endpoint: str
+    refuse_new_adopters: bool = False
+    brownouts: tuple[BrownoutWindow, ...] = ()
+
+
+def list_version_enforcement(connection: sa.Connection, endpoint: str | None = None) -> list[VersionEnforcement]:
+    query = sa.select(version_enforcement).order_by(version_enforcement.c.endpoint)
+    if endpoint is not None:
+        query = query.where(version_enforcement.c.endpoint == endpoint)
+    return [
+        VersionEnforcement(
+            row.endpoint, bool(row.refuse_new_adopters), _stored_windows(row.brownouts, row.endpoint, row.endpoint)
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def update_version_enforcement(
+    connection: sa.Connection,
+    endpoint: str,
+    changes: Mapping[str, object],
+    *,
+    actor: str,
+    why: str,
+    now: dt.datetime,
+) -> VersionEnforcement:
+    """Set a version's ``refuse_new_adopters`` and/or ``brownouts``; audited under the coordinate ``endpoint``."""
+    unknown = sorted(set(changes) - {"refuse_new_adopters", "brownouts"})
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(unknown)} of a version: refuse_new_adopters, brownouts")
+    check_actor(actor)
+    check_why(why, name="why")
+    check_endpoint_name(endpoint)
+    found = list_version_enforcement(connection, endpoint)
+    before = found[0] if found else VersionEnforcement(endpoint)
+    refuse = changes.get("refuse_new_adopters", before.refuse_new_adopters)
+    if not isinstance(refuse, bool):
+        raise InvalidInput(f"refuse_new_adopters is true or false, not {json_quote(refuse)}", field="refuse_new_adopters")
+    windows = parse_windows(changes["brownouts"]) if "brownouts" in changes else before.brownouts  # type: ignore[arg-type]
+    after = VersionEnforcement(endpoint, refuse, windows)
+    changed = [
+        (name, _text(getattr(before, name)), _text(getattr(after, name)))
+        for name in ("refuse_new_adopters", "brownouts")
+        if _text(getattr(before, name)) != _text(getattr(after, name))
+    ]
+    if not changed:
+        return after
+    values = {"refuse_new_adopters": refuse, "brownouts": format_windows(windows), "updated_at": now}
+    if found:
+        connection.execute(
+            version_enforcement.update().where(version_enforcement.c.endpoint == endpoint).values(**values)
+        )
+    else:
+        connection.execute(version_enforcement.insert().values(endpoint=endpoint, **values))
+    _audit(connection, endpoint, endpoint, changed, actor, now, why)
+    return after

@@ -8,7 +8,9 @@ over the usage tables; the removal advisor's aggregation is :mod:`gqlevolve.usag
 - totals: :func:`daily_totals` (optionally without some clients), :func:`deprecated_operations`;
 - one coordinate: :func:`daily_usage`, :func:`clients`;
 - an endpoint: :func:`coordinates`, :func:`clients_seen`, :func:`client_coordinates`, :func:`endpoints`;
-- per week (the migration report): :func:`weekly_users`, :func:`weekly_active_clients`.
+- per week (the migration report): :func:`weekly_users`, :func:`weekly_active_clients`;
+- enforcement: :func:`adopters` (who used an element before a day), :func:`version_adopters` (who used a
+  version before a day), :func:`enforcement_counts` (operations refused or previewed, apart from usage).
 
 The reads of one coordinate start from ``signature_coordinates`` (coordinate -> signatures) and then read
 ``deprecation_usage`` by its primary key (endpoint, signature, day, ...), so their cost grows with the days
@@ -48,6 +50,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gqlevolve.lifecycle.adoption import client_key
 from gqlevolve.usage_store.tables import (
     client_from_column,
     day_from_column,
@@ -56,6 +59,7 @@ from gqlevolve.usage_store.tables import (
     operation_totals,
     signature_coordinates,
 )
+from gqlevolve.usage_store.tables import enforcement_counts as _enforcement_table
 
 __all__ = [
     "BEFORE_FIRST_WEEK",
@@ -64,6 +68,8 @@ __all__ = [
     "Connection",
     "CoordinateUsage",
     "DailyUsage",
+    "EnforcementCount",
+    "adopters",
     "client_coordinates",
     "clients",
     "clients_seen",
@@ -72,6 +78,8 @@ __all__ = [
     "daily_usage",
     "deprecated_operations",
     "endpoints",
+    "enforcement_counts",
+    "version_adopters",
     "weekly_active_clients",
     "weekly_users",
 ]
@@ -422,3 +430,88 @@ def endpoints(connection: sa.Connection) -> list[str]:
     """
     union = sa.union(sa.select(operation_totals.c.endpoint), sa.select(deprecations.c.endpoint))  # UNION is distinct
     return sorted(connection.execute(union).scalars())
+
+
+# --- enforcement ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementCount:
+    """Operations of one client refused (``no_new_adopters``, ``brownout``) or previewed (``preview``), per element."""
+
+    coordinate: str
+    kind: str
+    name: str | None
+    version: str | None
+    operations: int
+    last_seen: dt.date
+
+
+def _clients_of(rows: Any, by_version: bool) -> frozenset[str]:
+    # As the rule knows a client (gqlevolve.lifecycle.client_key): its name, or "name/version".
+    return frozenset(client_key(name, version, by_version=by_version) for name, version in rows)
+
+
+def adopters(
+    connection: sa.Connection, endpoint: str, coordinate: str, *, before: dt.date | None, by_version: bool = False
+) -> frozenset[str]:
+    """The clients that used ``coordinate`` on ``endpoint`` before ``before`` (None: ever), as the no-new-adopters
+    rule knows them (:func:`~gqlevolve.lifecycle.client_key`: the name, ``''`` unknown, or ``name/version``). Refused and previewed operations are not usage: not here."""
+    columns = [deprecation_usage.c.client_name, deprecation_usage.c.client_version]
+    query = (
+        sa.select(*columns)
+        .where(deprecation_usage.c.endpoint == endpoint)
+        .where(deprecation_usage.c.signature.in_(_signatures_of(coordinate)))
+        .group_by(*columns)
+    )
+    if before is not None:
+        query = query.where(deprecation_usage.c.day < before)
+    return _clients_of(connection.execute(query).all(), by_version)
+
+
+def version_adopters(
+    connection: sa.Connection, endpoint: str, *, before: dt.date | None, by_version: bool = False
+) -> frozenset[str]:
+    """The clients that sent operations to ``endpoint`` (a whole version) before ``before`` (None: ever)."""
+    columns = [operation_totals.c.client_name, operation_totals.c.client_version]
+    query = (
+        sa.select(*columns)
+        .where(operation_totals.c.endpoint == endpoint, operation_totals.c.count > 0)
+        .group_by(*columns)
+    )
+    if before is not None:
+        query = query.where(operation_totals.c.day < before)
+    return _clients_of(connection.execute(query).all(), by_version)
+
+
+def enforcement_counts(
+    connection: sa.Connection,
+    endpoint: str,
+    *,
+    coordinate: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[EnforcementCount]:
+    """Refused and previewed operations on ``endpoint`` per coordinate, kind and client, most first."""
+    table = _enforcement_table
+    query = (
+        sa.select(
+            table.c.coordinate, table.c.kind, table.c.client_name, table.c.client_version,
+            sa.func.sum(table.c.count), sa.func.max(table.c.day),
+        )
+        .where(table.c.endpoint == endpoint)
+        .group_by(table.c.coordinate, table.c.kind, table.c.client_name, table.c.client_version)
+    )
+    if coordinate is not None:
+        query = query.where(table.c.coordinate == coordinate)
+    if since is not None:
+        query = query.where(table.c.day >= since)
+    if until is not None:
+        query = query.where(table.c.day <= until)
+    rows = [
+        EnforcementCount(
+            coordinate, kind, client_from_column(name), client_from_column(version), int(count), day_from_column(day)
+        )
+        for coordinate, kind, name, version, count, day in connection.execute(query)
+    ]
+    return sorted(rows, key=lambda row: (-row.operations, row.coordinate, row.kind, row.name or "", row.version or ""))

@@ -27,12 +27,18 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
-__all__ = ["Batch", "Recorder", "RecorderStats", "TotalKey", "UsageKey"]
+__all__ = ["ENFORCEMENT_KINDS", "Batch", "Enforced", "EnforcementKey", "Recorder", "RecorderStats", "TotalKey", "UsageKey"]
 
 #: (endpoint, day, client name, client version)
 TotalKey = tuple[str, dt.date, str, str]
 #: (endpoint, day, client name, client version, signature)
 UsageKey = tuple[str, dt.date, str, str, str]
+#: (endpoint, day, client name, client version, coordinate, kind): refused or previewed, never usage.
+EnforcementKey = tuple[str, dt.date, str, str, str, str]
+#: What one operation had refused or previewed: (coordinate, kind) pairs.
+Enforced = frozenset[tuple[str, str]]
+#: The kinds of ``enforcement_counts``: refused as a newcomer, refused in a brownout, asked for the preview.
+ENFORCEMENT_KINDS = ("no_new_adopters", "brownout", "preview")
 
 
 @dataclass
@@ -43,23 +49,33 @@ class Batch:
     usage: dict[UsageKey, int] = field(default_factory=dict)
     #: The coordinates of each signature in ``usage``.
     signatures: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Refused and previewed operations per coordinate and kind (``enforcement_counts``).
+    enforcement: dict[EnforcementKey, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """The number of distinct keys (what ``max_pending`` bounds)."""
-        return len(self.totals) + len(self.usage)
+        return len(self.totals) + len(self.usage) + len(self.enforcement)
 
     @property
     def operations(self) -> int:
         return sum(self.totals.values())
 
     def add(
-        self, total_key: TotalKey, usage_key: UsageKey | None, coordinates: frozenset[str], count: int
+        self,
+        total_key: TotalKey,
+        usage_key: UsageKey | None,
+        coordinates: frozenset[str],
+        count: int,
+        enforced: Enforced = frozenset(),
     ) -> None:
         self.totals[total_key] = self.totals.get(total_key, 0) + count
         if usage_key is not None:
             self.usage[usage_key] = self.usage.get(usage_key, 0) + count
             if usage_key[4] not in self.signatures:
                 self.signatures[usage_key[4]] = coordinates
+        for coordinate, kind in enforced:
+            key = (*total_key, coordinate, kind)
+            self.enforcement[key] = self.enforcement.get(key, 0) + count
 
     def merge(self, other: Batch) -> None:
         for total_key, count in other.totals.items():
@@ -68,6 +84,8 @@ class Batch:
             self.usage[usage_key] = self.usage.get(usage_key, 0) + count
         for signature, coordinates in other.signatures.items():
             self.signatures.setdefault(signature, coordinates)
+        for enforcement_key, count in other.enforcement.items():
+            self.enforcement[enforcement_key] = self.enforcement.get(enforcement_key, 0) + count
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,7 @@ class Recorder:
         signature: str | None,
         coordinates: frozenset[str],
         count: int = 1,
+        enforced: Enforced = frozenset(),
     ) -> bool:
         """Count ``count`` operations; False when they had to be dropped (buffer full)."""
         total_key = (endpoint, day, client_name, client_version)
@@ -111,10 +130,11 @@ class Recorder:
         with self._lock:
             batch = self._batch
             new_keys = (total_key not in batch.totals) + (usage_key is not None and usage_key not in batch.usage)
+            new_keys += sum((*total_key, *pair) not in batch.enforcement for pair in enforced)
             if new_keys and len(batch) + new_keys > self.max_pending:
                 self._dropped += count
                 return False
-            batch.add(total_key, usage_key, coordinates, count)
+            batch.add(total_key, usage_key, coordinates, count, enforced)
             return True
 
     def take(self) -> Batch:
@@ -125,7 +145,7 @@ class Recorder:
 
     def put_back(self, batch: Batch) -> None:
         """Merge a batch that could not be written back in (beyond the bound if need be: it was already counted)."""
-        if not batch.totals and not batch.usage:
+        if not batch.totals and not batch.usage and not batch.enforcement:
             return
         with self._lock:
             batch.merge(self._batch)

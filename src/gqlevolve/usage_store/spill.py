@@ -20,7 +20,10 @@ The format is JSON lines, one record per line, appended and never rewritten in p
     {"format": 1, "id": "<32 hex digits>", "in_doubt": ["<writer id>", 17] or null,
      "totals": [[endpoint, "2026-11-21", client_name, client_version, count], ...],
      "usage": [[endpoint, "2026-11-21", client_name, client_version, signature, count], ...],
-     "signatures": {"<signature>": ["User.name", ...], ...}}
+     "signatures": {"<signature>": ["User.name", ...], ...},
+     "enforcement": [[endpoint, "2026-11-21", client_name, client_version, coordinate, kind, count], ...]}
+
+(``enforcement``, refused and previewed operations, since revision 0003; a record without it has none.)
 
 ``in_doubt`` names a batch that was sent and whose COMMIT was not answered (it is written only if that writer's
 ledger does not count it); ``id`` makes every other record written once. A record is appended with one
@@ -100,6 +103,10 @@ class SpillRecord:
             "totals": [[e, day.isoformat(), n, v, count] for (e, day, n, v), count in self.batch.totals.items()],
             "usage": [[e, day.isoformat(), n, v, s, count] for (e, day, n, v, s), count in self.batch.usage.items()],
             "signatures": {signature: sorted(c) for signature, c in self.batch.signatures.items()},
+            "enforcement": [
+                [e, day.isoformat(), n, v, c, kind, count]
+                for (e, day, n, v, c, kind), count in self.batch.enforcement.items()
+            ],
         }
         return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b"\n"
 
@@ -116,6 +123,10 @@ class SpillRecord:
             key = (str(endpoint), dt.date.fromisoformat(day), str(name), str(version), str(signature))
             batch.usage[key] = _count(count)
         batch.signatures = {str(s): frozenset(map(str, c)) for s, c in data["signatures"].items()}
+        for endpoint, day, name, version, coordinate, kind, count in data.get("enforcement", ()):  # since 0003
+            batch.enforcement[
+                (str(endpoint), dt.date.fromisoformat(day), str(name), str(version), str(coordinate), str(kind))
+            ] = _count(count)
         if set(batch.signatures) != {key[4] for key in batch.usage}:
             raise ValueError("the signatures do not match the usage")
         in_doubt = data["in_doubt"]

@@ -244,15 +244,20 @@ class UsageStore:
         client_version: str | None = None,
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
+        enforced: frozenset[tuple[str, str]] | None = None,
     ) -> None:
         """Count ``count`` operations in memory (the request path): no I/O, never raises.
+
+        ``enforced``: the (coordinate, kind) pairs the operation had refused (``no_new_adopters``, ``brownout``) or
+        previewed (``preview``), counted in ``enforcement_counts``, apart from usage (leave those coordinates out of
+        ``coordinates``: a refused or previewed element was not used).
 
         The arguments go into an inbox as given; draining it (every second, in the flusher thread) validates
         and aggregates them, so invalid arguments are logged and counted in ``stats().rejected`` rather than
         raised. The day is taken now (``when``, else today by the store's clock), not at draining.
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
         """
-        if self._buffer.add(endpoint, coordinates, client_name, client_version, when, count):
+        if self._buffer.add(endpoint, coordinates, client_name, client_version, when, count, enforced):
             self._buffer.drain()  # full: the flusher is behind, this request drains
         if not self._flusher.started:
             self.start()
@@ -376,6 +381,13 @@ class UsageStore:
     def endpoints(self) -> list[str]:
         return self._read(reads.endpoints)
 
+    def enforcement_counts(
+        self, endpoint: str, *, coordinate: str | None = None, since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[reads.EnforcementCount]:
+        """Operations refused (no new adopters, brownouts) or previewed, per coordinate, kind and client."""
+        return self._read(reads.enforcement_counts, endpoint, coordinate=coordinate, since=since, until=until)
+
     # --- deprecation records ----------------------------------------------------------------------
 
     def register_deprecations(
@@ -422,6 +434,18 @@ class UsageStore:
         by :meth:`endpoints` afterwards; its audit entries stay.
         """
         return self._write(records.delete_deprecation, endpoint, coordinate, actor=actor, why=why, now=self.clock.now())
+
+    def version_enforcement(self, endpoint: str | None = None) -> list[records.VersionEnforcement]:
+        """Whole versions' enforcement set through the store (brownout windows, no new adopters)."""
+        return self._read(records.list_version_enforcement, endpoint)
+
+    def update_version_enforcement(
+        self, endpoint: str, changes: Mapping[str, object], *, actor: str, why: str
+    ) -> records.VersionEnforcement:
+        """Set a whole version's ``refuse_new_adopters`` / ``brownouts`` (audited under the endpoint's path)."""
+        return self._write(
+            records.update_version_enforcement, endpoint, changes, actor=actor, why=why, now=self.clock.now()
+        )
 
     def audit_log(self, endpoint: str | None = None, coordinate: str | None = None) -> list[records.AuditEntry]:
         """Audit entries (every change to a record, field by field, with who and why), oldest first."""

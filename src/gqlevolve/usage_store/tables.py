@@ -11,8 +11,14 @@ days x operation signatures x clients and ``operation_totals`` with days x clien
   client version and signature (only operations that referenced something deprecated);
 - ``operation_totals``: every operation per endpoint, UTC day, client name and version (the denominator of
   every share). A watched endpoint gets a row with count 0 for each day it served nothing;
+- ``enforcement_counts``: operations refused (``no_new_adopters``, ``brownout``) or asking for the preview
+  (``preview``), per endpoint, UTC day, client name and version, coordinate and kind: kept apart from
+  ``deprecation_usage``, so that they are seen but never count as use (:mod:`gqlevolve.lifecycle.brownouts`);
+- ``version_enforcement``: a whole version's brownout windows and no-new-adopters setting, set through the store;
 - ``flush_ledger``: the last batch each writer committed, so a flush whose commit was in doubt is never
-  counted twice.
+  counted twice;
+- ``consumers`` / ``notice_deliveries``: a client's contacts, and the log of every notice sent to them (its
+  idempotency key unique: :mod:`gqlevolve.notices`; never pruned with usage).
 
 An unknown client name or version is stored as ``''`` (:data:`UNKNOWN_CLIENT`), not NULL, so that it takes part
 in the primary keys that the upserts conflict on.
@@ -63,15 +69,19 @@ __all__ = [
     "ENDPOINT_LENGTH",
     "UNKNOWN_CLIENT",
     "client_from_column",
+    "consumers",
     "day_from_column",
     "deprecation_audit",
     "deprecation_usage",
     "deprecations",
+    "enforcement_counts",
     "flush_ledger",
     "metadata",
+    "notice_deliveries",
     "operation_signatures",
     "operation_totals",
     "signature_coordinates",
+    "version_enforcement",
 ]
 
 # The widths the names are checked against where they are parsed (gqlevolve.endpoints, gqlevolve.coordinates).
@@ -121,6 +131,9 @@ deprecations = sa.Table(
     sa.Column("migration_guide", sa.Text, nullable=True),
     # One of lifecycle.Status's values, pinning the status regardless of dates.
     sa.Column("status_override", sa.String(20), nullable=True),
+    # Enforcement (0003): refuse clients new to the element in its sunset warning; brownout windows, one a line.
+    sa.Column("refuse_new_adopters", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("brownouts", sa.Text, nullable=True),
     sa.Column("created_at", _Timestamp, nullable=False),
     sa.Column("updated_at", _Timestamp, nullable=False),
     sa.UniqueConstraint("endpoint", "coordinate"),
@@ -194,4 +207,70 @@ flush_ledger = sa.Table(
     sa.Column("last_batch", sa.BigInteger, nullable=False),
     sa.Column("updated_at", _Timestamp, nullable=False),
     sa.Index(None, "updated_at"),
+)
+
+consumers = sa.Table(
+    "consumers",
+    metadata,
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), primary_key=True),
+    # The addresses, one a line (a client has few; no second table to join for so little).
+    sa.Column("emails", sa.Text, nullable=False),
+    sa.Column("slack_url", sa.Text, nullable=True),
+    sa.Column("webhook_url", sa.Text, nullable=True),
+    sa.Column("webhook_secret", sa.Text, nullable=True),
+    sa.Column("created_at", _Timestamp, nullable=False),
+    sa.Column("updated_at", _Timestamp, nullable=False),
+)
+
+notice_deliveries = sa.Table(
+    "notice_deliveries",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    # sha256 of (event, endpoint, coordinate, recipient, period, channel, target): unique, so a notice is claimed once.
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    # A consumer's client name, or the platform team.
+    sa.Column("recipient", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    # An email address or a URL (a webhook URL's query string is not kept: it may hold a token).
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    # sending (claimed), sent, failed (retried next run), abandoned.
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("reply", sa.Text, nullable=True),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("created_at", _Timestamp, nullable=False),
+    sa.Column("updated_at", _Timestamp, nullable=False),
+    sa.Column("sent_at", _Timestamp, nullable=True),
+    sa.UniqueConstraint("key"),
+    sa.Index(None, "status", "updated_at"),
+)
+
+enforcement_counts = sa.Table(
+    "enforcement_counts",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    # A schema coordinate, or the endpoint's path for a whole version.
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    # no_new_adopters, brownout or preview (gqlevolve.monitor.enforcement).
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "day", "client_name", "client_version", "coordinate", "kind"),
+    sa.Index(None, "day"),
+)
+
+version_enforcement = sa.Table(
+    "version_enforcement",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), primary_key=True),
+    sa.Column("refuse_new_adopters", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("brownouts", sa.Text, nullable=True),
+    sa.Column("updated_at", _Timestamp, nullable=False),
 )

@@ -55,6 +55,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gqlevolve.usage_store.recorder import Batch
 from gqlevolve.usage_store.tables import (
     deprecation_usage,
+    enforcement_counts,
     flush_ledger,
     operation_signatures,
     operation_totals,
@@ -146,6 +147,16 @@ def write_batch(
         [
             {"endpoint": endpoint, "day": day, "client_name": name, "client_version": version, "count": count}
             for (endpoint, day, name, version), count in sorted(batch.totals.items())
+        ],
+    )
+    _add_counts(  # refused and previewed operations: apart from usage (tables.enforcement_counts)
+        connection,
+        enforcement_counts,
+        ("endpoint", "day", "client_name", "client_version", "coordinate", "kind"),
+        [
+            {"endpoint": endpoint, "day": day, "client_name": name, "client_version": version,
+             "coordinate": coordinate, "kind": kind, "count": count}
+            for (endpoint, day, name, version, coordinate, kind), count in sorted(batch.enforcement.items())
         ],
     )
     if ledger is not None:

@@ -12,8 +12,6 @@ import pytest
 from graphql import build_schema
 
 from gqlevolve.adapters.request_state import (
-    NAME_HEADERS,
-    VERSION_HEADERS,
     RequestState,
     announce,
     current,
@@ -36,13 +34,6 @@ SCHEMA = build_schema('type Query { old: String @deprecated(reason: "Use new") n
 def store(sqlite_url: str) -> Iterator[UsageStore]:
     with UsageStore(sqlite_url, handle_shutdown=False, clock=FixedClock(TODAY)) as store:
         yield store
-
-
-def test_the_client_headers_are_the_strawberry_adapters() -> None:
-    pytest.importorskip("strawberry", reason="the Strawberry adapter's package imports Strawberry")
-    from gqlevolve.extensions import client_identity
-
-    assert (NAME_HEADERS, VERSION_HEADERS) == (client_identity.NAME_HEADERS, client_identity.VERSION_HEADERS)
 
 
 def test_the_first_header_present_wins_and_is_cut_to_what_the_store_keeps() -> None:

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 from starlette.requests import Request
 
-from gqlevolve import DeprecationUsageExtension, UsageStore, deprecation_usage
-from gqlevolve.extensions import DeprecationUsage, client_identity
+from gqlevolve import DeprecationUsageExtension, UsageStore, client_identity, deprecation_usage
+from gqlevolve.extensions import DeprecationUsage
 from gqlevolve.extensions.request_context import client_from_headers
 from gqlevolve.lifecycle import Status
 from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH

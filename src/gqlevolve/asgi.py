@@ -176,7 +176,7 @@ class VersionEndpoint:
         preview = any(name == _PREVIEW_HEADER and preview_requested(value.decode("latin-1")) for name, value in raw)
         if not preview and not self.gate.snapshot.armed:  # nothing can refuse it: the client is not even read
             return None
-        from gqlevolve.extensions.client_identity import identity_from_raw
+        from gqlevolve.client_identity import identity_from_raw
 
         name, version = identity_from_raw(raw)
         refused = self.gate.judge(name, version, preview=preview)

@@ -12,11 +12,11 @@ no state: the operation counts at the adapter's configured endpoint, as an unkno
     >>> scope = {"type": "http", "path": "/graphql/", "headers": [(b"graphql-client-name", b"web")]}
     >>> with open_request(scope) as state:
     ...     current() is state, state.endpoint("/default"), state.client()
-    (True, '/graphql', ('web', None))
+    (True, '/graphql', ClientIdentity(name='web', version=None))
     >>> current() is None
     True
     >>> RequestState({"type": "http", "path": "/", "headers": []}).client()
-    (None, None)
+    ClientIdentity(name=None, version=None)
 """
 
 from __future__ import annotations
@@ -26,27 +26,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
+from gqlevolve.client_identity import ClientIdentity, identity_from_raw
 from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY, check_endpoint_name
-from gqlevolve.usage_store.tables import CLIENT_NAME_LENGTH, CLIENT_VERSION_LENGTH
 
 if TYPE_CHECKING:
     from gqlevolve.monitor import Notice
 
-__all__ = ["NAME_HEADERS", "VERSION_HEADERS", "RequestState", "announce", "begin", "current", "end", "open_request"]
-
-#: The client headers, most specific first; the first one present wins. The same as the Strawberry adapter's
-#: (``gqlevolve.extensions.client_identity``, which cannot be imported here: its package loads Strawberry, which a
-#: Graphene server on graphql-core 3.2 cannot install; a test keeps the two equal).
-NAME_HEADERS = (
-    "apollographql-client-name",
-    "x-apollographql-client-name",
-    "graphql-client-name",
-    "x-graphql-client-name",
-)
-VERSION_HEADERS = tuple(name.replace("-name", "-version") for name in NAME_HEADERS)
-
-_NAME_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(NAME_HEADERS)}
-_VERSION_RANK = {name.encode("latin-1"): rank for rank, name in enumerate(VERSION_HEADERS)}
+__all__ = ["RequestState", "announce", "begin", "current", "end", "open_request"]
 
 _CURRENT: ContextVar[RequestState | None] = ContextVar("gqlevolve_request", default=None)
 
@@ -73,22 +59,9 @@ class RequestState:
         except ValueError:  # a path longer than the store keeps: counted at the configured endpoint
             return default
 
-    def client(self) -> tuple[str | None, str | None]:
-        """(name, version) from the client headers, one pass over the raw pairs; cut to what the store keeps."""
-        name = version = None
-        name_rank = version_rank = len(NAME_HEADERS)
-        for key, value in self.scope.get("headers") or ():
-            rank = _NAME_RANK.get(key)
-            if rank is not None and rank < name_rank and value:
-                name, name_rank = value, rank
-                continue
-            rank = _VERSION_RANK.get(key)
-            if rank is not None and rank < version_rank and value:
-                version, version_rank = value, rank
-        return (  # cut before decoding: latin-1 is one character a byte
-            None if name is None else name[:CLIENT_NAME_LENGTH].decode("latin-1").strip() or None,
-            None if version is None else version[:CLIENT_VERSION_LENGTH].decode("latin-1").strip() or None,
-        )
+    def client(self) -> ClientIdentity:
+        """(name, version) from the client headers (:mod:`gqlevolve.client_identity`), cut to what the store keeps."""
+        return identity_from_raw(self.scope.get("headers") or ())
 
 
 def current() -> RequestState | None:

@@ -12,10 +12,21 @@ The viewer token reads; the admin token (the admin API's) also changes dates thr
 - :mod:`~gqlevolve.dashboard.views`: each page's data (reports, advisor, procedures, named reads);
 - :mod:`~gqlevolve.dashboard.charts`: the SVG charts.
 
-Example::
+Example: mounted beside the API (``schema``, ``store_url``, ``clock``: a small schema, a store, a pinned clock); a
+reader without a session is sent to the sign-in form, and with no viewer token there is no dashboard at all:
 
-    app = versioned_app(schemas, store=store, admin_token=admin, dashboard=True)   # GQLEVOLVE_DASHBOARD_TOKEN set
-    # or alone:  gqlevolve dashboard --db postgresql+psycopg://... --port 8050
+    >>> from starlette.testclient import TestClient
+    >>> from gqlevolve.asgi import versioned_app
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> with TestClient(versioned_app({"v1": schema}, store=store, dashboard="read-me")) as client:
+    ...     client.get("/dashboard/", follow_redirects=False).headers["location"]
+    '/dashboard/signin?next=/dashboard/'
+    >>> with TestClient(versioned_app({"v1": schema}, store=UsageStore(store_url, clock=clock))) as client:
+    ...     client.get("/dashboard/").status_code
+    404
+
+Alone, against any store: ``GQLEVOLVE_DASHBOARD_TOKEN=... gqlevolve dashboard --db postgresql+psycopg://... --port 8050``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 - :func:`deprecation_usage` / :class:`DeprecationUsageExtension`: count the deprecated elements each operation
   uses, tell the client, reject removed ones (:mod:`.usage_extension`), an adapter of the framework-neutral
   :class:`gqlevolve.monitor.DeprecationMonitor`;
-- :func:`client_from_headers`: who sent the operation (:mod:`.client_identity`), read from the request of
+- :func:`client_from_headers`: who sent the operation (:mod:`gqlevolve.client_identity`), read from the request of
   whichever framework serves Strawberry (:mod:`.request_context`).
 
 One line in the schema (``store_url`` names a new SQLite file; ``clock`` pins today):
@@ -28,7 +28,7 @@ One line in the schema (``store_url`` names a new SQLite file; ``clock`` pins to
     >>> usage.close(); store.close()
 """
 
-from gqlevolve.extensions.client_identity import ClientIdentity
+from gqlevolve.client_identity import ClientIdentity
 from gqlevolve.extensions.request_context import client_from_headers
 from gqlevolve.extensions.usage_extension import DeprecationUsage, DeprecationUsageExtension, deprecation_usage
 from gqlevolve.monitor import GONE_CODE, DeclarationError, load_declarations

@@ -48,8 +48,7 @@ import threading
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY
-from gqlevolve.extensions.client_identity import (
+from gqlevolve.client_identity import (
     NAME_HEADERS,
     UNKNOWN,
     VERSION_HEADERS,
@@ -57,6 +56,7 @@ from gqlevolve.extensions.client_identity import (
     identity_from_lookup,
     identity_from_raw,
 )
+from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY
 from gqlevolve.logs import request_logger
 
 if TYPE_CHECKING:

@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from gqlevolve.client_identity import ClientIdentifier
 from gqlevolve.clock import Clock
-from gqlevolve.extensions.client_identity import ClientIdentifier
 from gqlevolve.extensions.request_context import RequestContext, client_from_headers
 from gqlevolve.logs import request_logger
 from gqlevolve.monitor import PREVIEW_HEADER, Declared, DeprecationMonitor, Notice, preview_requested

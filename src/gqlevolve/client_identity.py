@@ -3,8 +3,9 @@
 The name and version come from ``apollographql-client-name`` / ``apollographql-client-version`` or
 ``graphql-client-name`` / ``graphql-client-version``, each also with an ``x-`` prefix, the first one present
 winning. Without them the client is unknown (``None``, which the store keeps as ``unknown``). Reading them from a
-framework's request is :mod:`.request_context`'s work (``client_from_headers``); here are the two readers it uses:
-one over raw ASGI header pairs, one over any case-insensitive look-up.
+framework's request is each adapter's work (``gqlevolve.extensions.request_context`` for Strawberry's integrations,
+``gqlevolve.adapters.request_state`` for Ariadne's and Graphene's); here are the two readers they share: one over
+raw ASGI header pairs, one over any case-insensitive look-up. (Core: no server library is imported.)
 
 Only the first 64 characters of a name and 32 of a version are read (what the store keeps:
 :mod:`gqlevolve.usage_store.clients`): a client that sends a 30 KB header costs no more than one that sends 64 bytes.

@@ -185,6 +185,15 @@ def test_removed_is_gone_not_executed_and_still_counted(client: TestClient, stor
     assert counted(store, "Mutation.upload_attachment") == (1, 1)
 
 
+def test_the_preview_header_refuses_a_deprecated_element_and_counts_it_apart(client: TestClient, store: UsageStore) -> None:
+    """``GraphQL-Deprecations: reject``: the client's own test of the schema to come (docs/enforcement.md)."""
+    response = client.post(ENDPOINT, json=DEPRECATED, headers={"GraphQL-Deprecations": "reject", "graphql-client-name": "ci"})
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GONE" and error["extensions"]["refused"] == "preview"
+    assert counted(store, "User.name") == (0, 1)  # an operation, but a client testing itself is not usage
+    assert client.post(ENDPOINT, json=DEPRECATED).json()["data"] == {"viewer": {"name": "Ada Lovelace"}}
+
+
 def test_a_rollback_through_the_store_makes_it_work_again(
     served: tuple[TestClient, AriadneUsage], store: UsageStore, uploads: list[str]
 ) -> None:

@@ -222,6 +222,16 @@ def test_removed_is_gone_not_executed_and_still_counted(client: TestClient, stor
     assert counted(store, "Mutation.upload_attachment", "/graphql") == (1, 1)
 
 
+def test_the_preview_header_refuses_a_deprecated_element_and_counts_it_apart(client: TestClient, store: UsageStore) -> None:
+    """``GraphQL-Deprecations: reject``: the client's own test of the schema to come (docs/enforcement.md)."""
+    response = client.post("/graphql", json=DEPRECATED, headers={"GraphQL-Deprecations": "reject"})
+    assert response.json()["data"] is None
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GONE" and error["extensions"]["refused"] == "preview"
+    assert counted(store, "User.name", "/graphql") == (0, 1)  # an operation, but a client testing itself is not usage
+    assert client.post("/graphql", json=DEPRECATED).json()["data"] == {"viewer": {"name": "Ada Lovelace"}}
+
+
 def test_a_rollback_through_the_store_makes_it_work_again(
     client: TestClient, served: tuple[TestClient, GrapheneUsage], store: UsageStore
 ) -> None:

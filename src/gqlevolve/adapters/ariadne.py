@@ -54,7 +54,7 @@ from starlette.responses import Response
 from gqlevolve.adapters.request_state import RequestState, announce, begin, current, end, open_request
 from gqlevolve.adapters.usage import ServerUsage
 from gqlevolve.clock import Clock
-from gqlevolve.monitor import Declared, gone_error
+from gqlevolve.monitor import Declared
 
 if TYPE_CHECKING:
     from contextvars import Token
@@ -87,8 +87,9 @@ class AriadneUsage(ServerUsage):
 
         def observed_root(context: Any, operation_name: str | None, variables: dict[str, Any] | None, document: DocumentNode) -> Any:
             notice = self.observe(self.schema, None, document, operation_name, variables)
-            if notice is not None and notice.removed:
-                raise gone_error(notice.removed)  # Ariadne answers it as the operation's only error
+            gone = None if notice is None else notice.gone_error()  # removed, or refused for this request (says why)
+            if gone is not None:
+                raise gone  # Ariadne answers it as the operation's only error
             return root(context, operation_name, variables, document) if callable(root) else root
 
         return observed_root

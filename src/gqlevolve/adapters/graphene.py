@@ -44,7 +44,7 @@ from gqlevolve.adapters.request_state import announce, begin, end
 from gqlevolve.adapters.usage import ServerUsage
 from gqlevolve.clock import Clock
 from gqlevolve.graphql_compat import GRAPHQL_CORE_VERSION
-from gqlevolve.monitor import Declared, gone_error
+from gqlevolve.monitor import Declared
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -99,8 +99,7 @@ def _execution_context_class(usage: ServerUsage) -> type[Any]:
             notice = usage.observe(schema, None, document, operation_name, raw_variable_values)
             if notice is not None:
                 built.notice = notice
-                if notice.removed:
-                    built.gone = gone_error(notice.removed)
+                built.gone = notice.gone_error()  # removed, or refused for this request (it says why)
             return built
 
         def execute_operation(self, operation: Any, root_value: Any) -> Any:

@@ -28,11 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from gqlevolve.client_identity import ClientIdentity, identity_from_raw
 from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY, check_endpoint_name
+from gqlevolve.monitor.enforcement import PREVIEW_HEADER, preview_requested
 
 if TYPE_CHECKING:
     from gqlevolve.monitor import Notice
 
 __all__ = ["RequestState", "announce", "begin", "current", "end", "open_request"]
+
+_PREVIEW_RAW = PREVIEW_HEADER.lower().encode("latin-1")
 
 _CURRENT: ContextVar[RequestState | None] = ContextVar("gqlevolve_request", default=None)
 
@@ -58,6 +61,17 @@ class RequestState:
             return check_endpoint_name(path.rstrip("/") or "/")
         except ValueError:  # a path longer than the store keeps: counted at the configured endpoint
             return default
+
+    def preview(self) -> bool:
+        """Whether the client asked for the preview (``GraphQL-Deprecations: reject``): every deprecated element
+        of its operation behaves as removed (:mod:`gqlevolve.monitor.enforcement`)."""
+        try:
+            for key, value in self.scope.get("headers") or ():
+                if key == _PREVIEW_RAW:
+                    return preview_requested(value.decode("latin-1"))
+        except Exception:  # headers that cannot be read asked for nothing: served by the usual rules
+            return False
+        return False
 
     def client(self) -> ClientIdentity:
         """(name, version) from the client headers (:mod:`gqlevolve.client_identity`), cut to what the store keeps."""

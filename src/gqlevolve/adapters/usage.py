@@ -115,6 +115,7 @@ class ServerUsage:
             notice = self.monitor.observe(
                 schema, query, document, operation_name, variables,
                 endpoint=endpoint, client_name=name, client_version=version,
+                preview=state.preview if state is not None else False,  # read only if something deprecated is used
             )
             if state is not None:
                 state.notice = notice

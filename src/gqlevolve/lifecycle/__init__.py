@@ -10,6 +10,7 @@ Modules, one concept each:
   :func:`response_headers` (``Deprecation``, ``Sunset``, ``Link``, ``X-Deprecated-Replacement``,
   ``Warning: 299``) and the 410 body, :func:`gone_body`;
 - :mod:`~gqlevolve.lifecycle.versions`: the ADR's version names (:func:`validate_version`: ``draft`` or ``vN``);
+- :mod:`~gqlevolve.lifecycle.days`: the range of dates people type and date arithmetic that never overflows;
 - :mod:`~gqlevolve.lifecycle.brownouts`: scheduled brownout windows (:func:`parse_window`, :func:`active_window`);
 - :mod:`~gqlevolve.lifecycle.adoption`: no new adopters in the sunset warning (:func:`refuses_new_adopters`).
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
-from gqlevolve.lifecycle.records import FIRST_TYPED_DAY, LAST_TYPED_DAY, add_days
+from gqlevolve.lifecycle.days import FIRST_TYPED_DAY, LAST_TYPED_DAY, add_days
 
 __all__ = [
     "MAX_SPEC_LENGTH",

@@ -46,15 +46,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
+from gqlevolve.lifecycle.brownouts import BrownoutWindow, parse_windows
+from gqlevolve.lifecycle.days import FIRST_TYPED_DAY, LAST_TYPED_DAY, add_days
 from gqlevolve.lifecycle.versions import validate_version
-
-if TYPE_CHECKING:
-    from gqlevolve.lifecycle.brownouts import BrownoutWindow
 
 __all__ = [
     "MIGRATION_GUIDE_RULE",
@@ -84,10 +83,6 @@ _MIGRATION_GUIDE_LENGTH = 2048
 _URI_CHARACTER = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-#: The dates people may type: no usage was recorded before the first, and past the last a sunset extended or an
-#: advisor's window would leave what ``datetime.date`` holds.
-FIRST_TYPED_DAY = dt.date(1970, 1, 1)
-LAST_TYPED_DAY = dt.date(9000, 12, 31)
 
 
 class Status(StrEnum):
@@ -162,8 +157,6 @@ class Deprecation:
                 field="refuse_new_adopters",
             )
         if "brownouts" in changed:
-            from gqlevolve.lifecycle.brownouts import parse_windows  # brownouts imports this module's dates
-
             object.__setattr__(self, "brownouts", parse_windows(self.brownouts))
 
     @classmethod
@@ -248,8 +241,6 @@ class VersionLifecycle:
     brownouts: tuple[BrownoutWindow, ...] = ()
 
     def __post_init__(self) -> None:
-        from gqlevolve.lifecycle.brownouts import parse_windows
-
         object.__setattr__(self, "brownouts", parse_windows(self.brownouts))
         if not isinstance(self.refuse_new_adopters, bool):
             raise InvalidInput("refuse_new_adopters is true or false", field="refuse_new_adopters")
@@ -380,12 +371,3 @@ def check_day(day: object, *, name: str, field: str | None = None) -> dt.date:
             field=field,
         )
     return day
-
-
-def add_days(day: dt.date, days: int) -> dt.date:
-    """``days`` after ``day`` (before, if negative), stopping at the first or last date ``datetime.date`` holds
-    instead of raising ``OverflowError``: for dates computed from a stored record, whatever it holds."""
-    try:
-        return day + dt.timedelta(days=days)
-    except OverflowError:
-        return dt.date.max if days > 0 else dt.date.min

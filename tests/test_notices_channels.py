@@ -128,3 +128,35 @@ def test_settings_never_show_a_password_or_a_secret():
         NoticeSettings.build(smtp_host="127.0.0.1", smtp_starttls="maybe", sender="api@example.com")
     assert NoticeSettings.from_environ({"GQLEVOLVE_SMTP_HOST": "h", "GQLEVOLVE_SMTP_STARTTLS": "true",
                                         "GQLEVOLVE_SMTP_PORT": "587", "GQLEVOLVE_NOTICE_FROM": "a@example.com"}).smtp == SmtpSettings("h", 587, starttls=True)
+
+
+def test_a_server_that_hangs_up_fails_every_email_of_the_pass_but_is_dialled_once():
+    import socket
+    import threading
+
+    accepted: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:  # accepts and closes at once: no SMTP greeting
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            connection.close()
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        mailer = Mailer(SmtpSettings("127.0.0.1", port, timeout=5))
+        first, second = mailer.send(_message("a")), mailer.send(_message("b"))
+        mailer.close()
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread (Linux)
+        listener.close()
+        thread.join(5)
+    assert not first.sent and not first.permanent and first.status_code is None
+    assert first.reply == second.reply and first.reply.startswith(f"cannot reach the SMTP server 127.0.0.1:{port}: ")
+    assert accepted == [1]

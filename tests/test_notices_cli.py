@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from gqlevolve.cli import main
@@ -19,7 +20,7 @@ from gqlevolve.clock import FixedClock
 from gqlevolve.notices import add_consumer, list_deliveries
 from gqlevolve.notices.settings import ENVIRONMENT
 from gqlevolve.usage_store import UsageStore
-from tests.notices_helpers import Receiver, free_port, smtp_server
+from tests.notices_helpers import Mailbox, Receiver, free_port, smtp_server
 
 V1 = "/api/v1/graphql"
 # A day in the past on every run of the suite (it moves the wall clock by +400 and -200 days): --as-of accepts it.
@@ -95,9 +96,8 @@ def _notify(url: str, *args: str, env: dict[str, str] | None = None):
 def test_bad_settings_are_one_line_and_nothing_is_claimed(sqlite_url):
     _seed(sqlite_url, ["web"])
     run("consumers", "add", "web", "--email", "web@example.com", "--db", sqlite_url)
-    port = free_port()  # nothing listens there
-    dead = _notify(sqlite_url, "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--from", "api@example.com")
-    assert one_line_error(dead, f"cannot reach the SMTP server 127.0.0.1:{port}: Connection refused")
+    malformed = _notify(sqlite_url, "--smtp-host", "smtp.example.com:587", "--from", "api@example.com")
+    assert one_line_error(malformed, 'smtp_host: "smtp.example.com:587" is not a host name or IP address')
     assert one_line_error(_notify(sqlite_url), "1 email(s) are due but no SMTP server is set")
     assert one_line_error(_notify(sqlite_url, "--platform-email", "platform@"), 'platform_email: "platform@" is not an email')
     assert one_line_error(_notify(sqlite_url, "--platform-webhook-url", "htp://hooks.example/x"), 'platform_webhook_url: "htp://hooks.example/x"')
@@ -130,6 +130,39 @@ def test_notify_sends_by_email_exits_1_on_a_failure_and_the_log_shows_it(sqlite_
     [entry] = json.loads(abandoned.stdout)
     assert (entry["recipient"], entry["channel"], entry["status_code"], entry["attempts"]) == ("ios", "webhook", 404, 1)
     assert "sent" in run("notices", "--db", sqlite_url).stdout
+
+
+def test_a_dead_smtp_server_holds_back_no_webhook_and_its_emails_go_out_with_the_next_pass(sqlite_url):
+    _seed(sqlite_url, ["web", "ios"])
+    port = free_port()  # nothing listens there on the first pass
+    settings = ["--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--from", "api@example.com", "--json"]
+    with Receiver(SECRET) as receiver:
+        run("consumers", "add", "web", "--email", "web@example.com", "--db", sqlite_url)
+        run("consumers", "add", "ios", "--webhook-url", receiver.url, "--webhook-secret", SECRET, "--db", sqlite_url)
+        first = _notify(sqlite_url, *settings)
+        assert first.exit_code == 1, first.output
+        assert [item.json()["recipient"] for item in receiver.accepted()] == ["ios"]
+    statuses = {item["recipient"]: (item["status"], item["reply"]) for item in json.loads(first.stdout)["deliveries"]}
+    assert statuses["ios"][0] == "sent"
+    assert statuses["web"] == ("failed", f"cannot reach the SMTP server 127.0.0.1:{port}: Connection refused (check "
+                                         "--smtp-host/--smtp-port or GQLEVOLVE_SMTP_HOST/GQLEVOLVE_SMTP_PORT)")
+    [failed] = json.loads(run("notices", "--status", "failed", "--json", "--db", sqlite_url).stdout)
+    assert (failed["recipient"], failed["channel"], failed["attempts"]) == ("web", "email", 1)
+    assert "Connection refused" in failed["reply"]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)  # the server is back, on the same port
+    controller.start()
+    try:
+        second = _notify(sqlite_url, *settings)
+        third = _notify(sqlite_url, *settings)
+    finally:
+        controller.stop()
+    assert second.exit_code == 0, second.output
+    assert [(item["recipient"], item["status"]) for item in json.loads(second.stdout)["deliveries"]
+            if item["status"] != "skipped"] == [("web", "sent")]
+    assert third.exit_code == 0 and all(item["status"] == "skipped" for item in json.loads(third.stdout)["deliveries"])
+    assert [message["To"] for message in mailbox.messages] == ["web@example.com"]
+    assert len(receiver.accepted()) == 1
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 from gqlevolve.clock import SYSTEM_CLOCK
 from gqlevolve.lifecycle import Deprecation
 from gqlevolve.notices import messages
@@ -50,3 +52,30 @@ def test_the_sample_notice_is_what_gqlevolve_writes():
                     record=record, usage=(ClientUsage("web", "1.4.0", 3204, dt.date(2026, 11, 29)),),
                     window=(dt.date(2026, 11, 25), dt.date(2026, 12, 24)))
     assert messages.text_body(notice).startswith(sample)
+
+
+def test_the_smtp_failure_replies_are_what_the_mailer_says(tmp_path):
+    """The page's two replies of a failed email, from a closed port and from a server of a CA not trusted."""
+    from gqlevolve.notices.channels.email import Mailer, SmtpUnavailable
+    from gqlevolve.notices.settings import SmtpSettings
+    from tests.notices_helpers import free_port
+    from tests.test_notices_starttls import _tls_server
+
+    [replies] = _blocks("text")
+    closed, untrusted = replies.strip().splitlines()
+    port = free_port()
+    with pytest.raises(SmtpUnavailable) as refused:
+        Mailer(SmtpSettings("127.0.0.1", port, timeout=5)).open()
+    assert str(refused.value) == closed.replace("smtp.example.com:587", f"127.0.0.1:{port}")
+    _, server = _tls_server(tmp_path)
+    with server as (_, port), pytest.raises(SmtpUnavailable) as not_trusted:
+        Mailer(SmtpSettings("127.0.0.1", port, starttls=True, timeout=5)).open()
+    assert str(not_trusted.value) == untrusted.replace("smtp.example.com:587", f"127.0.0.1:{port}")
+
+
+def test_the_settings_table_names_every_setting():
+    from gqlevolve.notices.settings import ENVIRONMENT
+
+    table = PAGE.split("### Settings", 1)[1].split("## 4.", 1)[0]
+    documented = set(re.findall(r"`(GQLEVOLVE_[A-Z_]+)`", table))
+    assert documented == set(ENVIRONMENT.values())

@@ -160,6 +160,7 @@ def _settings_options(func: Any) -> Any:
         click.option("--smtp-host", envvar="GQLEVOLVE_SMTP_HOST", default=None, metavar="HOST", help="SMTP server [default: $GQLEVOLVE_SMTP_HOST]."),
         click.option("--smtp-port", envvar="GQLEVOLVE_SMTP_PORT", default=None, metavar="PORT", help="SMTP port [default: $GQLEVOLVE_SMTP_PORT, then 25]."),
         click.option("--smtp-starttls", envvar="GQLEVOLVE_SMTP_STARTTLS", default=None, metavar="1|0", help="STARTTLS before anything else [default: $GQLEVOLVE_SMTP_STARTTLS, then 0]."),
+        click.option("--smtp-ca-file", envvar="GQLEVOLVE_SMTP_CA_FILE", default=None, metavar="PEM", help="With STARTTLS: trust only this CA file [default: $GQLEVOLVE_SMTP_CA_FILE, then the system's CAs]."),
         click.option("--smtp-user", envvar="GQLEVOLVE_SMTP_USER", default=None, metavar="USER", help="SMTP login (the password: $GQLEVOLVE_SMTP_PASSWORD only)."),
         click.option("--from", "sender", envvar="GQLEVOLVE_NOTICE_FROM", default=None, metavar="ADDRESS", help="Sender address [default: $GQLEVOLVE_NOTICE_FROM]."),
         click.option("--unsubscribe", envvar="GQLEVOLVE_NOTICE_UNSUBSCRIBE", default=None, metavar="URI", help="List-Unsubscribe target [default: mailto: the sender]."),

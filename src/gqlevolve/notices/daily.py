@@ -3,8 +3,9 @@ when it starts and then at each new UTC day (by the store's clock), never on a r
 
 ``versioned_app(..., notify_daily=NoticeSettings.from_environ())`` starts it with the app's lifespan and stops it
 with the app. Several processes of one server may all run it: the delivery log's claims send each notice once. A
-pass that fails as a whole (an SMTP server that cannot be reached) is logged and tried again an hour later; a
-failed delivery waits for the next day's pass, as with cron.
+pass that fails as a whole (the store cannot be reached, emails due without an SMTP server) is logged and tried
+again an hour later; a failed delivery (a webhook or an SMTP server that is down) waits for the next day's pass,
+as with cron.
 
     >>> from gqlevolve.notices.settings import NoticeSettings
     >>> from gqlevolve.usage_store import UsageStore

@@ -9,9 +9,12 @@ failed one is tried again by the next pass until it is sent or abandoned after `
 
 With ``dry_run``, nothing is claimed or sent: the result lists what would be sent, to whom, and why.
 
-Settings are checked before anything is claimed: emails due without an SMTP server, or an SMTP server that
-cannot be reached, are one :class:`~gqlevolve.errors.InvalidInput` line (the command line exits with 2).
-A pass runs outside any GraphQL request: a dead server slows the pass (bounded by timeouts), never a request.
+Settings are checked before anything is claimed: emails due without an SMTP server (or a malformed one, see
+:mod:`~gqlevolve.notices.settings`) are one :class:`~gqlevolve.errors.InvalidInput` line (the command line exits
+with 2). An SMTP server that is down, or refuses STARTTLS or the login, is not a reason to hold back the webhook
+and Slack deliveries of the pass: each email due is claimed and logged ``failed`` with the reason, and the next
+pass tries it again. A pass runs outside any GraphQL request: a dead server slows the pass (bounded by
+timeouts), never a request.
 
     >>> from datetime import date
     >>> from gqlevolve.lifecycle import Deprecation
@@ -164,9 +167,9 @@ def _mailer(settings: NoticeSettings, todo: list[Planned]) -> Mailer | None:
             "GQLEVOLVE_SMTP_HOST and GQLEVOLVE_NOTICE_FROM)",
             field="smtp_host",
         )
-    mailer = Mailer(settings.smtp)
-    mailer.open()  # an unreachable server is one line now, before anything is claimed
-    return mailer
+    # Connected by its first email, not now: a server that is down fails the emails (each logged, retried by the
+    # next pass), not the pass, whose webhook and Slack deliveries go out all the same.
+    return Mailer(settings.smtp)
 
 
 def _deliver(store: UsageStore, settings: NoticeSettings, item: Planned, mailer: Mailer | None) -> Delivered:
@@ -199,7 +202,7 @@ def _reply(outcome: Outcome) -> str:
 def _send(store: UsageStore, settings: NoticeSettings, item: Planned, mailer: Mailer | None) -> Outcome:
     notice, channel = item.notice, item.key.channel
     if channel == "email":
-        assert mailer is not None and settings.sender is not None  # _mailer opened it for the emails due
+        assert mailer is not None and settings.sender is not None  # _mailer made it for the emails due
         unsubscribe = settings.unsubscribe or f"mailto:{settings.sender}?subject=unsubscribe%20{notice.recipient}"
         message = build_message(
             subject=messages.subject(notice), text=messages.text_body(notice), html=messages.html_body(notice),

@@ -6,6 +6,7 @@ environment variable                       setting
 ``GQLEVOLVE_SMTP_HOST``                    SMTP server host (no email is sent without it)
 ``GQLEVOLVE_SMTP_PORT``                    its port (default 25; 587 with STARTTLS is usual)
 ``GQLEVOLVE_SMTP_STARTTLS``                ``1``/``true``: upgrade the connection with STARTTLS before anything else
+``GQLEVOLVE_SMTP_CA_FILE``                 with STARTTLS: trust only the CA certificate(s) of this PEM file
 ``GQLEVOLVE_SMTP_USER``                    log in as this user (needs ``GQLEVOLVE_SMTP_PASSWORD``)
 ``GQLEVOLVE_SMTP_PASSWORD``                the SMTP password (never printed)
 ``GQLEVOLVE_NOTICE_FROM``                  the sender address (required when emails are sent)
@@ -17,8 +18,10 @@ environment variable                       setting
 ``GQLEVOLVE_NOTICE_MAX_ATTEMPTS``          runs that try a delivery before it is abandoned (default 5)
 ========================================  ================================================================
 
-Every value is checked when the settings are built (:meth:`NoticeSettings.build`): a malformed address or URL, a
-webhook without its secret, a port out of range is one :class:`~gqlevolve.errors.InvalidInput` line.
+Every value is checked when the settings are built (:meth:`NoticeSettings.build`): a malformed address, URL or
+host name, a webhook without its secret, a port out of range, a CA file that cannot be read is one
+:class:`~gqlevolve.errors.InvalidInput` line. (A server that is down is not a setting: its emails fail and are
+tried again by the next pass.)
 
     >>> settings = NoticeSettings.from_environ({"GQLEVOLVE_SMTP_HOST": "127.0.0.1", "GQLEVOLVE_NOTICE_FROM": "api@example.com",
     ...                                          "GQLEVOLVE_PLATFORM_EMAIL": "platform@example.com, oncall@example.com"})
@@ -28,11 +31,18 @@ webhook without its secret, a port out of range is one :class:`~gqlevolve.errors
     Traceback (most recent call last):
     ...
     gqlevolve.errors.InvalidInput: platform_webhook_secret: a webhook needs a shared secret (at least 16 characters)
+    >>> NoticeSettings.build(smtp_host="smtp example.com", sender="api@example.com")
+    Traceback (most recent call last):
+    ...
+    gqlevolve.errors.InvalidInput: smtp_host: "smtp example.com" is not a host name or IP address
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -50,6 +60,7 @@ ENVIRONMENT = {
     "smtp_host": "GQLEVOLVE_SMTP_HOST",
     "smtp_port": "GQLEVOLVE_SMTP_PORT",
     "smtp_starttls": "GQLEVOLVE_SMTP_STARTTLS",
+    "smtp_ca_file": "GQLEVOLVE_SMTP_CA_FILE",
     "smtp_user": "GQLEVOLVE_SMTP_USER",
     "smtp_password": "GQLEVOLVE_SMTP_PASSWORD",
     "sender": "GQLEVOLVE_NOTICE_FROM",
@@ -63,6 +74,8 @@ ENVIRONMENT = {
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+# A DNS name (letters, digits, hyphens, dots; RFC 1123), or an IP address (checked by ipaddress).
+_HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +87,13 @@ class SmtpSettings:
     password: str | None = None
     #: Seconds for connecting and for each SMTP command.
     timeout: float = 10.0
+    #: With STARTTLS: a PEM file of the CA certificate(s) to trust instead of the system's (a private CA).
+    ca_file: str | None = None
 
     def __repr__(self) -> str:  # the password never reaches a log line or a traceback
         login = f", username={self.username!r}, password='***'" if self.username else ""
-        return f"SmtpSettings(host={self.host!r}, port={self.port}, starttls={self.starttls}{login})"
+        ca = f", ca_file={self.ca_file!r}" if self.ca_file else ""
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, starttls={self.starttls}{ca}{login})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +129,7 @@ class NoticeSettings:
         smtp_host: str | None = None,
         smtp_port: object = None,
         smtp_starttls: object = None,
+        smtp_ca_file: str | None = None,
         smtp_user: str | None = None,
         smtp_password: str | None = None,
         sender: str | None = None,
@@ -134,9 +151,10 @@ class NoticeSettings:
                 raise InvalidInput(f"smtp_port: a port from 1 to 65535, not {port}", field="smtp_port")
             if bool(smtp_user) != bool(smtp_password):
                 raise InvalidInput("smtp_user and smtp_password: give both to log in, or neither", field="smtp_user")
+            starttls = _flag(smtp_starttls, "smtp_starttls")
             smtp = SmtpSettings(
-                host=smtp_host.strip(), port=port, starttls=_flag(smtp_starttls, "smtp_starttls"),
-                username=smtp_user or None, password=smtp_password or None, timeout=timeout,
+                host=_host(smtp_host), port=port, starttls=starttls, username=smtp_user or None,
+                password=smtp_password or None, timeout=timeout, ca_file=_ca_file(smtp_ca_file, starttls),
             )
         emails: list[str] = []
         if platform_email:
@@ -170,6 +188,33 @@ class NoticeSettings:
         environ = os.environ if environ is None else environ
         values = {name: environ.get(variable) for name, variable in ENVIRONMENT.items()}
         return cls.build(**values)  # type: ignore[arg-type]
+
+
+def _host(value: str) -> str:
+    host = value.strip()
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if not _HOST.fullmatch(host):
+            raise InvalidInput(f"smtp_host: {json_quote(value)} is not a host name or IP address", field="smtp_host") from None
+        return host
+    return host.strip("[]")
+
+
+def _ca_file(value: str | None, starttls: bool) -> str | None:
+    """The CA file, read now: a path that is wrong is a setting to fix before anything is claimed."""
+    if not value:
+        return None
+    if not starttls:
+        # A CA file without STARTTLS would be silently unused: the connection would not be encrypted at all.
+        raise InvalidInput("smtp_ca_file: only with smtp_starttls (the CA verifies the server's TLS certificate)",
+                           field="smtp_ca_file")
+    try:
+        ssl.create_default_context(cafile=value)
+    except OSError as error:  # ssl.SSLError is one too: a file that holds no certificate
+        reason = "not a PEM file of CA certificates" if isinstance(error, ssl.SSLError) else error.strerror or str(error)
+        raise InvalidInput(f"smtp_ca_file: cannot read {json_quote(value)}: {reason}", field="smtp_ca_file") from None
+    return value
 
 
 def _flag(value: object, field: str) -> bool:

@@ -5,8 +5,11 @@ delivery's key (the same on every retry of one notice, so a mail system that got
 ``List-Unsubscribe`` (the setting, or ``mailto:`` the sender asking to unsubscribe the client).
 
 Replies: a 5xx (a refused recipient, a refused sender) is permanent: abandoned; a 4xx or a dropped connection is
-tried again by the next pass. A server that cannot be reached at all is a setting to fix:
-:class:`SmtpUnavailable`, one line, before anything is claimed.
+tried again by the next pass. A server that cannot be reached, or refuses STARTTLS (a certificate this host does
+not trust) or the login, is :class:`SmtpUnavailable` from :meth:`Mailer.open`, one line; :meth:`Mailer.send`
+turns it into a failed delivery (tried again by the next pass) and does not dial again in the same pass, so a dead
+server costs one timeout and holds back no webhook or Slack delivery. STARTTLS verifies the server's certificate
+against the system's CAs, or only the CA file of the settings (``GQLEVOLVE_SMTP_CA_FILE``: a private CA).
 
     >>> message = build_message(subject="Final warning", text="Hello", html="<p>Hello</p>", sender="api@example.com",
     ...                         to="web@example.com", key="4f2a", unsubscribe="mailto:api@example.com?subject=unsubscribe")
@@ -31,11 +34,12 @@ if TYPE_CHECKING:
 
     from gqlevolve.notices.settings import SmtpSettings
 
-__all__ = ["Mailer", "SmtpUnavailable", "build_message"]
+__all__ = ["Mailer", "SmtpUnavailable", "build_message", "tls_context"]
 
 
 class SmtpUnavailable(InvalidInput):
-    """The SMTP server of the settings cannot be reached, or refuses STARTTLS or the login: a setting to fix."""
+    """The SMTP server of the settings cannot be reached, or refuses STARTTLS or the login (one line). Raised by
+    :meth:`Mailer.open`; :meth:`Mailer.send` records it as the email's failure (the next pass tries again)."""
 
 
 def build_message(
@@ -63,11 +67,15 @@ def build_message(
 
 
 class Mailer:
-    """One SMTP session for a pass: :meth:`open` (raises :class:`SmtpUnavailable`), :meth:`send`, :meth:`close`."""
+    """One SMTP session for a pass: :meth:`send` (opens it with the first message; :meth:`open` raises
+    :class:`SmtpUnavailable`), :meth:`close`."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        # Why the server could not be opened in this pass: every later email fails with it, without dialling again
+        # (a dead server costs one timeout per pass, not one per email).
+        self._unavailable: str | None = None
 
     @property
     def where(self) -> str:
@@ -85,23 +93,28 @@ class Mailer:
             ) from None
         try:
             smtp.ehlo()
+            step = "greet"
             if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                step = "start TLS with"
+                smtp.starttls(context=tls_context(settings))
                 smtp.ehlo()
             if settings.username and settings.password:
+                step = "log in to"
                 smtp.login(settings.username, settings.password)
         except (OSError, smtplib.SMTPException) as error:
             smtp.close()
-            step = "log in to" if settings.username else "start TLS with" if settings.starttls else "greet"
             raise SmtpUnavailable(f"cannot {step} the SMTP server {self.where}: {_reason(error)}", field="smtp_host") from None
         self._smtp = smtp
 
     def send(self, message: EmailMessage) -> Outcome:
+        if self._unavailable is not None:
+            return Outcome(False, None, self._unavailable)
         if self._smtp is None:
             try:
-                self.open()  # reconnect after a dropped connection
+                self.open()  # the first email of the pass, or a reconnection after a dropped connection
             except SmtpUnavailable as error:
-                return Outcome(False, None, str(error))
+                self._unavailable = str(error)
+                return Outcome(False, None, self._unavailable)
         assert self._smtp is not None
         try:
             refused = self._smtp.send_message(message)
@@ -136,11 +149,23 @@ class Mailer:
             self._drop()
 
 
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The client's TLS context: certificate and host name verified, against ``ca_file`` alone when it is set."""
+    if settings.ca_file:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    return ssl.create_default_context()
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
 def _reason(error: BaseException) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"its certificate is not trusted ({error.verify_message}); if a private CA signed it, set "
+            "GQLEVOLVE_SMTP_CA_FILE (--smtp-ca-file) to that CA's certificate"
+        )
     if isinstance(error, socket.timeout | TimeoutError):
         return "no answer (timed out)"
     if isinstance(error, socket.gaierror):

@@ -38,6 +38,7 @@ from gqlevolve.usage_store.tables import (
     operation_totals,
     signature_coordinates,
 )
+from gqlevolve.usage_store.writer import rebuild_daily_counts
 
 ENDPOINT = "/api/v1/graphql"
 AS_OF = dt.date(2025, 6, 1)
@@ -103,6 +104,7 @@ def fill(store: UsageStore, coordinates: int, days: int, clients: int, operation
             connection.execute(deprecation_usage.insert(), batch)
             usage_rows += len(batch)
         connection.execute(operation_totals.insert(), totals)
+        rebuild_daily_counts(connection)  # the daily counts the writer would have kept (a fill bypasses it)
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")

@@ -12,6 +12,7 @@ Target: each page under 300 ms. The figures are printed; the exit code is 1 when
 
     .venv/bin/python benchmarks/dashboard.py                 # SQLite, and PostgreSQL if GQLEVOLVE_TEST_POSTGRES_URL is set
     .venv/bin/python benchmarks/dashboard.py --quick         # a small store (smoke test)
+    .venv/bin/python benchmarks/dashboard.py --sqlite-file /tmp/bench.db --postgres-schema bench   # filled once, kept
 """
 
 from __future__ import annotations
@@ -116,13 +117,19 @@ def measure(label: str, url: str, args: argparse.Namespace, *, fill: bool = True
     return ok
 
 
-def postgres_schema_url(base: str) -> tuple[str, sa.Engine, str]:
-    schema = f"gqlevolve_bench_{uuid.uuid4().hex[:8]}"
+def postgres_schema_url(base: str, schema: str | None = None) -> tuple[str, sa.Engine, str, bool]:
+    """A URL on a schema of its own: a new one (dropped after the run), or ``schema``, kept and filled only when
+    it does not exist yet. The last item says whether the schema was created here."""
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = schema or f"gqlevolve_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %(name)s", {"name": name}
+        ).first() is not None
+        if not exists:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
     separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={quote(f'-csearch_path={schema}')}", admin, schema
+    return f"{base}{separator}options={quote(f'-csearch_path={name}')}", admin, name, not exists
 
 
 def main() -> int:
@@ -135,6 +142,7 @@ def main() -> int:
     parser.add_argument("--postgres", default=os.environ.get("GQLEVOLVE_TEST_POSTGRES_URL"), help="PostgreSQL URL")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--sqlite-file", help="keep the SQLite store in this file (filled when it does not exist)")
+    parser.add_argument("--postgres-schema", help="keep the PostgreSQL store in this schema (filled when it does not exist)")
     args = parser.parse_args()
     if args.quick:
         args.coordinates, args.days, args.clients = 100, 30, 10
@@ -147,12 +155,13 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as directory:
             results.append(measure("sqlite", f"sqlite:///{Path(directory) / 'bench.db'}", args))
     if args.postgres:
-        url, admin, schema = postgres_schema_url(args.postgres)
+        url, admin, schema, created = postgres_schema_url(args.postgres, args.postgres_schema)
         try:
-            results.append(measure("postgresql", url, args))
+            results.append(measure("postgresql", url, args, fill=created))
         finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            if not args.postgres_schema:
+                with admin.connect() as connection:
+                    connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             admin.dispose()
     else:
         print("[postgresql] skipped: pass --postgres URL or set GQLEVOLVE_TEST_POSTGRES_URL")

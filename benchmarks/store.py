@@ -46,6 +46,7 @@ from gqlevolve.usage_store.tables import (  # noqa: E402
     operation_totals,
     signature_coordinates,
 )
+from gqlevolve.usage_store.writer import rebuild_daily_counts  # noqa: E402
 
 ENDPOINT = "/api/v1/graphql"
 READ_TARGET_MS = 10.0
@@ -133,6 +134,7 @@ def fill(engine: sa.Engine, days: int, coordinates: int, clients: int) -> int:
         if batch:
             connection.execute(deprecation_usage.insert(), batch)
             rows += len(batch)
+        rebuild_daily_counts(connection)  # the daily counts the writer would have kept (a fill bypasses it)
     return rows
 
 

@@ -27,6 +27,7 @@ from gqlevolve.dashboard.app import Dashboard
 from gqlevolve.dashboard.session import COOKIE_NAME, SignInThrottle
 from gqlevolve.usage_store.signatures import signature_of
 from gqlevolve.usage_store.tables import deprecation_usage, operation_totals
+from gqlevolve.usage_store.writer import rebuild_daily_counts
 from tests.extension_schema import build_schema
 
 AS_OF = dt.date(2025, 6, 1)
@@ -70,6 +71,19 @@ def seed(store: UsageStore, *, hostile: bool = True) -> None:
         _hostile_rows(store, [_day(offset) for offset in range(0, 100, 7)])
 
 
+def seed_refused(store: UsageStore) -> None:
+    """Operations refused or previewed on v1 (gqlevolve.reports.enforcement), apart from usage: in the last 30 days
+    brownouts of ``User.name`` (ios, 3) and preview requests (web-tests, 2), a newcomer refused ``Role.GUEST`` (1);
+    40 days ago, outside the pages' 30 days, one more brownout of ``User.name``."""
+    for coordinate, kind, name, count, offset in (
+        ("User.name", "brownout", "ios", 3, 2), ("User.name", "preview", "web-tests", 2, 0),
+        ("Role.GUEST", "no_new_adopters", "newcomer", 1, 6), ("User.name", "brownout", "ios", 7, 40),
+    ):
+        store.record_buffered(V1, frozenset(), client_name=name, when=_day(offset), count=count,
+                              enforced=frozenset({(coordinate, kind)}))
+    store.flush()
+
+
 def _hostile_rows(store: UsageStore, days: list[dt.date]) -> None:
     """The hostile client's rows, written straight into the tables: the store cleans a name it records (safe
     characters, 64 at most), so only a row from elsewhere (an older version, a hand-made import) can hold one.
@@ -79,6 +93,7 @@ def _hostile_rows(store: UsageStore, days: list[dt.date]) -> None:
     with store.engine.begin() as connection:
         connection.execute(deprecation_usage.insert(), [{**common, "signature": signature, "day": day} for day in days])
         connection.execute(operation_totals.insert(), [{**common, "day": day} for day in days])
+        rebuild_daily_counts(connection)  # what an import that bypasses the writer must do (usage_store.writer)
 
 
 def cli_json(db: str, *args: str, dated: bool = True) -> object:
@@ -492,3 +507,148 @@ def test_every_page_on_both_backends(store_url: str) -> None:
         for path in ("/dashboard/element?endpoint=v1&coordinate=Role.GUEST", "/dashboard/clients?endpoint=v2",
                      "/dashboard/migration?endpoint=v1&weeks=12", "/dashboard/versions"):
             assert client.get(path).status_code == 200, path
+
+
+def test_refused_operations_are_the_reports(store_url: str) -> None:
+    """The overview's refused column and the element page's line: the deprecation report's ``refused_30d``."""
+    with UsageStore(store_url, clock=FixedClock(AS_OF), migrate=True, handle_shutdown=False) as opened:
+        seed(opened, hostile=False)
+        seed_refused(opened)
+        client = TestClient(dashboard_app(opened, viewer_token=VIEWER))
+        sign_in(client, VIEWER)
+        html = client.get("/dashboard/", params={"endpoint": "v1"}).text
+        report = cli_json(store_url, "deprecation-report", "--endpoint", "v1")
+        assert isinstance(report, list)
+        refused = {row["coordinate"]: row["refused_30d"] for row in report}
+        assert refused == {"User.name": {"brownout": 3, "preview": 2}, "Role.GUEST": {"no_new_adopters": 1},
+                           "Query.users(offset:)": None}
+        cells = _row(html, "User.name")
+        assert '<td class="num refused">5<br><span class="muted">brownout 3 / preview 2</span></td>' in cells
+        assert "no new adopters 1</span>" in _row(html, "Role.GUEST")
+        assert '<td class="num refused">0</td>' in _row(html, "Query.users(offset:)")
+        element = client.get("/dashboard/element", params={"endpoint": "v1", "coordinate": "User.name"}).text
+        assert ("Refused (no new adopters / brownout / preview) in the last 30 days: brownout 3, preview 2 "
+                "(not counted as use).") in element
+        quiet = client.get("/dashboard/element", params={"endpoint": "v1", "coordinate": "Query.users(offset:)"}).text
+        assert "Refused (no new adopters / brownout / preview) in the last 30 days: none." in quiet
+
+
+# --- the clients page's contacts (gqlevolve.notices.consumers) ---------------------------------------
+
+SECRET = "dashboard-webhook-secret-0123456789"
+SLACK = "https://hooks.slack.com/services/T000/B000/SLACKPATHSECRET"
+
+
+def _clients_page(client: TestClient) -> str:
+    page = client.get("/dashboard/clients", params={"endpoint": "v1"})
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _add_consumer(test_client: TestClient, csrf: str, **fields: str):
+    form = {"csrf": csrf, "client": "web", **fields}
+    return test_client.post("/dashboard/consumers/add?endpoint=v1", data=form, follow_redirects=False)
+
+
+def test_a_viewer_sees_the_contacts_masked_but_no_form_and_may_not_post(app: Starlette, store: UsageStore) -> None:
+    from gqlevolve.notices import add_consumer, list_consumers
+
+    add_consumer(store, "web", emails=["web-team@example.com"], slack_url=SLACK, webhook_url="https://web.example/hook",
+                 webhook_secret=SECRET)
+    client = TestClient(app)
+    sign_in(client, VIEWER)
+    html = _clients_page(client)
+    row = re.search(r'<tr data-client="web">.*?</tr>', html, re.DOTALL)
+    assert row, html
+    assert "web-team@example.com" in row.group(0) and "https://web.example/hook" in row.group(0)
+    assert "das…(35 characters)" in row.group(0) and "https://hooks.slack.com/…" in row.group(0)
+    assert SECRET not in html and "SLACKPATHSECRET" not in html
+    assert "/consumers/add" not in html and "/consumers/remove" not in html and 'id="add-consumer"' not in html
+    csrf = csrf_of(html)  # the sign-out form's: a viewer's valid token
+    refused = _add_consumer(client, csrf, emails="new@example.com")
+    assert refused.status_code == 403 and "only an admin" in refused.text
+    removed = client.post("/dashboard/consumers/remove?endpoint=v1", data={"csrf": csrf, "client": "web"})
+    assert removed.status_code == 403
+    assert [consumer.emails for consumer in list_consumers(store)] == [("web-team@example.com",)]
+
+
+def test_consumer_forms_need_the_csrf_token_and_this_site(app: Starlette, store: UsageStore) -> None:
+    from gqlevolve.notices import list_consumers
+
+    client = TestClient(app)
+    sign_in(client, ADMIN)
+    csrf = csrf_of(_clients_page(client))
+    assert _add_consumer(client, "forged", emails="a@example.com").status_code == 403
+    assert client.post("/dashboard/consumers/add?endpoint=v1", data={"client": "web", "emails": "a@example.com"}).status_code == 403
+    other_site = client.post("/dashboard/consumers/add?endpoint=v1", data={"csrf": csrf, "client": "web", "emails": "a@example.com"},
+                             headers={"Origin": "https://evil.example"})
+    assert other_site.status_code == 403
+    anonymous = TestClient(app).post("/dashboard/consumers/add", data={"csrf": csrf, "client": "web", "emails": "a@example.com"})
+    assert anonymous.status_code == 403
+    assert list_consumers(store) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "problem"),
+    [
+        ({"emails": "web-team@example.com\nops@"}, 400, "email: &#34;ops@&#34; is not an email address"),
+        ({"emails": "", "slack_url": "hooks.slack.com/x"}, 400, "slack_url: &#34;hooks.slack.com/x&#34; is not an http:// or https:// URL"),
+        ({"webhook_url": "https://web.example/hook"}, 400, "webhook_secret: a webhook needs a shared secret"),
+        ({"webhook_url": "https://web.example/hook", "webhook_secret": "short-secret"}, 400, "webhook_secret: a shared secret of 16"),
+        ({"webhook_url": "ftp://web.example/hook", "webhook_secret": SECRET}, 400, "webhook_url: &#34;ftp://web.example/hook&#34; is not"),
+        ({"client": "web<script>", "emails": "a@example.com"}, 400, "client: &#34;web&lt;script&gt;&#34; is not a client name"),
+        ({"emails": ""}, 400, "a consumer needs at least one contact"),
+    ],
+)
+def test_bad_contacts_are_shown_on_the_page_and_no_secret_is(
+    app: Starlette, store: UsageStore, fields: dict[str, str], status: int, problem: str
+) -> None:
+    from gqlevolve.notices import list_consumers
+
+    client = TestClient(app)
+    sign_in(client, ADMIN)
+    csrf = csrf_of(_clients_page(client))
+    answer = _add_consumer(client, csrf, **{"emails": "web-team@example.com", **fields})
+    assert answer.status_code == status
+    shown = re.search(r'<p class="problem" role="alert" id="consumer-problem">([^<]*)</p>', answer.text)
+    assert shown and problem in shown.group(1), answer.text
+    assert 'id="add-consumer"' in answer.text and 'id="clients"' in answer.text  # the page, its form to correct
+    assert fields.get("webhook_secret", "never-typed") not in answer.text and SECRET not in answer.text
+    assert "<script>" not in answer.text.split("<main", 1)[1]
+    if "emails" in fields and fields["emails"]:
+        assert fields["emails"] in answer.text  # what was typed stays in the form
+    assert list_consumers(store) == []
+
+
+def test_an_admin_adds_replaces_and_removes_contacts_as_the_command_line_lists_them(
+    app: Starlette, store: UsageStore, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = TestClient(app)
+    sign_in(client, ADMIN, name="alice")
+    html = _clients_page(client)
+    assert re.search(r'<datalist id="unregistered-clients">.*<option value="web">', html)
+    csrf = csrf_of(html)
+    with caplog.at_level(logging.INFO, logger="gqlevolve.dashboard"):
+        added = _add_consumer(client, csrf, emails="web-team@example.com, oncall@example.com", slack_url=SLACK,
+                              webhook_url="https://web.example/hook", webhook_secret=SECRET)
+    assert added.status_code == 303 and added.headers["location"] == "/dashboard/clients?done=add&endpoint=v1#consumers"
+    assert any("consumer \"web\" added by \"alice\"" in record.getMessage() for record in caplog.records)
+    page = client.get(added.headers["location"]).text
+    assert "the contacts were registered" in page and SECRET not in page and "SLACKPATHSECRET" not in page
+    listed = CliRunner().invoke(main, ["consumers", "list", "--json", "--db", sqlite_url])
+    [consumer] = json.loads(listed.stdout)
+    assert consumer["emails"] == ["web-team@example.com", "oncall@example.com"]
+    assert (consumer["slack_url"], consumer["webhook_secret"]) == ("https://hooks.slack.com/…", "das…(35 characters)")
+    for shown in (consumer["slack_url"], consumer["webhook_url"], consumer["webhook_secret"]):
+        assert shown in page  # the page shows what the command line shows
+    conflict = _add_consumer(client, csrf, emails="new@example.com")
+    assert conflict.status_code == 409 and "already has a consumer; remove it first, or add with replace" in conflict.text
+    assert _add_consumer(client, csrf, emails="new@example.com", replace="1").status_code == 303
+    [replaced] = json.loads(CliRunner().invoke(main, ["consumers", "list", "--json", "--db", sqlite_url]).stdout)
+    assert (replaced["emails"], replaced["webhook_url"]) == (["new@example.com"], None)
+    removed = client.post("/dashboard/consumers/remove?endpoint=v1", data={"csrf": csrf, "client": "web"}, follow_redirects=False)
+    assert removed.status_code == 303
+    assert "the contacts were removed" in client.get(removed.headers["location"]).text
+    assert json.loads(CliRunner().invoke(main, ["consumers", "list", "--json", "--db", sqlite_url]).stdout) == []
+    again = client.post("/dashboard/consumers/remove?endpoint=v1", data={"csrf": csrf, "client": "web"})
+    assert again.status_code == 404 and 'no consumer for client &#34;web&#34;' in again.text

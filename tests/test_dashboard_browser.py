@@ -26,7 +26,7 @@ from gqlevolve.asgi import versioned_app
 from gqlevolve.clock import FixedClock
 from gqlevolve.lifecycle import VersionLifecycle
 from tests.extension_schema import build_schema
-from tests.test_dashboard import ADMIN, AS_OF, HOSTILE_NAME, VIEWER, cli_json, seed
+from tests.test_dashboard import ADMIN, AS_OF, HOSTILE_NAME, VIEWER, cli_json, seed, seed_refused
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS_ENV = "GQLEVOLVE_DASHBOARD_SCREENSHOTS"
@@ -50,6 +50,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'gqlevolve.db'}"
     with UsageStore(url, clock=FixedClock(AS_OF), handle_shutdown=False) as store:
         seed(store)
+        seed_refused(store)
     return url
 
 
@@ -136,6 +137,8 @@ def test_overview_shows_the_reports_numbers(server: str, browser: Any, db: str) 
         share = "-" if row["share_30d"] is None else f"{row['share_30d']:.2%}"
         assert line.locator("td.share").inner_text() == share
         assert line.locator("td.clients").inner_text() == str(len(row["clients"]))
+        refused = row["refused_30d"] or {}
+        assert line.locator("td.refused").inner_text().split("\n")[0] == str(sum(refused.values()))
         assert row["status"] in line.inner_text()
     alerts = page.locator("ul.alerts").inner_text()
     assert "ALERT: above 10%" in alerts and "still called" in alerts and "may be removed now" in alerts
@@ -162,6 +165,13 @@ def test_element_page_numbers_and_action_in_the_audit_log(server: str, browser: 
             coordinate = day["coordinates"]["User.name"]
             assert cells[1:] == [str(coordinate["operations"]), str(day["operations"]), f"{coordinate['share']:.2%}"]
     assert page.locator("svg.timeline").count() == 1 and "today" in page.locator("svg.timeline").inner_html()
+    report = cli_json(db, "deprecation-report", "--endpoint", "v1")
+    assert isinstance(report, list)
+    [refused] = [row["refused_30d"] for row in report if row["coordinate"] == "User.name"]
+    assert page.locator("p.refused").inner_text() == (
+        "Refused (no new adopters / brownout / preview) in the last 30 days: "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(refused.items())) + " (not counted as use)."
+    )
     _no_serious_violations(page)
     page.fill("#extend-days", "14")
     page.fill("#extend-reason", "Partner X ships its fix on the 15th")
@@ -242,3 +252,32 @@ def test_readable_with_javascript_off(server: str, browser: Any) -> None:
         assert page.locator("main h1").count() == 1
     page.goto(f"{server}/signin")
     _screenshot(page, "signin")
+
+
+def test_an_admin_adds_a_consumer_on_the_clients_page(server: str, browser: Any, db: str) -> None:
+    secret = "browser-webhook-secret-0123456789"
+    page = _page(browser, server, ADMIN, name="alice")
+    page.goto(f"{server}/clients?endpoint=v1")
+    page.fill("#consumer-client", "ios")
+    page.fill("#consumer-emails", "ios-team@example.com\nios-oncall@example.com")
+    page.fill("#consumer-webhook", "https://ios.example/hooks/gqlevolve")
+    page.fill("#consumer-secret", "too-short")
+    page.click("#add-consumer button[type=submit]")
+    assert "webhook_secret: a shared secret of 16" in page.locator("#consumer-problem").inner_text()
+    assert page.input_value("#consumer-emails") == "ios-team@example.com\nios-oncall@example.com"  # kept ...
+    assert page.input_value("#consumer-secret") == ""  # ... but the secret, typed again
+    page.fill("#consumer-secret", secret)
+    page.click("#add-consumer button[type=submit]")
+    page.wait_for_url("**done=add**")
+    assert "the contacts were registered" in page.locator("p.notice").inner_text()
+    row = page.locator('#consumer-list tr[data-client="ios"]')
+    cells = _cells(row, "td")
+    assert cells[:5] == ["ios", "ios-team@example.com\nios-oncall@example.com", "-", "https://ios.example/hooks/gqlevolve",
+                         "bro…(33 characters)"]
+    assert secret not in page.content()
+    listed = cli_json(db, "consumers", "list", dated=False)
+    assert isinstance(listed, list)
+    [ios] = [consumer for consumer in listed if consumer["client_name"] == "ios"]
+    assert ios["emails"] == ["ios-team@example.com", "ios-oncall@example.com"]
+    assert (ios["webhook_url"], ios["webhook_secret"]) == ("https://ios.example/hooks/gqlevolve", "bro…(33 characters)")
+    _no_serious_violations(page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from gqlevolve.reports import (
     to_jsonable,
     usage_stats,
 )
+from gqlevolve.reports.deprecations import endpoint_report
 from tests.advisor_helpers.history import AS_OF, ENDPOINT, days_through, deprecate, seed
 
 LAST_30 = days_through(AS_OF, 30)  # the reports' window: the 30 days ending with AS_OF
@@ -61,6 +63,25 @@ def test_sunset_warnings_alert_above_10_percent_within_30_days_of_sunset(store):
     assert current.alert is True and "ALERT" in current.message
     assert entering.status is Status.DEPRECATED and entering.alert is False  # 35 days left: not yet
     assert "enters sunset_warning on" in entering.message
+
+
+def test_endpoint_report_is_the_reports_read_once(store):
+    """``endpoint_report`` (the dashboard's overview): the deprecation report's rows, its 30 days' sums, and the
+    sunset warnings computed from those (equal to ``sunset_warnings``' but for their client lists)."""
+    deprecate(store, "User.name", sunset_on=AS_OF + dt.timedelta(days=20))
+    deprecate(store, "User.email", sunset_on=AS_OF + dt.timedelta(days=35))
+    deprecate(store, "Query.oldUsers")
+    seed(store, LAST_30, lambda day: 150 if day >= AS_OF - dt.timedelta(days=8) else 20, total=1_000,
+         coordinates=["User.name", "User.email"])
+
+    report = endpoint_report(store, "v1", as_of=AS_OF, within_days=30)
+
+    assert report.rows == deprecation_report(store, ENDPOINT, as_of=AS_OF)
+    assert (report.first_day, report.last_day) == (LAST_30[0], AS_OF) and set(report.totals) == set(LAST_30)
+    assert report.used["User.name"][AS_OF] == 150 and report.used["User.email"][LAST_30[0]] == 20
+    expected = sunset_warnings(store, ENDPOINT, as_of=AS_OF, within_days=30)
+    assert [w.coordinate for w in expected] == ["User.name", "User.email"] and expected[0].alert
+    assert report.warnings == [replace(warning, clients=[]) for warning in expected]
 
 
 def test_usage_stats_gives_daily_operations_and_shares(store):

@@ -141,19 +141,23 @@ def advise_records(
     *,
     as_of: dt.date,
     policy: RemovalPolicy,
+    clients: bool = True,
 ) -> list[Verdict]:
     """Verdicts for ``records`` (deprecation records of ``endpoint``) on ``as_of``, sorted by coordinate.
 
     The connection-level :func:`advise`, for a caller that reads more in the same transaction: ``endpoint`` is
     canonical and ``as_of`` checked already (:func:`check_as_of`). The evidence is read on ``connection``
     (:func:`gqlevolve.usage_store.evidence.gather`, over the ``window_days`` days before ``as_of``, without the
-    policy's excluded clients).
+    policy's excluded clients). ``clients=False`` judges alike but leaves each verdict's ``clients`` empty (the
+    per-client sums are the costliest read; the deprecation report lists the last 30 days' clients instead).
     """
     by_coordinate = {record.coordinate: record for record in records}
     coordinates = sorted(by_coordinate)
     first_day = as_of - dt.timedelta(days=policy.window_days)
     last_day = as_of - dt.timedelta(days=1)
-    evidence = gather(connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients)
+    evidence = gather(
+        connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients, clients=clients
+    )
     refused = _refused(connection, endpoint, first_day, last_day, policy)
     verdicts = [
         judge(

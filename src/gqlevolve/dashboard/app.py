@@ -4,7 +4,9 @@ Pages (``GET``, under the mount point, ``/dashboard`` by default): ``/`` the ove
 (``?endpoint=``), ``/element?endpoint=&coordinate=``, ``/clients``, ``/migration``, ``/versions``; ``/signin``
 (``GET`` the form, ``POST`` the token) and ``POST /signout``; the admin actions ``POST /action/extend``,
 ``/action/rollback`` and ``/action/set``, which call :mod:`gqlevolve.procedures` as the command line does (a
-reason is required; the actor is the name given at sign-in). Everything but ``/signin`` and ``/static/`` needs a
+reason is required; the actor is the name given at sign-in), and ``POST /consumers/add`` and
+``/consumers/remove``, which register or remove a client's contacts through :mod:`gqlevolve.notices.consumers`
+as ``gqlevolve consumers`` does (the clients page lists them, secrets masked). Everything but ``/signin`` and ``/static/`` needs a
 session (:mod:`gqlevolve.dashboard.session`); a page without one redirects to the sign-in form, an action
 without an admin session is a 403, and so is a changing form whose CSRF token does not match or whose
 ``Origin`` is another site's (the sign-in form has a CSRF token too, for the nonce in its own cookie). Templates autoescape every value (client names and versions come from request
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -55,7 +58,9 @@ from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable,
 from gqlevolve.inputs import check_actor, day_count
 from gqlevolve.lifecycle import SUNSET_WARNING_DAYS, VersionLifecycle, parse_iso_date
 from gqlevolve.logs import loggable, loggable_text, request_logger
+from gqlevolve.notices.consumers import add_consumer, remove_consumer
 from gqlevolve.procedures import extend_sunset, rollback, set_deprecation
+from gqlevolve.usage_store.clients import clean_client_name
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -79,6 +84,8 @@ MAX_FORM_BYTES = 16 * 1024
 SHOWN_USES = 10
 #: The longest client name or version shown whole (the rest is cut, with …).
 SHOWN_LENGTH = 80
+#: How the pages name the kinds of refused operations (gqlevolve.reports.enforcement).
+KIND_NAMES = {"no_new_adopters": "no new adopters", "brownout": "brownout", "preview": "preview"}
 
 _CLIENT_SORTS = {
     "name": lambda client: (client.name or "", client.version or ""),
@@ -109,7 +116,7 @@ def _environment() -> jinja2.Environment:
     environment.globals.update(
         sparkline=charts.sparkline, share_chart=charts.share_chart, stacked_weeks=charts.stacked_weeks,
         timeline=charts.timeline, StackedWeek=charts.StackedWeek, quote=quote, urlencode=urlencode,
-        SUNSET_WARNING_DAYS=SUNSET_WARNING_DAYS, SHOWN_USES=SHOWN_USES,
+        SUNSET_WARNING_DAYS=SUNSET_WARNING_DAYS, SHOWN_USES=SHOWN_USES, KIND_NAMES=KIND_NAMES,
     )
     return environment
 
@@ -214,7 +221,11 @@ class Dashboard:
         return self.render(request, "element.html", data=data, endpoint=endpoint, threshold=self.policy.threshold,
                            done=done if done in _ACTIONS else None, problem=None)
 
-    def clients(self, request: Request) -> HTMLResponse:
+    def clients(
+        self, request: Request, *, status: int = 200, problem: str | None = None, entered: Mapping[str, str] | None = None
+    ) -> HTMLResponse:
+        """The clients page; after a consumer form that failed, with ``status``, its ``problem`` and the values
+        ``entered`` (never a secret: the Slack URL and the webhook's secret are typed again)."""
         endpoint = views.checked_endpoint(request.query_params.get("endpoint"), self.endpoints())
         today = self.today()
         data = self.cache.get(("clients", endpoint, today), lambda: views.clients(self.store, endpoint, today=today))
@@ -223,8 +234,16 @@ class Dashboard:
             raise InvalidInput(f"sort: one of {', '.join(_CLIENT_SORTS)}, not {loggable(sort)}", field="sort")
         descending = request.query_params.get("order", "desc" if sort in ("deprecated", "operations", "last_seen") else "asc") == "desc"
         rows = sorted(data, key=_CLIENT_SORTS[sort], reverse=descending)
-        return self.render(request, "clients.html", rows=rows, endpoint=endpoint, sort=sort, descending=descending,
-                           days=views.RECENT_DAYS, today=today)
+        consumers = views.consumers(self.store)  # not cached: a small table, and a change shows at once
+        registered = {consumer["client_name"] for consumer in consumers}
+        # The add form offers the clients seen without contacts whose names the store keeps as they are.
+        unregistered = sorted({
+            row.name for row in data if row.name and row.name not in registered and clean_client_name(row.name) == row.name
+        })
+        done = request.query_params.get("done") if problem is None else None
+        return self.render(request, "clients.html", status, rows=rows, endpoint=endpoint, sort=sort, descending=descending,
+                           days=views.RECENT_DAYS, today=today, consumers=consumers, unregistered=unregistered,
+                           problem=problem, entered=entered or {}, done=done if done in _CONSUMER_ACTIONS else None)
 
     def migration(self, request: Request) -> HTMLResponse:
         endpoint = views.checked_endpoint(request.query_params.get("endpoint"), self.endpoints())
@@ -272,12 +291,35 @@ class Dashboard:
         return endpoint, coordinate
 
 
+    def change_consumer(self, kind: str, form: FormData) -> str:
+        """Add (``kind`` "add") or remove a consumer with the form's values, through the functions
+        ``gqlevolve consumers`` and the admin API call; the client name it changed."""
+        if kind == "remove":
+            return remove_consumer(self.store, _text(form, "client")).client_name
+        emails = [address for address in _EMAIL_SEPARATORS.split(_text(form, "emails")) if address]
+        consumer = add_consumer(
+            self.store, _text(form, "client"), emails=emails, slack_url=_text(form, "slack_url") or None,
+            webhook_url=_text(form, "webhook_url") or None, webhook_secret=_raw(form, "webhook_secret") or None,
+            replace=_text(form, "replace") == "1",
+        )
+        return consumer.client_name
+
+
 _ACTIONS = ("extend", "rollback", "set")
+_CONSUMER_ACTIONS = ("add", "remove")
+# The add form's addresses: one a line, or separated by commas or spaces (no address holds one).
+_EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def _raw(form: FormData, name: str) -> str:
+    """A value as typed (a secret is not stripped: its checks say what is wrong with it)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def _paged(items: Sequence[Any], request: Request, size: int) -> tuple[int, int, Sequence[Any]]:
@@ -461,6 +503,36 @@ def _action(dashboard: Dashboard, kind: str) -> Callable[[Request, Session, Form
     return endpoint
 
 
+def _consumer_action(dashboard: Dashboard, kind: str) -> Callable[[Request, Session, FormData], Awaitable[Response]]:
+    """``POST /consumers/add`` or ``/remove`` (``?endpoint=``: the clients page to return to): admins only; a
+    refused value shows on the clients page, with what was typed (but the secrets) kept in the form."""
+
+    async def endpoint(request: Request, session: Session, form: FormData) -> Response:
+        if not session.may_change:
+            return dashboard.error(request, 403, "only an admin may change a consumer's contacts: sign in with the admin token")
+        try:
+            client = await run_in_threadpool(dashboard.change_consumer, kind, form)
+        except Exception as error:  # noqa: BLE001 - a refused value is shown on the page; anything else is a bug (500)
+            found = _status_of(error, dashboard)
+            if found is None:
+                logger.error("dashboard: internal error on %s", loggable(request.scope.get("path")), exc_info=error)
+                return dashboard.error(request, 500, "internal error (a bug in gqlevolve); the server's log has it")
+            entered = {name: _text(form, name) for name in ("client", "emails", "webhook_url", "replace")} if kind == "add" else {}
+            try:
+                return await run_in_threadpool(
+                    lambda: dashboard.clients(request, status=found[0], problem=found[1], entered=entered)
+                )
+            except Exception:  # noqa: BLE001 - the page itself cannot be shown (an unknown ?endpoint=): the problem alone
+                return dashboard.error(request, *found)
+        logger.info("dashboard: consumer %s %s by %s", loggable(client), "added" if kind == "add" else "removed",
+                    loggable(session.actor))
+        base = request.scope.get("root_path", "")
+        query = {"done": kind, **({"endpoint": request.query_params["endpoint"]} if request.query_params.get("endpoint") else {})}
+        return RedirectResponse(f"{base}/clients?{urlencode(query)}#consumers", status_code=303)
+
+    return endpoint
+
+
 def _static() -> StaticFiles:
     return StaticFiles(directory=str(resources.files("gqlevolve.dashboard") / "static"))
 
@@ -475,6 +547,8 @@ def _routes(dashboard: Dashboard) -> list[BaseRoute]:
         Route("/signin", _signin(dashboard), methods=["GET", "POST"]),
         Route("/signout", _changing(dashboard, _signout(dashboard)), methods=["POST"]),
         *(Route(f"/action/{kind}", _changing(dashboard, _action(dashboard, kind)), methods=["POST"]) for kind in _ACTIONS),
+        *(Route(f"/consumers/{kind}", _changing(dashboard, _consumer_action(dashboard, kind)), methods=["POST"])
+          for kind in _CONSUMER_ACTIONS),
         Mount("/static", app=_static()),
     ]
 

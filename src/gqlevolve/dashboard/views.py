@@ -33,25 +33,26 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gqlevolve.advisor import RemovalPolicy, advise
 from gqlevolve.endpoints import canonical_endpoint, endpoint_version
 from gqlevolve.errors import NotFound
 from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import Status, VersionLifecycle
+from gqlevolve.notices.consumers import list_consumers
 from gqlevolve.procedures import history
 from gqlevolve.reports import (
     ClientVersion,
     DeprecationRow,
     MigrationWeek,
+    SunsetWarning,
     client_versions,
-    deprecation_report,
     migration_report,
-    sunset_warnings,
 )
+from gqlevolve.reports.deprecations import endpoint_report
+from gqlevolve.reports.enforcement import refused_per_coordinate
 from gqlevolve.usage_store import reads
-from gqlevolve.usage_store.evidence import gather
 
 if TYPE_CHECKING:
     from gqlevolve.advisor import Verdict
@@ -67,6 +68,7 @@ __all__ = [
     "Overview",
     "PageCache",
     "VersionRow",
+    "consumers",
     "element",
     "known_endpoints",
     "migration",
@@ -124,27 +126,28 @@ def checked_endpoint(value: str | None, known: Sequence[str]) -> str:
 def overview(
     store: UsageStore, endpoint: str, *, today: dt.date, policy: RemovalPolicy | None = None
 ) -> Overview:
-    """The deprecation report of ``endpoint``, the daily shares of its last 30 days and the policy's alerts."""
-    rows = [row for row in deprecation_report(store, endpoint, as_of=today, policy=policy) if row.endpoint == endpoint]
-    days = [today - dt.timedelta(days=offset) for offset in range(RECENT_DAYS - 1, -1, -1)]
-    with store.reading() as connection:
-        evidence = gather(connection, endpoint, [row.coordinate for row in rows], days[0], days[-1])
+    """The deprecation report of ``endpoint``, the daily shares of its last 30 days and the policy's alerts.
+
+    One read (:func:`~gqlevolve.reports.deprecations.endpoint_report`): the sparklines and the sunset alerts come
+    from the report's own 30 days of sums, not from reading those rows again."""
+    report = endpoint_report(store, endpoint, as_of=today, policy=policy, within_days=RECENT_DAYS)
+    rows = report.rows
+    days = [today - dt.timedelta(days=offset) for offset in range(RECENT_DAYS - 1, -1, -1)]  # the report's window
     shares = {
         row.coordinate: [
-            (evidence.used.get(row.coordinate, {}).get(day, 0) / evidence.totals[day])
-            if evidence.totals.get(day) else None
+            (report.used.get(row.coordinate, {}).get(day, 0) / report.totals[day]) if report.totals.get(day) else None
             for day in days
         ]
         for row in rows
     }
-    return Overview(endpoint, today, rows, shares, days, _alerts(store, endpoint, rows, today))
+    return Overview(endpoint, today, rows, shares, days, _alerts(report.warnings, endpoint, rows))
 
 
-def _alerts(store: UsageStore, endpoint: str, rows: Sequence[DeprecationRow], today: dt.date) -> list[Alert]:
+def _alerts(warnings: Sequence[SunsetWarning], endpoint: str, rows: Sequence[DeprecationRow]) -> list[Alert]:
     """The policy's alerts: >10% of traffic within 30 days of the sunset, removed but called, removable now."""
     alerts = [
         Alert("sunset", warning.coordinate, warning.message.removeprefix(warning.coordinate).strip())
-        for warning in sunset_warnings(store, endpoint, as_of=today, within_days=RECENT_DAYS)
+        for warning in warnings
         if warning.alert and warning.endpoint == endpoint
     ]
     for row in rows:
@@ -173,6 +176,9 @@ class ElementPage:
     days: list[tuple[dt.date, int | None, int | None, float | None]]  # day, operations, total, share (None: no data)
     clients: list[ClientUsage]
     history: list[AuditEntry]
+    #: Operations refused (no new adopters, brownouts) and preview requests over the last 30 days, by kind: the
+    #: deprecation report's ``refused_30d`` (never counted as use).
+    refused_30d: dict[str, int] = field(default_factory=dict)
 
 
 def element(
@@ -197,15 +203,24 @@ def element(
             days.append((day, None, None, None))
         else:
             days.append((day, found.operations, found.total, found.operations / found.total if found.total else None))
-    recent = store.clients(endpoint, coordinate, since=today - dt.timedelta(days=RECENT_DAYS - 1), until=today)
+    recent_first = today - dt.timedelta(days=RECENT_DAYS - 1)
+    recent = store.clients(endpoint, coordinate, since=recent_first, until=today)
+    with store.reading() as connection:
+        refused = refused_per_coordinate(connection, endpoint, recent_first, today, coordinate=coordinate)
     return ElementPage(
         endpoint, coordinate, today, record, record.status_on(today), verdict, days, recent,
-        history(store, endpoint, coordinate),
+        history(store, endpoint, coordinate), refused.get(coordinate, {}),
     )
 
 
 def clients(store: UsageStore, endpoint: str, *, today: dt.date, days: int = RECENT_DAYS) -> list[ClientVersion]:
     return [client for client in client_versions(store, endpoint, days=days, as_of=today) if client.endpoint == endpoint]
+
+
+def consumers(store: UsageStore) -> list[dict[str, Any]]:
+    """The registered consumers (:mod:`gqlevolve.notices.consumers`) as the command line and the admin API list
+    them: :meth:`~gqlevolve.notices.consumers.Consumer.public`, the Slack URL and the webhook's secret masked."""
+    return [consumer.public() for consumer in list_consumers(store)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,16 +27,19 @@ from typing import TYPE_CHECKING
 from gqlevolve.advisor import RemovalPolicy, advise_records
 from gqlevolve.lifecycle import Status
 from gqlevolve.reports._common import endpoints_to_cover, reading, report_window
+from gqlevolve.reports.enforcement import refused_per_coordinate
+from gqlevolve.reports.sunset import SunsetWarning, warnings_from
 from gqlevolve.usage_store import reads
 from gqlevolve.usage_store.deprecations import list_deprecations
-from gqlevolve.usage_store.evidence import gather
+from gqlevolve.usage_store.evidence import Evidence, gather
 from gqlevolve.usage_store.reads import ClientUsage
 
 if TYPE_CHECKING:
+    from gqlevolve.lifecycle import Deprecation
     from gqlevolve.usage_store import UsageStore
     from gqlevolve.usage_store.reads import Connection
 
-__all__ = ["RECENT_DAYS", "DeprecationRow", "deprecation_report"]
+__all__ = ["RECENT_DAYS", "DeprecationRow", "EndpointReport", "deprecation_report", "endpoint_report"]
 
 #: The report's "recent usage" covers this many days, ending with ``as_of`` (included: today so far by default).
 RECENT_DAYS = 30
@@ -87,21 +90,66 @@ def deprecation_report(
     rows: list[DeprecationRow] = []
     with reading(store) as connection:
         for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
-            rows.extend(_rows(connection, name, as_of, first_day, last_day, policy))
+            rows.extend(_read(connection, name, as_of, first_day, last_day, policy).rows)
     return rows
 
 
-def _rows(
+@dataclass(frozen=True, slots=True)
+class EndpointReport:
+    """The deprecation report of one endpoint with what it was read from, for a page that shows more of it (the
+    dashboard's overview): ``rows`` are :func:`deprecation_report`'s; ``totals`` and ``used`` the endpoint's
+    operations per day and each coordinate's over the same 30 days (``first_day`` to ``last_day``, days with data
+    only); ``warnings`` :func:`~gqlevolve.reports.sunset.sunset_warnings` of the endpoint (without their client lists:
+    :func:`~gqlevolve.reports.sunset.warnings_from`)."""
+
+    endpoint: str
+    as_of: dt.date
+    first_day: dt.date
+    last_day: dt.date
+    rows: list[DeprecationRow]
+    totals: dict[dt.date, int]
+    used: dict[str, dict[dt.date, int]]
+    warnings: list[SunsetWarning]
+
+
+def endpoint_report(
+    store: UsageStore,
+    endpoint: str,
+    *,
+    as_of: dt.date | None = None,
+    policy: RemovalPolicy | None = None,
+    within_days: int = 7,
+) -> EndpointReport:
+    """:func:`deprecation_report` of one endpoint, its daily usage and its sunset warnings (records entering
+    ``sunset_warning`` within ``within_days``), read once in one transaction: the sunset warnings' 7 days are the
+    last of the report's 30, so their shares come from the same sums instead of a second read of those rows."""
+    as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
+    policy = policy or RemovalPolicy()
+    with reading(store) as connection:
+        [name] = endpoints_to_cover(reads.endpoints(connection), endpoint)
+        read = _read(connection, name, as_of, first_day, last_day, policy)
+    warnings = warnings_from(name, read.records, read.recent, as_of=as_of, within_days=within_days)
+    return EndpointReport(
+        name, as_of, first_day, last_day, read.rows, read.recent.totals, dict(read.recent.used), warnings
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    rows: list[DeprecationRow]
+    records: list[Deprecation]
+    recent: Evidence
+
+
+def _read(
     connection: Connection, name: str, as_of: dt.date, first_day: dt.date, last_day: dt.date, policy: RemovalPolicy
-) -> list[DeprecationRow]:
+) -> _Read:
     records = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, name)}
-    verdicts = advise_records(connection, name, list(records.values()), as_of=as_of, policy=policy)
+    # The rows show the recent 30 days' clients, not the verdicts': the advisor need not sum its window per client.
+    verdicts = advise_records(connection, name, list(records.values()), as_of=as_of, policy=policy, clients=False)
     recent = gather(connection, name, [verdict.coordinate for verdict in verdicts], first_day, last_day)
     total = sum(recent.totals.values())
-    refused: dict[str, dict[str, int]] = {}
-    for count in reads.enforcement_counts(connection, name, since=first_day, until=last_day):
-        kinds = refused.setdefault(count.coordinate, {})
-        kinds[count.kind] = kinds.get(count.kind, 0) + count.operations
+    refused = refused_per_coordinate(connection, name, first_day, last_day)
     rows: list[DeprecationRow] = []
     for verdict in verdicts:
         used = sum(recent.used.get(verdict.coordinate, {}).values())
@@ -128,4 +176,4 @@ def _rows(
                 brownouts=tuple(record.brownouts),
             )
         )
-    return rows
+    return _Read(rows, list(records.values()), recent)

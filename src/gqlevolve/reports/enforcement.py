@@ -33,8 +33,9 @@ from gqlevolve.usage_store import reads
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.reads import Connection
 
-__all__ = ["EnforcementRow", "enforcement_report"]
+__all__ = ["EnforcementRow", "enforcement_report", "refused_per_coordinate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +67,16 @@ def enforcement_report(
                 for row in reads.enforcement_counts(connection, name, since=first_day, until=last_day)
             )
     return rows
+
+
+def refused_per_coordinate(
+    connection: Connection, endpoint: str, first_day: dt.date, last_day: dt.date, *, coordinate: str | None = None
+) -> dict[str, dict[str, int]]:
+    """Refused and preview operations on ``endpoint`` from ``first_day`` to ``last_day`` (included), per coordinate
+    (or of ``coordinate`` only) and kind, every client: the deprecation report's ``refused_30d``, and the
+    dashboard's."""
+    refused: dict[str, dict[str, int]] = {}
+    for count in reads.enforcement_counts(connection, endpoint, coordinate=coordinate, since=first_day, until=last_day):
+        kinds = refused.setdefault(count.coordinate, {})
+        kinds[count.kind] = kinds.get(count.kind, 0) + count.operations
+    return refused

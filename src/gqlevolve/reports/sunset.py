@@ -28,6 +28,8 @@ pinned to 2026-11-21):
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,15 +37,14 @@ from gqlevolve.lifecycle import SUNSET_WARNING_DAYS, Status
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
 from gqlevolve.usage_store import reads
 from gqlevolve.usage_store.deprecations import list_deprecations
-from gqlevolve.usage_store.evidence import gather
+from gqlevolve.usage_store.evidence import Evidence, gather
 from gqlevolve.usage_store.reads import ClientUsage
 
 if TYPE_CHECKING:
     from gqlevolve.lifecycle import Deprecation
     from gqlevolve.usage_store import UsageStore
-    from gqlevolve.usage_store.evidence import Evidence
 
-__all__ = ["RECENT_DAYS", "SUNSET_ALERT_SHARE", "SunsetWarning", "sunset_warnings"]
+__all__ = ["RECENT_DAYS", "SUNSET_ALERT_SHARE", "SunsetWarning", "sunset_warnings", "warnings_from"]
 
 #: The policy's alert: more than this share of traffic within 30 days of the sunset.
 SUNSET_ALERT_SHARE = 0.10
@@ -86,15 +87,53 @@ def sunset_warnings(
     warnings: list[SunsetWarning] = []
     with reading(store) as connection:
         for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
-            records = [stored.record for stored in list_deprecations(connection, name)]
-            chosen = [
-                record for record in records
-                if record.status_on(as_of) is Status.SUNSET_WARNING
-                or (record.status_on(as_of) is Status.DEPRECATED and record.status_on(horizon) is not Status.DEPRECATED)
-            ]
+            chosen = _chosen([stored.record for stored in list_deprecations(connection, name)], as_of, horizon)
             if chosen:
                 recent = gather(connection, name, [record.coordinate for record in chosen], first_day, last_day)
                 warnings.extend(_warnings(name, chosen, recent, as_of, alert_share))
+    return _sorted(warnings)
+
+
+def warnings_from(
+    name: str,
+    records: Sequence[Deprecation],
+    recent: Evidence,
+    *,
+    as_of: dt.date,
+    within_days: int = 7,
+    alert_share: float = SUNSET_ALERT_SHARE,
+) -> list[SunsetWarning]:
+    """:func:`sunset_warnings` of endpoint ``name`` from evidence already read: ``records`` are its deprecation
+    records, ``recent`` their usage over a window that ends with ``as_of`` and holds at least the last
+    :data:`RECENT_DAYS` days (the deprecation report's 30 days: :func:`gqlevolve.reports.deprecations.endpoint_report`),
+    so that a caller that has read them does not read the same rows again. The shares, alerts and messages are
+    :func:`sunset_warnings`'s; ``clients`` is left empty (a client's operations over the 7 days cannot be told
+    from its sums over a longer window)."""
+    check_days(within_days, name="within_days")
+    first_day = as_of - dt.timedelta(days=RECENT_DAYS - 1)
+    chosen = _chosen(records, as_of, as_of + dt.timedelta(days=within_days))
+    week = Evidence(
+        totals={day: count for day, count in recent.totals.items() if first_day <= day <= as_of},
+        used=defaultdict(dict, {
+            record.coordinate: {
+                day: count for day, count in recent.used.get(record.coordinate, {}).items() if first_day <= day <= as_of
+            }
+            for record in chosen
+        }),
+    )
+    return _sorted(_warnings(name, chosen, week, as_of, alert_share))
+
+
+def _chosen(records: Sequence[Deprecation], as_of: dt.date, horizon: dt.date) -> list[Deprecation]:
+    """The records in ``sunset_warning`` on ``as_of``, or deprecated then and past it by ``horizon``."""
+    return [
+        record for record in records
+        if record.status_on(as_of) is Status.SUNSET_WARNING
+        or (record.status_on(as_of) is Status.DEPRECATED and record.status_on(horizon) is not Status.DEPRECATED)
+    ]
+
+
+def _sorted(warnings: list[SunsetWarning]) -> list[SunsetWarning]:
     return sorted(warnings, key=lambda warning: (warning.sunset_on or dt.date.max, warning.endpoint, warning.coordinate))
 
 

@@ -4,8 +4,10 @@ of grouped queries per endpoint, whatever the number of coordinates asked about.
 Usage is stored per operation signature (the set of deprecated coordinates an operation referenced), client
 and day. The database sums ``deprecation_usage`` per (signature, day) and per (signature, client), with the
 excluded clients filtered out; those sums (bounded by signatures x days, not by stored rows) are then fanned
-out to the coordinates each signature references, from a ``signature_coordinates`` map read once. Doing the
-fan-out in SQL instead (a join and a second GROUP BY) measured slower on SQLite than this dictionary walk.
+out to the coordinates each signature references, from a ``signature_coordinates`` map read once (doing the fan-out in SQL instead, a join and a second GROUP BY,
+measured slower on SQLite than this dictionary walk). When no client is left out, the sums per coordinate and day are read from ``coordinate_days`` instead (the writer keeps
+them with the usage: one row per coordinate and day, whatever the number of signatures and clients), and so is
+the last day of a coordinate unused in the window; only the lists of clients need the usage rows.
 The denominator comes from ``operation_totals`` (:func:`gqlevolve.usage_store.reads.daily_totals`), with the
 same clients left out. On SQLite the read connection's page cache is raised for the aggregation
 (:data:`SQLITE_READ_CACHE_KIB`).
@@ -48,7 +50,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from gqlevolve.usage_store.reads import ClientUsage, daily_totals
-from gqlevolve.usage_store.tables import client_from_column, day_from_column, deprecation_usage, signature_coordinates
+from gqlevolve.usage_store.tables import (
+    client_from_column,
+    coordinate_days,
+    day_from_column,
+    deprecation_usage,
+    signature_coordinates,
+)
 
 __all__ = ["SQLITE_READ_CACHE_KIB", "Evidence", "gather"]
 
@@ -80,26 +88,70 @@ def gather(
     last_day: dt.date,
     *,
     exclude: Sequence[str] = (),
+    clients: bool = True,
 ) -> Evidence:
     """Totals, usage per coordinate and day, clients, and the last day used (up to ``last_day``) on ``endpoint``.
 
     The window is ``first_day`` to ``last_day``, both included; ``exclude`` (client names) leaves those clients
-    out of every figure, totals included.
+    out of every figure, totals included. ``clients=False`` leaves ``clients`` empty: the sums per client are the
+    costliest of these reads (one group per signature and client), and a caller that shows no client list (the
+    deprecation report's verdicts) need not pay for them.
     """
     _prepare_read(connection)
     evidence = Evidence(totals=daily_totals(connection, endpoint, since=first_day, until=last_day, exclude=exclude))
     if not coordinates:
         return evidence
     wanted = set(coordinates)
-    coordinates_of = _coordinates_of_signatures(connection, coordinates)
-
     used = evidence.used
+    if not exclude:
+        # Every client counts: the daily counts (one row per coordinate and day) already hold these sums.
+        for coordinate, day, count in _daily_counts(connection, endpoint, coordinates, first_day, last_day):
+            used[coordinate][day_from_column(day)] = int(count)
+        if clients:
+            coordinates_of = _coordinates_of_signatures(connection, coordinates)
+            _gather_clients(connection, evidence, endpoint, coordinates, coordinates_of, first_day, last_day, exclude)
+        for coordinate, days in used.items():
+            evidence.last_used[coordinate] = max(days)
+        unused = [coordinate for coordinate in coordinates if coordinate not in used]
+        if unused:
+            for coordinate, day in _last_daily_count(connection, endpoint, unused, first_day):
+                evidence.last_used[coordinate] = day_from_column(day)
+        return evidence
+
+    # Some clients left out: the usage rows, which name the client, summed per signature and fanned out.
+    coordinates_of = _coordinates_of_signatures(connection, coordinates)
     for signature, day, count in _sums_per_signature_and_day(connection, endpoint, coordinates, first_day, last_day, exclude):
         day = day_from_column(day)
         for coordinate in coordinates_of[signature]:
             per_day = used[coordinate]
             per_day[day] = per_day.get(day, 0) + int(count)
 
+    if clients:
+        _gather_clients(connection, evidence, endpoint, coordinates, coordinates_of, first_day, last_day, exclude)
+
+    for coordinate, days in used.items():
+        evidence.last_used[coordinate] = max(days)
+    # Only the coordinates unused in the window need a look further back.
+    unused = [coordinate for coordinate in coordinates if coordinate not in used]
+    if unused:
+        for signature, day in _last_day_per_signature(connection, endpoint, unused, first_day, exclude):
+            day = day_from_column(day)
+            for coordinate in coordinates_of[signature]:
+                if coordinate in wanted and coordinate not in used:
+                    evidence.last_used[coordinate] = max(evidence.last_used.get(coordinate, day), day)
+    return evidence
+
+
+def _gather_clients(
+    connection: sa.Connection,
+    evidence: Evidence,
+    endpoint: str,
+    coordinates: Sequence[str],
+    coordinates_of: dict[str, list[str]],
+    first_day: dt.date,
+    last_day: dt.date,
+    exclude: Sequence[str],
+) -> None:
     per_client: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(dict)
     for signature, name, version, count, last_seen in _sums_per_signature_and_client(
         connection, endpoint, coordinates, first_day, last_day, exclude
@@ -117,18 +169,6 @@ def gather(
             ),
             key=lambda client: (-client.operations, client.name or "", client.version or ""),
         )
-
-    for coordinate, days in used.items():
-        evidence.last_used[coordinate] = max(days)
-    # Only the coordinates unused in the window need a look further back.
-    unused = [coordinate for coordinate in coordinates if coordinate not in used]
-    if unused:
-        for signature, day in _last_day_per_signature(connection, endpoint, unused, first_day, exclude):
-            day = day_from_column(day)
-            for coordinate in coordinates_of[signature]:
-                if coordinate in wanted and coordinate not in used:
-                    evidence.last_used[coordinate] = max(evidence.last_used.get(coordinate, day), day)
-    return evidence
 
 
 def _prepare_read(connection: sa.Connection) -> None:
@@ -201,6 +241,32 @@ def _sums_per_signature_and_client(
         )
         .where(*_usage_filter(endpoint, coordinates, first_day, last_day, exclude))
         .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, deprecation_usage.c.client_version)
+    )
+
+
+def _daily_counts(
+    connection: sa.Connection, endpoint: str, coordinates: Sequence[str], first_day: dt.date, last_day: dt.date
+) -> sa.CursorResult[str, Any, int]:
+    return connection.execute(
+        sa.select(coordinate_days.c.coordinate, coordinate_days.c.day, coordinate_days.c.count).where(
+            coordinate_days.c.endpoint == endpoint,
+            coordinate_days.c.coordinate.in_(list(coordinates)),
+            coordinate_days.c.day.between(first_day, last_day),
+        )
+    )
+
+
+def _last_daily_count(
+    connection: sa.Connection, endpoint: str, coordinates: Sequence[str], before: dt.date
+) -> sa.CursorResult[str, Any]:
+    return connection.execute(
+        sa.select(coordinate_days.c.coordinate, sa.func.max(coordinate_days.c.day))
+        .where(
+            coordinate_days.c.endpoint == endpoint,
+            coordinate_days.c.coordinate.in_(list(coordinates)),
+            coordinate_days.c.day < before,
+        )
+        .group_by(coordinate_days.c.coordinate)
     )
 
 

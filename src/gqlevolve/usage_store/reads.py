@@ -53,7 +53,9 @@ import sqlalchemy as sa
 from gqlevolve.lifecycle.adoption import client_key
 from gqlevolve.usage_store.tables import (
     client_from_column,
+    coordinate_days,
     day_from_column,
+    deprecated_days,
     deprecation_usage,
     deprecations,
     operation_totals,
@@ -186,12 +188,12 @@ def deprecated_operations(
 ) -> dict[dt.date, int]:
     """Per day, the operations on ``endpoint`` that used at least one deprecated element (days with such use only).
 
-    Each operation has one signature, so summing per day counts it once however many elements it used.
+    Each operation has one signature, so summing per day counts it once however many elements it used; the
+    writer keeps that sum per day in ``deprecated_days`` (one row a day to read, not one per signature and client).
     """
     rows = connection.execute(
-        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count))
-        .where(deprecation_usage.c.endpoint == endpoint, *_between(deprecation_usage.c.day, since, until))
-        .group_by(deprecation_usage.c.day)
+        sa.select(deprecated_days.c.day, deprecated_days.c.count)
+        .where(deprecated_days.c.endpoint == endpoint, *_between(deprecated_days.c.day, since, until))
     )
     return {day_from_column(day): int(count) for day, count in rows}
 
@@ -207,7 +209,8 @@ def daily_usage(
     """One entry per day for which ``endpoint`` has data (``since`` and ``until`` included), oldest first.
 
     One query (one round trip): the day's totals, left-joined with the operations that referenced the
-    coordinate. A day with usage always has its totals: both are written in the same transaction.
+    coordinate (``coordinate_days``, the writer's sums per coordinate and day). A day with usage always has its
+    totals: both are written in the same transaction.
     """
     totals = (
         sa.select(operation_totals.c.day, sa.func.sum(operation_totals.c.count).label("total"))
@@ -216,13 +219,12 @@ def daily_usage(
         .subquery("totals")
     )
     used = (
-        sa.select(deprecation_usage.c.day, sa.func.sum(deprecation_usage.c.count).label("operations"))
+        sa.select(coordinate_days.c.day, coordinate_days.c.count.label("operations"))
         .where(
-            deprecation_usage.c.endpoint == endpoint,
-            deprecation_usage.c.signature.in_(_signatures_of(coordinate)),
-            *_between(deprecation_usage.c.day, since, until),
+            coordinate_days.c.endpoint == endpoint,
+            coordinate_days.c.coordinate == coordinate,
+            *_between(coordinate_days.c.day, since, until),
         )
-        .group_by(deprecation_usage.c.day)
         .subquery("used")
     )
     rows = connection.execute(
@@ -271,14 +273,14 @@ def coordinates(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[CoordinateUsage]:
-    """Every coordinate used on ``endpoint``, with its operations and last day, most used first."""
-    operations = sa.func.sum(deprecation_usage.c.count)
+    """Every coordinate used on ``endpoint``, with its operations and last day, most used first (read from
+    ``coordinate_days``, the writer's sums per coordinate and day)."""
+    operations = sa.func.sum(coordinate_days.c.count)
     rows = connection.execute(
-        sa.select(signature_coordinates.c.coordinate, operations, sa.func.max(deprecation_usage.c.day))
-        .join(signature_coordinates, signature_coordinates.c.signature == deprecation_usage.c.signature)
-        .where(deprecation_usage.c.endpoint == endpoint, *_between(deprecation_usage.c.day, since, until))
-        .group_by(signature_coordinates.c.coordinate)
-        .order_by(operations.desc(), signature_coordinates.c.coordinate)
+        sa.select(coordinate_days.c.coordinate, operations, sa.func.max(coordinate_days.c.day))
+        .where(coordinate_days.c.endpoint == endpoint, *_between(coordinate_days.c.day, since, until))
+        .group_by(coordinate_days.c.coordinate)
+        .order_by(operations.desc(), coordinate_days.c.coordinate)
     )
     return [CoordinateUsage(coordinate, int(count), day_from_column(last)) for coordinate, count, last in rows]
 

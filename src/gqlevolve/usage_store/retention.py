@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from gqlevolve.inputs import day_count
-from gqlevolve.usage_store.tables import deprecation_usage, flush_ledger, operation_totals
+from gqlevolve.usage_store.tables import (
+    coordinate_days,
+    deprecated_days,
+    deprecation_usage,
+    flush_ledger,
+    operation_totals,
+)
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PruneResult", "prune"]
 
@@ -56,5 +62,7 @@ def prune(
     cutoff = now.date() - dt.timedelta(days=older_than_days)
     usage = connection.execute(deprecation_usage.delete().where(deprecation_usage.c.day < cutoff))
     totals = connection.execute(operation_totals.delete().where(operation_totals.c.day < cutoff))
+    for daily in (coordinate_days, deprecated_days):  # the sums of the usage rows just deleted (writer)
+        connection.execute(daily.delete().where(daily.c.day < cutoff))
     ledger = connection.execute(flush_ledger.delete().where(flush_ledger.c.updated_at < now - _LEDGER_RETENTION))
     return PruneResult(cutoff, usage.rowcount, totals.rowcount, ledger.rowcount)

@@ -15,6 +15,10 @@ days x operation signatures x clients and ``operation_totals`` with days x clien
   (``preview``), per endpoint, UTC day, client name and version, coordinate and kind: kept apart from
   ``deprecation_usage``, so that they are seen but never count as use (:mod:`gqlevolve.lifecycle.brownouts`);
 - ``version_enforcement``: a whole version's brownout windows and no-new-adopters setting, set through the store;
+- ``coordinate_days`` / ``deprecated_days`` (0004): ``deprecation_usage`` summed per endpoint, coordinate and day
+  (all clients), and per endpoint and day (operations that used anything deprecated, each once), written by the
+  same upserts in the same transaction (:mod:`~gqlevolve.usage_store.writer`): the per-day reads (shares, the
+  advisor's window, sparklines) sum a row per coordinate and day instead of one per signature, client and day;
 - ``flush_ledger``: the last batch each writer committed, so a flush whose commit was in doubt is never
   counted twice;
 - ``consumers`` / ``notice_deliveries``: a client's contacts, and the log of every notice sent to them (its
@@ -70,8 +74,10 @@ __all__ = [
     "UNKNOWN_CLIENT",
     "client_from_column",
     "consumers",
+    "coordinate_days",
     "day_from_column",
     "deprecation_audit",
+    "deprecated_days",
     "deprecation_usage",
     "deprecations",
     "enforcement_counts",
@@ -196,6 +202,30 @@ operation_totals = sa.Table(
     sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
     sa.Column("count", sa.BigInteger, nullable=False),
     sa.PrimaryKeyConstraint("endpoint", "day", "client_name", "client_version"),
+    sa.Index(None, "day"),
+)
+
+# deprecation_usage summed over clients and signatures (0004). Kept in step by the writer, in the transaction that
+# adds the usage; rows written into deprecation_usage any other way need writer.rebuild_daily_counts.
+coordinate_days = sa.Table(
+    "coordinate_days",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    # Ordered for the reads: some coordinates of one endpoint over a range of days.
+    sa.PrimaryKeyConstraint("endpoint", "coordinate", "day"),
+    sa.Index(None, "day"),
+)
+
+deprecated_days = sa.Table(
+    "deprecated_days",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "day"),
     sa.Index(None, "day"),
 )
 

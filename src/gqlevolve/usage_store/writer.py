@@ -54,6 +54,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gqlevolve.usage_store.recorder import Batch
 from gqlevolve.usage_store.tables import (
+    coordinate_days,
+    deprecated_days,
     deprecation_usage,
     enforcement_counts,
     flush_ledger,
@@ -62,7 +64,7 @@ from gqlevolve.usage_store.tables import (
     signature_coordinates,
 )
 
-__all__ = ["LedgerConflict", "committed_batch", "lock_ledger", "write_batch", "write_spilled"]
+__all__ = ["LedgerConflict", "committed_batch", "lock_ledger", "rebuild_daily_counts", "write_batch", "write_spilled"]
 
 
 
@@ -140,6 +142,7 @@ def write_batch(
             )
         ],
     )
+    _add_daily_counts(connection, batch)
     _add_counts(
         connection,
         operation_totals,
@@ -168,6 +171,54 @@ def write_batch(
         )
         if result.rowcount != 1:  # rolled back with the rest: these counts are in the store already
             raise LedgerConflict(f"the flush ledger already counts batch {batch_number} of writer {writer_id}")
+
+
+def _add_daily_counts(connection: sa.Connection, batch: Batch) -> None:
+    """The batch's usage summed per (endpoint, coordinate, day) and per (endpoint, day), added to
+    ``coordinate_days`` and ``deprecated_days`` in the same transaction (and so under the same ledger entry) as the
+    usage itself: the daily counts never disagree with the rows they sum."""
+    per_coordinate: dict[tuple[str, str, dt.date], int] = {}
+    per_day: dict[tuple[str, dt.date], int] = {}
+    for (endpoint, day, _name, _version, signature), count in batch.usage.items():
+        per_day[(endpoint, day)] = per_day.get((endpoint, day), 0) + count
+        for coordinate in batch.signatures[signature]:
+            key = (endpoint, coordinate, day)
+            per_coordinate[key] = per_coordinate.get(key, 0) + count
+    _add_counts(
+        connection,
+        coordinate_days,
+        ("endpoint", "coordinate", "day"),
+        [
+            {"endpoint": endpoint, "coordinate": coordinate, "day": day, "count": count}
+            for (endpoint, coordinate, day), count in sorted(per_coordinate.items())
+        ],
+    )
+    _add_counts(
+        connection,
+        deprecated_days,
+        ("endpoint", "day"),
+        [{"endpoint": endpoint, "day": day, "count": count} for (endpoint, day), count in sorted(per_day.items())],
+    )
+
+
+def rebuild_daily_counts(connection: sa.Connection) -> tuple[int, int]:
+    """Sum ``coordinate_days`` and ``deprecated_days`` again from ``deprecation_usage`` (call inside a transaction);
+    (coordinate rows, day rows) written. For rows that reached ``deprecation_usage`` without the writer (a bulk
+    import, a benchmark's fill): the writer keeps the daily counts in step with what it writes itself."""
+    connection.execute(coordinate_days.delete())
+    connection.execute(deprecated_days.delete())
+    usage = deprecation_usage
+    per_coordinate = (
+        sa.select(usage.c.endpoint, signature_coordinates.c.coordinate, usage.c.day, sa.func.sum(usage.c.count))
+        .join(signature_coordinates, signature_coordinates.c.signature == usage.c.signature)
+        .group_by(usage.c.endpoint, signature_coordinates.c.coordinate, usage.c.day)
+    )
+    connection.execute(coordinate_days.insert().from_select(["endpoint", "coordinate", "day", "count"], per_coordinate))
+    per_day = sa.select(usage.c.endpoint, usage.c.day, sa.func.sum(usage.c.count)).group_by(usage.c.endpoint, usage.c.day)
+    connection.execute(deprecated_days.insert().from_select(["endpoint", "day", "count"], per_day))
+    # Counted again: a driver need not say how many rows an INSERT ... SELECT wrote (psycopg's rowcount is -1).
+    count = sa.select(sa.func.count()).select_from
+    return connection.execute(count(coordinate_days)).scalar_one(), connection.execute(count(deprecated_days)).scalar_one()
 
 
 def lock_ledger(connection: sa.Connection, writer_id: str, *, now: dt.datetime) -> int:

@@ -64,14 +64,17 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def example_server_process(tmp_path: Path, *, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """The example app in a real uvicorn process (see the module); ``env`` is added to this process's."""
+def example_server_process(
+    tmp_path: Path, *, env: dict[str, str] | None = None, app: str = "example_server.app:app"
+) -> Iterator[ServerProcess]:
+    """The example app (or another ``module:attribute`` that serves ``/api/v2/graphql``) in a real uvicorn process
+    (see the module); ``env`` is added to this process's."""
     port = free_port()
     log = tmp_path / "server.log"
     environment = {**os.environ, "GQLEVOLVE_DB": f"sqlite:///{tmp_path / 'usage.db'}", **(env or {})}
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "example_server.app:app", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
         )
     server = ServerProcess(process, port, log)

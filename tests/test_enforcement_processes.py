@@ -8,48 +8,23 @@ The window is ``every day 00:00-24:00 UTC``: always inside, whatever day and tim
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from gqlevolve.usage_store import UsageStore
-from tests.server_helpers import ROOT, ServerProcess, free_port
+from tests.server_helpers import ServerProcess, example_server_process
 
 ALWAYS = "every day 00:00-24:00 UTC"
 NAME = {"query": "{ viewer { name } }"}
 
 
-@contextlib.contextmanager
-def server(tmp_path: Path, db_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tests.enforcement_app:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env={**os.environ, "GQLEVOLVE_DB": db_url}, stdout=output, stderr=subprocess.STDOUT,
-        )
-    running = ServerProcess(process, port, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited early:\n{log.read_text()}")
-            try:
-                httpx.get(f"{running.base_url}/api/v2/graphql", params={"query": "{ __typename }"}, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"uvicorn did not answer within 30 s:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield running
-    finally:
-        running.stop()
+def server(tmp_path: Path, db_url: str) -> contextlib.AbstractContextManager[ServerProcess]:
+    return example_server_process(tmp_path, env={"GQLEVOLVE_DB": db_url}, app="tests.enforcement_app:app")
 
 
 def cli(*args: str, db_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -333,7 +333,7 @@ def test_a_bug_is_500_and_its_traceback_is_logged_with_the_path_escaped(admin, m
     def broken(*args, **kwargs):
         raise KeyError("x")
 
-    monkeypatch.setattr("gqlevolve.admin_api.advise", broken)
+    monkeypatch.setattr("gqlevolve.admin_api.resources.advise", broken)
     with caplog.at_level(logging.ERROR, logger="gqlevolve.admin_api"):
         response = client.get("/api/admin/eligibility/User.name%1b[2Jforged%22", headers=AUTH)
     body = problem(response, 500)

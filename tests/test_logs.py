@@ -212,7 +212,7 @@ def test_a_bugs_traceback_is_logged_escaped(client, caplog, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError(f"cannot handle {INJECTED}")
 
-    monkeypatch.setattr("gqlevolve.admin_api.deprecation_report", broken)
+    monkeypatch.setattr("gqlevolve.admin_api.resources.deprecation_report", broken)
     caplog.set_level(logging.ERROR, logger="gqlevolve.admin_api")
     response = client.get("/api/admin/deprecations", params={"endpoint": "v1"}, headers=AUTH)
     assert response.status_code == 500

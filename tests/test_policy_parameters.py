@@ -47,7 +47,7 @@ def policies(monkeypatch) -> list[RemovalPolicy]:
         return []
 
     monkeypatch.setattr("gqlevolve.advisor.advise", spy)  # the command imports it when it runs
-    monkeypatch.setattr("gqlevolve.admin_api.advise", spy)
+    monkeypatch.setattr("gqlevolve.admin_api.resources.advise", spy)
     return seen
 
 

@@ -29,6 +29,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -55,6 +56,7 @@ __all__ = [
     "BugReport",
     "Column",
     "CommandError",
+    "schema_source",
     "console",
     "db_option",
     "default_db_url",
@@ -131,6 +133,17 @@ class CommandError(click.ClickException):
 
     def __init__(self, message: str) -> None:
         super().__init__(loggable_text(one_line(message)))  # one printable line: no escape reaches the terminal
+
+
+def schema_source(value: str) -> str | Path:
+    """A schema named on the command line (``diff``, ``check``, ``scan``, ``changelog``): a URL, or a file that
+    exists (SDL or introspection JSON); never SDL text, so that a mistyped path is an error, not an empty schema."""
+    if value.startswith(("http://", "https://")):
+        return value
+    path = Path(value)
+    if not path.is_file():
+        raise CommandError(f"{value}: no such file (give an SDL or introspection JSON file, or a URL)")
+    return path
 
 
 class BugReport(CommandError):

@@ -38,7 +38,7 @@ from typing import Any
 import click
 
 from gqlevolve.cli import main
-from gqlevolve.cli._common import CommandError, handle_errors, parse_date, print_json
+from gqlevolve.cli._common import CommandError, handle_errors, parse_date, print_json, schema_source
 
 
 @main.command()
@@ -72,7 +72,7 @@ def changelog(
         if old is not None and new is not None:
             if not version:
                 raise CommandError("--old/--new need --version: the version the release is of")
-            releases = [release_between(_source(old), _source(new), version=version, day=day, records=lookup)]
+            releases = [release_between(schema_source(old), schema_source(new), version=version, day=day, records=lookup)]
         else:
             if version or date:
                 raise CommandError("--version and --date go with --old/--new; the git history has its own")
@@ -104,12 +104,3 @@ def _records(db_url: str | None) -> Iterator[Any]:
             return cache[version].get(coordinate)
 
         yield lookup
-
-
-def _source(value: str) -> Any:
-    if value.startswith(("http://", "https://")):
-        return value
-    path = Path(value)
-    if not path.is_file():
-        raise CommandError(f"{value}: no such file (give an SDL or introspection JSON file, or a URL)")
-    return path

@@ -36,7 +36,15 @@ from typing import Any
 import click
 
 from gqlevolve.cli import main
-from gqlevolve.cli._common import EXIT_NEGATIVE, CommandError, handle_errors, json_option, parse_date, print_json
+from gqlevolve.cli._common import (
+    EXIT_NEGATIVE,
+    CommandError,
+    handle_errors,
+    json_option,
+    parse_date,
+    print_json,
+    schema_source,
+)
 
 _SCHEMAS_HELP = (
     "The server's schemas, MODULE:ATTRIBUTE naming a mapping of version to schema "
@@ -66,7 +74,7 @@ def diff(old: str, new: str, as_json: bool, as_markdown: bool, headers: tuple[st
 
     if as_json and as_markdown:
         raise CommandError("choose one of --json and --markdown")
-    result = diff_schemas(_source(old), _source(new), headers=parse_headers(headers))
+    result = diff_schemas(schema_source(old), schema_source(new), headers=parse_headers(headers))
     if as_json:
         print_json(diff_as_dict(result))
     elif as_markdown:
@@ -151,15 +159,6 @@ def check(
     if not report.passed:
         sys.exit(EXIT_NEGATIVE)
 
-
-def _source(value: str) -> Any:
-    """Command-line sources are files or URLs; a missing file is an error, not SDL text."""
-    if value.startswith(("http://", "https://")):
-        return value
-    path = Path(value)
-    if not path.is_file():
-        raise CommandError(f"{value}: no such file (give an SDL or introspection JSON file, or a URL)")
-    return path
 
 
 def _project_options(schemas_spec: str | None, snapshots_dir: Path | None) -> tuple[str, Path]:

@@ -32,13 +32,13 @@ from typing import Any
 import click
 
 from gqlevolve.cli import main
-from gqlevolve.cli._common import EXIT_NEGATIVE, CommandError, handle_errors, parse_date, print_json
+from gqlevolve.cli._common import EXIT_NEGATIVE, CommandError, handle_errors, parse_date, print_json, schema_source
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--endpoint", "endpoint", metavar="E", help="Endpoint path (/api/v1/graphql) or version (v1) whose schema the operations are checked against.")
-@click.option("--schema", "schema_source", metavar="FILE|URL", help="Check against this schema (an SDL or introspection file, or an endpoint URL) instead of the server's.")
+@click.option("--schema", "schema_given", metavar="FILE|URL", help="Check against this schema (an SDL or introspection file, or an endpoint URL) instead of the server's.")
 @click.option("--schemas", "schemas_spec", metavar="MODULE:ATTRIBUTE", help="The server's schemas [default: schemas in [tool.gqlevolve] of pyproject.toml].")
 @click.option("--against", "against", metavar="FILE|URL", help="A schema under review: report what it would break.")
 @click.option("--db", "db_url", metavar="URL", default=None, help="Usage store: status, sunset, replacement and migration guide from the endpoint's deprecation records.")
@@ -51,7 +51,7 @@ from gqlevolve.cli._common import EXIT_NEGATIVE, CommandError, handle_errors, pa
 def scan(
     paths: tuple[Path, ...],
     endpoint: str | None,
-    schema_source: str | None,
+    schema_given: str | None,
     schemas_spec: str | None,
     against: str | None,
     db_url: str | None,
@@ -72,11 +72,11 @@ def scan(
     header_map = parse_headers(headers)
     canonical = canonical_endpoint(endpoint) if endpoint else None
     schema: Any = (
-        load_graphql_schema(_source(schema_source), headers=header_map)
-        if schema_source
+        load_graphql_schema(schema_source(schema_given), headers=header_map)
+        if schema_given
         else _server_schema(canonical, schemas_spec)
     )
-    new_schema = load_graphql_schema(_source(against), headers=header_map) if against else None
+    new_schema = load_graphql_schema(schema_source(against), headers=header_map) if against else None
     records, day = None, parse_date(as_of, option="--as-of")
     if db_url:
         if canonical is None:
@@ -112,15 +112,6 @@ def _print(report: Any, output: str | None) -> None:
 
         console().print(escape(render_text(report)), end="")
 
-
-def _source(value: str) -> Any:
-    """A schema named on the command line: a URL or an existing file (never SDL text)."""
-    if value.startswith(("http://", "https://")):
-        return value
-    path = Path(value)
-    if not path.is_file():
-        raise CommandError(f"{value}: no such file (give an SDL or introspection JSON file, or a URL)")
-    return path
 
 
 def _server_schema(endpoint: str | None, schemas_spec: str | None) -> Any:

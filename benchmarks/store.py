@@ -14,8 +14,19 @@ For each backend it measures, each against a baseline taken in the same run:
 4. ``daily_usage`` for one coordinate over those 90 days (median of repeated calls), against
    ``daily_totals`` (the denominator alone). Target: under 10 ms.
 
+The whole-schema case (``--case whole-schema``; :mod:`whole_schema` builds the workload: a synthetic schema of
+GitHub's size, 5,000 operations, 200 clients, 90 days) measures, for each backend:
+
+5. the store's size and rows per table after 89 days filled in bulk (the rows the writer would write);
+6. the flush of one whole day's distinct keys through the real path (``record_buffered`` then ``flush``): first
+   into a day that has no rows yet, then the same keys again (every row an update). Target: under the flush's
+   statement timeout (5 s);
+7. the answers of ``gqlevolve usage``, ``gqlevolve unused`` and ``gqlevolve check --db`` over that store, through
+   their Python functions (median of repeated calls). Target: each under 1 s.
+
 It exits non-zero when a target is missed: the recorder costs more than 25 bare dict adds, buffering is
-less than 20 times faster than write-through, or ``daily_usage`` takes 10 ms or more.
+less than 20 times faster than write-through, ``daily_usage`` takes 10 ms or more, a day's flush takes 5 s or
+more, or a whole-schema answer 1 s or more.
 """
 
 from __future__ import annotations
@@ -29,12 +40,15 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+import whole_schema  # noqa: E402  (beside this file)
 
 from gqlevolve.clock import utc_today  # noqa: E402
 from gqlevolve.usage_store import UsageStore  # noqa: E402
@@ -52,6 +66,8 @@ ENDPOINT = "/api/v1/graphql"
 READ_TARGET_MS = 10.0
 MAX_RECORDER_OVERHEAD = 25.0
 MIN_BUFFERING_GAIN = 20.0
+FLUSH_TARGET_S = 5.0  # the flush transaction's statement timeout (UsageStore(statement_timeout=5.0))
+ANSWER_TARGET_MS = 1_000.0
 
 
 def _rate(operations: int, seconds: float) -> float:
@@ -222,6 +238,108 @@ def run_backend(name: str, url: str, sqlite_path: Path | None, args: argparse.Na
     return failures
 
 
+def table_stats(engine: sa.Engine, sqlite: bool) -> dict[str, tuple[int, int]]:
+    """(rows, bytes with its indexes) of every table of the store that holds rows."""
+    with engine.connect() as connection:
+        rows = {t.name: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in metadata.sorted_tables}
+        if sqlite:
+            owner = dict(connection.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master").all())
+            sizes: dict[str, int] = {}
+            for name, size in connection.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+                table = owner.get(name, name)
+                sizes[table] = sizes.get(table, 0) + size
+        else:
+            sizes = {name: connection.execute(sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"),
+                                              {"t": name}).scalar_one() for name in rows}
+    return {name: (count, sizes.get(name, 0)) for name, count in rows.items() if count}
+
+
+def bench_day_flush(url: str, work: whole_schema.Workload, day: dt.date) -> dict[str, float]:
+    """One day's distinct keys recorded on the request path, then one ``flush`` (drain + one transaction), twice:
+    into a day without rows (inserts), then the same keys again (updates). A new store, as a restarted process:
+    its first flush also offers every operation's coordinates (``ON CONFLICT DO NOTHING``)."""
+    store = UsageStore(url, flush_interval=3600, handle_shutdown=False)
+    result: dict[str, float] = {}
+    for phase in ("new_day", "same_keys_again"):
+        uses = whole_schema.day_uses(work, day)
+        start = time.perf_counter()
+        for client, version, index, count in uses:
+            store.record_buffered(whole_schema.ENDPOINT, work.deprecated_of[index], client_name=client,
+                                  client_version=version, count=count, operation=work.operations[index])
+        result["record_ms_per_key"] = (time.perf_counter() - start) * 1000 / len(uses)
+        start = time.perf_counter()
+        written = store.flush()
+        result[f"{phase}_s"] = time.perf_counter() - start
+        assert written > 0 and store.stats().pending_operations == 0, store.stats()
+        result["keys"] = len(uses)
+    store.close()
+    return result
+
+
+def run_whole_schema(name: str, work: whole_schema.Workload, args: argparse.Namespace) -> list[str]:
+    failures: list[str] = []
+    days = 3 if args.quick else 90
+    size = whole_schema.SMALL if args.quick else whole_schema.GITHUB
+    print(f"\n== {name}: whole schema ({len(work.coordinates):,} coordinates, {size.operations:,} operations, "
+          f"{size.clients} clients, {days} days) ==")
+    url, cleanup = args.fresh(f"{name}-whole")
+    sqlite = url.startswith("sqlite")
+    try:
+        UsageStore(url, migrate=True, handle_shutdown=False).close()
+        engine = sa.create_engine(url)
+        today = utc_today()
+        start = time.perf_counter()
+        rows = whole_schema.fill(engine, work, today - dt.timedelta(days=days - 1), days - 1)
+        fill_seconds = time.perf_counter() - start
+        flush = bench_day_flush(url, work, today)
+        _analyze(engine, sqlite)
+        stats = table_stats(engine, sqlite)
+        total = size_bytes(engine, cleanup.path if sqlite else None)
+        engine.dispose()
+        print(f"filled {days - 1} days in bulk: {rows:,} rows in {fill_seconds:.0f} s; today's through the flush")
+        print(f"store: {total / 2**20:,.0f} MiB")
+        for table, (count, nbytes) in sorted(stats.items(), key=lambda item: -item[1][1]):
+            print(f"  {table:<22} {count:>10,} rows {nbytes / 2**20:>8,.1f} MiB  {nbytes / count:>5.0f} B/row")
+        print(f"one day's keys: {flush['keys']:,.0f} (recorded at {flush['record_ms_per_key'] * 1000:.1f} us a key)")
+        for phase, what in (("new_day", "into a new day"), ("same_keys_again", "same keys again")):
+            print(f"flush {what:<17} {flush[phase + '_s'] * 1000:>8,.0f} ms  "
+                  f"({flush[phase + '_s'] * 1e6 / flush['keys']:.0f} us a key; target < {FLUSH_TARGET_S:.0f} s)")
+            if flush[phase + "_s"] >= FLUSH_TARGET_S:
+                failures.append(f"{name}: a day's flush took {flush[phase + '_s']:.1f} s (target < {FLUSH_TARGET_S} s)")
+        for label, ms in bench_answers(url, work, 3 if args.quick else 7).items():
+            print(f"{label:<40} {ms:>8,.1f} ms  (target < {ANSWER_TARGET_MS:,.0f} ms)")
+            if ms >= ANSWER_TARGET_MS:
+                failures.append(f"{name}: {label} took {ms:,.0f} ms (target < {ANSWER_TARGET_MS:,.0f} ms)")
+    finally:
+        cleanup()
+    return failures
+
+
+def _analyze(engine: sa.Engine, sqlite: bool) -> None:
+    if sqlite:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def _median_ms(call: Callable[[], object], repeats: int) -> float:
+    call()  # warm up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def bench_answers(url: str, work: whole_schema.Workload, repeats: int) -> dict[str, float]:
+    """The median time of each whole-schema answer over the filled store."""
+    return {}
+
+
 class _SqliteFresh:
     def __init__(self, directory: Path, name: str) -> None:
         self.path = directory / f"{name}-scale.db"
@@ -236,8 +354,17 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test in a few seconds")
     parser.add_argument("--postgres", default=os.environ.get("GQLEVOLVE_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--case", choices=("all", "counters", "whole-schema"), default="all",
+                        help="counters: cases 1-4; whole-schema: cases 5-7 [default: all]")
     args = parser.parse_args()
     failures: list[str] = []
+    counters = args.case in ("all", "counters")
+    work = None
+    if args.case in ("all", "whole-schema"):
+        start = time.perf_counter()
+        work = whole_schema.build_workload(whole_schema.SMALL if args.quick else whole_schema.GITHUB)
+        print(f"whole-schema workload built in {time.perf_counter() - start:.1f} s (synthetic schema of "
+              f"{len(work.coordinates):,} coordinates: no GitHub SDL ships with the repository)")
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
 
@@ -246,7 +373,10 @@ def main() -> int:
             return f"sqlite:///{cleanup.path}", cleanup
 
         args.fresh = fresh_sqlite
-        failures += run_backend("SQLite", f"sqlite:///{root / 'recording.db'}", root / "recording.db", args)
+        if counters:
+            failures += run_backend("SQLite", f"sqlite:///{root / 'recording.db'}", root / "recording.db", args)
+        if work is not None:
+            failures += run_whole_schema("SQLite", work, args)
 
     if not args.no_postgres:
         admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
@@ -274,7 +404,10 @@ def main() -> int:
             args.fresh = fresh_schema
             recording_url, drop_recording = fresh_schema("recording")
             try:
-                failures += run_backend("PostgreSQL", recording_url, None, args)
+                if counters:
+                    failures += run_backend("PostgreSQL", recording_url, None, args)
+                if work is not None:
+                    failures += run_whole_schema("PostgreSQL", work, args)
             finally:
                 drop_recording()
                 admin.dispose()

@@ -191,30 +191,33 @@ CASES: list[tuple[str, str, str | None, dict[str, Any] | None, set[str]]] = [
 def test_coordinates_used(document: str, operation: str | None, variables: dict | None, expected: set[str]) -> None:
     analysis = analyze_operation(INDEX, parse(document), operation)
     assert analysis is not None
-    assert analysis.coordinates_for(variables) == expected
+    assert analysis.usage_for(variables)[0] == expected
 
 
-def test_only_variables_that_can_reach_a_deprecation_are_probed() -> None:
+def test_variables_of_input_object_and_enum_types_are_probed_not_scalars() -> None:
     analysis = analyze_operation(
         INDEX,
         parse("query($f: UserFilter, $p: Plain, $n: Int, $r: Role) { users(first: $n, filter: $f) { id } search(plain: $p, role: $r) { id } }"),
     )
     assert analysis is not None
-    assert [probe.name for probe in analysis.probes] == ["f", "r"]
+    assert [probe.name for probe in analysis.probes] == ["f", "p", "r"]
 
 
 def test_nothing_new_from_variables_returns_the_cached_frozenset() -> None:
     analysis = analyze_operation(INDEX, parse("query($f: UserFilter) { me { name } users(filter: $f) { id } }"))
     assert analysis is not None
-    assert analysis.coordinates_for({"f": {"role": "ADMIN"}}) is analysis.coordinates
-    assert analysis.coordinates_for({"f": {"legacyGroup": "x"}}) == {"Query.me", "User.name", "UserFilter.legacyGroup"}
+    deprecated, shape = analysis.usage_for({"f": {"role": "ADMIN"}})
+    assert deprecated is analysis.coordinates
+    assert shape is not analysis.shape and {"UserFilter.role", "Role.ADMIN"} <= shape.coordinates
+    assert analysis.usage_for({"f": {"legacyGroup": "x"}})[0] == {"Query.me", "User.name", "UserFilter.legacyGroup"}
+    assert analysis.usage_for({"f": None}) == (analysis.coordinates, analysis.shape)   # nothing new: the cached ones
 
 
 def test_unusable_variable_values_are_ignored() -> None:
     analysis = analyze_operation(INDEX, parse("query($f: UserFilter) { users(filter: $f) { id } }"))
     assert analysis is not None
     for value in ("not an object", 3, ["x"], {"unknown": 1, "roles": [7, None]}):
-        assert analysis.coordinates_for({"f": value}) == set()
+        assert analysis.usage_for({"f": value})[0] == set()
 
 
 @pytest.mark.parametrize(
@@ -247,8 +250,37 @@ def test_an_unknown_operation_name_has_no_analysis() -> None:
     assert analyze_operation(INDEX, parse("query A { viewer { id } } query B { me { id } }"), None) is None
 
 
-def test_index_knows_which_input_types_reach_a_deprecation() -> None:
-    assert INDEX.reaching_types == {"Role", "Address", "UserFilter"}
+def test_every_coordinate_is_in_the_shape_through_fragments_aliases_interfaces_and_literals() -> None:
+    document = """
+        query Q($id: ID!) { renamed: me { ...F } users(filter: {role: GUEST}) { id } }
+        fragment F on User { name ... on User { fullName } }
+    """
+    analysis = analyze_operation(INDEX, parse(document))
+    assert analysis is not None and analysis.shape is not None
+    used = analysis.shape.coordinates
+    assert {"Query.me", "User.name", "User.fullName", "Query.users(filter:)", "UserFilter.role", "Role.GUEST"} <= used
+    assert {"Query", "User", "UserFilter", "Role", "ID"} <= used
+    assert not any(coordinate.startswith("__") or ".__" in coordinate for coordinate in used)
+    assert analysis.shape.kind == "query" and analysis.shape.name == "Q"
+
+
+def test_the_document_hash_ignores_layout_and_other_operations() -> None:
+    def shape_of(document: str, name: str | None = None) -> Any:
+        analysis = analyze_operation(INDEX, parse(document), name)
+        assert analysis is not None
+        return analysis.shape
+
+    plain = shape_of("query A { me { ...F } } fragment F on User { name }")
+    spaced = shape_of("# a comment\nfragment F on User {\n  name\n}\nquery A {\n  me { ...F }\n}")
+    with_other = shape_of("query A { me { ...F } } query B { viewer { id } } fragment F on User { name }", "A")
+    assert plain.document_hash == spaced.document_hash == with_other.document_hash
+    assert shape_of("query A { me { id } }").document_hash != plain.document_hash
+
+
+def test_a_long_operation_name_is_cut() -> None:
+    analysis = analyze_operation(INDEX, parse("query " + "N" * 5_000 + " { viewer { id } }"))
+    assert analysis is not None and analysis.shape is not None
+    assert analysis.shape.name == "N" * 100
 
 
 class TestAnalysisCache:
@@ -335,7 +367,7 @@ class TestAnalysisCacheIsBoundedInBytes:
         assert TEXT_KEY_LENGTH < cache.bytes < TEXT_KEY_LENGTH + 2_000
 
     def test_the_total_weight_stays_within_the_budget(self) -> None:
-        cache = AnalysisCache(max_entries=1_000, max_bytes=64_000)
+        cache = AnalysisCache(max_entries=1_000, max_bytes=160_000)
         for number in range(100):
             query = with_variables(3, name=f"Q{number}")
             analysis = cache.analysis(SCHEMA, query, None, parse(query))

@@ -176,9 +176,14 @@ def is_valid_coordinate(text: object, *, element: bool = False) -> bool:
     return True
 
 
-def schema_coordinates(schema: Any) -> set[str]:
+def schema_coordinates(schema: Any, *, types: bool = False) -> set[str]:
     """The coordinate of every element of ``schema`` that can carry a deprecation: fields of object, interface
-    and input types, their arguments, enum values and the arguments of the schema's own directives."""
+    and input types, their arguments, enum values and the arguments of the schema's own directives; with
+    ``types``, the names of its types too (scalars, unions and the rest: whole-schema usage counts them).
+
+    >>> sorted(schema_coordinates("type Query { a(n: Int): String }", types=True))
+    ['Boolean', 'Int', 'Query', 'Query.a', 'Query.a(n:)', 'String']
+    """
     from graphql import (
         GraphQLEnumType,
         GraphQLInputObjectType,
@@ -192,6 +197,8 @@ def schema_coordinates(schema: Any) -> set[str]:
     for type_name, named_type in core.type_map.items():
         if type_name.startswith("__"):
             continue
+        if types:
+            found.add(type_name)
         if isinstance(named_type, GraphQLObjectType | GraphQLInterfaceType):
             for field_name, field in named_type.fields.items():
                 found.add(member_coordinate(type_name, field_name))

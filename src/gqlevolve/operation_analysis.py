@@ -1,4 +1,4 @@
-"""The analysis of an operation: which deprecated schema coordinates it uses.
+"""The analysis of an operation: which schema coordinates it uses, and which of them are deprecated.
 
 An operation uses a deprecated element when its document selects a deprecated field (of an object or
 interface type, at the root of a query, mutation or subscription too), passes a deprecated argument, writes a
@@ -7,11 +7,16 @@ through named and inline fragments, aliases, interfaces and unions; fields that 
 out still count (the client asked for them). Only the operation that is executed counts, with the fragments
 it reaches.
 
+Every coordinate is collected, not only deprecated ones (whole-schema usage): the types, fields, arguments, input
+fields and enum values the operation reaches, kept with its kind, name and document hash as an
+:class:`~gqlevolve.operation_shape.OperationShape`; the deprecated ones are those the schema deprecates.
+
 The document part is computed once per (schema, document, operation name) and cached
 (:class:`AnalysisCache`, bounded in entries and in bytes: a long document is keyed by its digest, not its text);
 what remains per request is to check that the variable values coerce (:meth:`OperationAnalysis.accepts`: an
-operation whose variables graphql-core refuses is not executed, so it is not counted) and to look into the few
-variables whose type can reach a deprecated input field or enum value (:meth:`OperationAnalysis.coordinates_for`).
+operation whose variables graphql-core refuses is not executed, so it is not counted) and to look into the
+variables of an input object or enum type, whose values say which input fields and enum values were sent
+(:meth:`OperationAnalysis.usage_for`). An operation without such variables pays nothing per request.
 
 Example: the document's part once, then each request's variable values (``schema`` deprecates ``User.name``,
 ``Query.users(offset:)``, ``UserFilter.legacyGroup`` and ``Role.GUEST``):
@@ -24,8 +29,13 @@ Example: the document's part once, then each request's variable values (``schema
     ['Query.users(offset:)', 'User.name']
     >>> analysis.accepts({"filter": {"nope": 1}})        # graphql-core refuses the value: not executed, not counted
     False
-    >>> sorted(analysis.coordinates_for({"filter": {"legacyGroup": "staff", "role": "GUEST"}}))
+    >>> deprecated, shape = analysis.usage_for({"filter": {"legacyGroup": "staff", "role": "GUEST"}})
+    >>> sorted(deprecated)
     ['Query.users(offset:)', 'Role.GUEST', 'User.name', 'UserFilter.legacyGroup']
+    >>> shape.kind, shape.name, len(shape.document_hash)
+    ('query', None, 32)
+    >>> sorted(shape.coordinates)         # everything it used, deprecated or not
+    ['Int', 'Query', 'Query.users', 'Query.users(filter:)', 'Query.users(offset:)', 'Role', 'Role.GUEST', 'String', 'User', 'User.fullName', 'User.name', 'UserFilter', 'UserFilter.legacyGroup', 'UserFilter.role']
 """
 
 from __future__ import annotations
@@ -61,6 +71,7 @@ from graphql import (
     get_named_type,
     get_operation_ast,
     is_input_type,
+    print_ast,
     type_from_ast,
     visit,
 )
@@ -73,6 +84,7 @@ from gqlevolve.coordinates import (
     member_coordinate,
 )
 from gqlevolve.graphql_compat import coerces, nested_too_deeply
+from gqlevolve.operation_shape import OPERATION_NAME_LENGTH, OperationShape
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -95,38 +107,11 @@ class DeprecationIndex:
     schema: GraphQLSchema
     #: Every deprecated element's coordinate, with its reason.
     reasons: Mapping[str, str]
-    #: Names of the input object and enum types from which a deprecated input field or enum value can be
-    #: reached: only variables of these types are looked into per request.
-    reaching_types: frozenset[str]
 
     @classmethod
     def of(cls, schema: Any) -> DeprecationIndex:
         core = graphql_core_schema(schema)
-        return cls(core, deprecated_elements(core), _types_reaching_deprecation(core))
-
-
-def _types_reaching_deprecation(schema: GraphQLSchema) -> frozenset[str]:
-    reaching: set[str] = set()
-    inputs: list[GraphQLInputObjectType] = []
-    for named_type in schema.type_map.values():
-        if isinstance(named_type, GraphQLEnumType):
-            if any(value.deprecation_reason is not None for value in named_type.values.values()):
-                reaching.add(named_type.name)
-        elif isinstance(named_type, GraphQLInputObjectType):
-            inputs.append(named_type)
-            if any(input_field.deprecation_reason is not None for input_field in named_type.fields.values()):
-                reaching.add(named_type.name)
-    # Nested inputs: repeat until nothing new reaches (a fixpoint; inputs may be recursive).
-    changed = True
-    while changed:
-        changed = False
-        for input_type in inputs:
-            if input_type.name in reaching:
-                continue
-            if any(get_named_type(f.type).name in reaching for f in input_type.fields.values()):
-                reaching.add(input_type.name)
-                changed = True
-    return frozenset(reaching)
+        return cls(core, deprecated_elements(core))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +127,7 @@ class DeclaredVariable:
 
 @dataclass(frozen=True, slots=True)
 class VariableProbe:
-    """A variable whose value may carry deprecated input fields or enum values."""
+    """A variable of an input object or enum type: its value says which input fields and enum values were sent."""
 
     name: str
     type: GraphQLInputType
@@ -152,10 +137,10 @@ class VariableProbe:
 
 @dataclass(frozen=True, slots=True)
 class OperationAnalysis:
-    """The deprecated coordinates of one operation of a document."""
+    """The coordinates one operation of a document uses: all of them (``shape``) and the deprecated ones."""
 
     operation_type: OperationType
-    #: What the document itself uses (selections, arguments, literals).
+    #: The deprecated coordinates the document itself uses (selections, arguments, literals).
     coordinates: frozenset[str]
     #: The variables to look into per request.
     probes: tuple[VariableProbe, ...] = ()
@@ -164,6 +149,12 @@ class OperationAnalysis:
     index: DeprecationIndex | None = field(default=None, repr=False, compare=False)
     #: The variables the operation declares: what :meth:`accepts` coerces the values against. Empty without any.
     declared_variables: tuple[DeclaredVariable, ...] = field(default=(), repr=False, compare=False)
+    #: Every coordinate the document itself uses, with the operation's kind, name and document hash.
+    shape: OperationShape | None = field(default=None, repr=False, compare=False)
+    #: What the layer above derives from this analysis per request setting and keeps with it, so that a cache hit
+    #: costs it a dict look-up: the monitor's plan per endpoint (the notice of the day, the records' generation).
+    #: Kept small by whoever fills it; dropped with the analysis.
+    plans: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def accepts(self, variables: Mapping[str, Any] | None) -> bool:
         """Whether graphql-core coerces these raw variable values, i.e. whether the operation is executed at all.
@@ -197,28 +188,38 @@ class OperationAnalysis:
                 return False
         return True
 
-    def coordinates_for(self, variables: Mapping[str, Any] | None) -> frozenset[str]:
-        """The coordinates this request uses: the document's, plus those its variable values reach.
+    def usage_for(self, variables: Mapping[str, Any] | None) -> tuple[frozenset[str], OperationShape]:
+        """What this request uses: (the deprecated coordinates, the shape with every coordinate), the document's
+        plus what its variable values reach.
 
-        Returns the cached ``coordinates`` frozenset itself when the variables add nothing (the usual case),
-        so callers can key caches by it. The values are read as sent, tolerating anything: call it once
+        Returns the cached ``coordinates`` and ``shape`` themselves when the variables add nothing (the usual
+        case), so callers can key caches by them. The values are read as sent, tolerating anything: call it once
         :meth:`accepts` said yes, so that they are known to fit their types (no unknown keys to wade through).
         """
+        shape = self.shape
+        assert shape is not None, "an analysis made by analyze_operation has a shape"
         if not self.probes:
-            return self.coordinates
+            return self.coordinates, shape
         found: set[str] = set()
         for probe in self.probes:
             if variables is not None and probe.name in variables:
                 _value_coordinates(variables[probe.name], probe.type, found)
             else:
                 found.update(probe.default_coordinates)
-        if not found or found <= self.coordinates:
-            return self.coordinates
-        return self.coordinates | found
+        if found <= shape.coordinates:
+            return self.coordinates, shape
+        assert self.index is not None
+        reasons = self.index.reasons
+        deprecated = {coordinate for coordinate in found if coordinate in reasons}
+        if not deprecated <= self.coordinates:
+            coordinates = self.coordinates | deprecated
+        else:
+            coordinates = self.coordinates
+        return coordinates, OperationShape(shape.kind, shape.name, shape.document_hash, shape.coordinates | found)
 
 
 def _value_coordinates(value: Any, input_type: GraphQLInputType, found: set[str]) -> None:
-    """Add the deprecated input fields and enum values in a (JSON) variable value of ``input_type``."""
+    """Add the input types, input fields and enum values a (JSON) variable value of ``input_type`` uses."""
     if value is None:
         return
     if isinstance(input_type, GraphQLNonNull):
@@ -230,23 +231,27 @@ def _value_coordinates(value: Any, input_type: GraphQLInputType, found: set[str]
     elif isinstance(input_type, GraphQLInputObjectType):
         if not isinstance(value, Mapping):
             return
+        found.add(input_type.name)
         fields = input_type.fields
         for key, item in value.items():
             input_field = fields.get(key)
             if input_field is None:
                 continue
-            if input_field.deprecation_reason is not None:
-                found.add(member_coordinate(input_type.name, key))
+            found.add(member_coordinate(input_type.name, key))
             _value_coordinates(item, input_field.type, found)
     elif isinstance(input_type, GraphQLEnumType):
-        if isinstance(value, str):
-            enum_value = input_type.values.get(value)
-            if enum_value is not None and enum_value.deprecation_reason is not None:
-                found.add(member_coordinate(input_type.name, value))
+        if isinstance(value, str) and value in input_type.values:
+            found.add(input_type.name)
+            found.add(member_coordinate(input_type.name, value))
 
 
-class _DeprecationCollector(Visitor):
-    """Collects deprecated coordinates while :class:`TypeInfoVisitor` keeps ``type_info`` in step."""
+class _UsageCollector(Visitor):
+    """Collects every coordinate used while :class:`TypeInfoVisitor` keeps ``type_info`` in step.
+
+    A field adds its parent type, itself and its (named) type; an argument itself and its type; an input field or
+    enum value written as a literal itself and its type; a fragment its type condition. Meta fields
+    (``__typename``, ``__schema``, ``__type``) are not schema coordinates.
+    """
 
     def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
@@ -259,49 +264,63 @@ class _DeprecationCollector(Visitor):
         return SKIP  # defaults count only when the variable is not sent (see VariableProbe)
 
     def enter_field(self, node: FieldNode, *_args: Any) -> None:
-        self._field_names.append(node.name.value)
+        name = node.name.value
+        self._field_names.append(name)
         field_def = self.type_info.get_field_def()
-        if field_def is not None and field_def.deprecation_reason is not None:
-            parent = self.type_info.get_parent_type()
-            if parent is not None:
-                self.found.add(member_coordinate(parent.name, node.name.value))
+        parent = self.type_info.get_parent_type()
+        if field_def is None or parent is None or name.startswith("__"):
+            return
+        found = self.found
+        found.add(parent.name)
+        found.add(member_coordinate(parent.name, name))
+        found.add(get_named_type(field_def.type).name)
 
     def leave_field(self, *_args: Any) -> None:
         self._field_names.pop()
 
+    def enter_inline_fragment(self, node: InlineFragmentNode, *_args: Any) -> None:
+        if node.type_condition is not None:
+            self.found.add(node.type_condition.name.value)
+
+    def enter_fragment_definition(self, node: FragmentDefinitionNode, *_args: Any) -> None:
+        self.found.add(node.type_condition.name.value)
+
     def enter_argument(self, node: Any, *_args: Any) -> None:
         argument = self.type_info.get_argument()
-        if argument is None or argument.deprecation_reason is None:
+        if argument is None:
             return
         directive = self.type_info.get_directive()
         if directive is not None:
             self.found.add(directive_argument_coordinate(directive.name, node.name.value))
-            return
-        parent = self.type_info.get_parent_type()
-        if parent is not None and self._field_names:
+        else:
+            parent = self.type_info.get_parent_type()
+            if parent is None or not self._field_names or self._field_names[-1].startswith("__"):
+                return
             self.found.add(argument_coordinate(parent.name, self._field_names[-1], node.name.value))
+        self.found.add(get_named_type(argument.type).name)
 
     def enter_object_field(self, node: Any, *_args: Any) -> None:
         parent = get_named_type(self.type_info.get_parent_input_type())
         if isinstance(parent, GraphQLInputObjectType):
             input_field = parent.fields.get(node.name.value)
-            if input_field is not None and input_field.deprecation_reason is not None:
+            if input_field is not None:
+                self.found.add(parent.name)
                 self.found.add(member_coordinate(parent.name, node.name.value))
+                self.found.add(get_named_type(input_field.type).name)
 
     def enter_enum_value(self, node: Any, *_args: Any) -> None:
-        enum_value = self.type_info.get_enum_value()
-        if enum_value is not None and enum_value.deprecation_reason is not None:
-            enum_type = get_named_type(self.type_info.get_input_type())
-            if enum_type is not None:
-                self.found.add(member_coordinate(enum_type.name, node.value))
+        enum_type = get_named_type(self.type_info.get_input_type())
+        if isinstance(enum_type, GraphQLEnumType) and node.value in enum_type.values:
+            self.found.add(enum_type.name)
+            self.found.add(member_coordinate(enum_type.name, node.value))
 
     def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
         self.spreads.append(node.name.value)
 
 
-def _collect(schema: GraphQLSchema, node: Any, initial_type: Any = None) -> _DeprecationCollector:
+def _collect(schema: GraphQLSchema, node: Any, initial_type: Any = None) -> _UsageCollector:
     type_info = TypeInfo(schema, initial_type)
-    collector = _DeprecationCollector(type_info)
+    collector = _UsageCollector(type_info)
     visit(node, TypeInfoVisitor(type_info, collector))
     return collector
 
@@ -318,33 +337,44 @@ def analyze_operation(
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    introspection_only = _introspection_only(operation.selection_set, fragments, set())
-    variables = _declared_variables(index.schema, operation)
-    if not index.reasons:
-        return OperationAnalysis(operation.operation, _NOTHING, (), introspection_only, index, variables)
-
     schema = index.schema
+    variables = _declared_variables(schema, operation)
     collector = _collect(schema, operation)
     found = set(collector.found)
+    found.update(get_named_type(variable.type).name for variable in variables if variable.type is not None)
     # Each fragment the operation reaches, once: its usage does not depend on where it is spread.
-    pending, seen = list(collector.spreads), set()
+    pending, reached = list(collector.spreads), set()
     while pending:
         name = pending.pop()
-        if name in seen or name not in fragments:
+        if name in reached or name not in fragments:
             continue
-        seen.add(name)
+        reached.add(name)
         fragment = _collect(schema, fragments[name])
         found.update(fragment.found)
         pending.extend(fragment.spreads)
-
+    reasons = index.reasons
+    deprecated = frozenset(coordinate for coordinate in found if coordinate in reasons) if reasons else _NOTHING
     return OperationAnalysis(
         operation.operation,
-        frozenset(found),
-        _variable_probes(index, operation),
-        introspection_only,
+        deprecated,
+        _variable_probes(schema, operation),
+        _introspection_only(operation.selection_set, fragments, set()),
         index,
         variables,
+        _shape(operation, [fragments[name] for name in sorted(reached)], frozenset(found)),
     )
+
+
+def _shape(
+    operation: OperationDefinitionNode, fragments: list[FragmentDefinitionNode], coordinates: frozenset[str]
+) -> OperationShape:
+    """The operation's shape: its document hash covers the operation and the fragments it reaches, printed (the
+    printer drops whitespace and comments; fragments in name order, so that their order in the document does not
+    count), and nothing else of the document (a document holding several operations gives each its own hash)."""
+    printed = print_ast(DocumentNode(definitions=(operation, *fragments)))
+    document_hash = blake2b(printed.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    name = None if operation.name is None else operation.name.value[:OPERATION_NAME_LENGTH]
+    return OperationShape(operation.operation.value, name, document_hash, coordinates)
 
 
 def _declared_variables(schema: GraphQLSchema, operation: OperationDefinitionNode) -> tuple[DeclaredVariable, ...]:
@@ -358,17 +388,18 @@ def _declared_variables(schema: GraphQLSchema, operation: OperationDefinitionNod
     return tuple(declared)
 
 
-def _variable_probes(index: DeprecationIndex, operation: OperationDefinitionNode) -> tuple[VariableProbe, ...]:
+def _variable_probes(schema: GraphQLSchema, operation: OperationDefinitionNode) -> tuple[VariableProbe, ...]:
+    """A probe for each variable of an input object or enum type (a scalar's value names no coordinate)."""
     probes = []
     for definition in operation.variable_definitions or ():
-        variable_type = type_from_ast(index.schema, definition.type)
+        variable_type = type_from_ast(schema, definition.type)
         if variable_type is None or not is_input_type(variable_type):
             continue
-        if get_named_type(variable_type).name not in index.reaching_types:
+        if not isinstance(get_named_type(variable_type), GraphQLInputObjectType | GraphQLEnumType):
             continue
         defaults = _NOTHING
         if definition.default_value is not None:
-            defaults = frozenset(_collect(index.schema, definition.default_value, variable_type).found)
+            defaults = frozenset(_collect(schema, definition.default_value, variable_type).found)
         probes.append(VariableProbe(definition.variable.name.value, variable_type, defaults))
     return tuple(probes)
 
@@ -406,6 +437,8 @@ DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 _ENTRY_SHARE = 32
 # What an entry costs besides its key's text and its analysis: the OrderedDict's slot and links, the key tuple.
 _ENTRY_OVERHEAD = 200
+# What an analysis' plans weigh: the dict and a plan or two (the monitor keeps at most a few, one per endpoint).
+_PLANS_BYTES = 400
 
 _Key = tuple[int, str, str | None] | tuple[int, bytes]
 
@@ -505,7 +538,11 @@ def _analysis_bytes(analysis: OperationAnalysis | None) -> int:
     if analysis is None:
         return 0
     size = getsizeof(analysis) + _bytes_of(analysis.coordinates)
+    if analysis.shape is not None:
+        size += getsizeof(analysis.shape) + _bytes_of(analysis.shape.coordinates) + getsizeof(analysis.shape.document_hash)
+        size += 0 if analysis.shape.name is None else getsizeof(analysis.shape.name)
     size += getsizeof(analysis.declared_variables) + getsizeof(analysis.probes)
+    size += _PLANS_BYTES  # the plans the monitor keeps with it (a few endpoints; their notices are shared)
     for variable in analysis.declared_variables:
         size += getsizeof(variable) + getsizeof(variable.name)
     for probe in analysis.probes:  # its name is the declared variable's

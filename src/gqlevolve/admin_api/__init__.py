@@ -21,6 +21,8 @@
 ``POST /versions/{version}/brownouts[/delete]``            the same for a whole version
 ``POST /versions/{version}/set``                           ``{"refuse_new_adopters": true, "reason": "..."}``
 ``GET  /enforcement[?endpoint=&days=&as_of=]``             refused operations and preview requests, per client
+``GET  /usage/{coordinate}[?endpoint=&days=&client=...]``  one coordinate's days, operations, clients (``limit``)
+``GET  /unused?days=[&endpoint=&keep=&keep=&as_of=]``      the schema's coordinates unused in ``days``
 =========================================================  ====================================================
 
 The POSTs refuse what cannot be right, as the commands do (``gqlevolve.procedures``): a coordinate that is not
@@ -129,6 +131,8 @@ def admin_app(
         Route("/consumers", write(api.add_consumer), methods=["POST"]),
         Route("/consumers/{client}/delete", write(api.remove_consumer), methods=["POST"]),
         Route("/notices", read(api.notices), methods=["GET"]),
+        Route("/usage/{coordinate}", read(api.coordinate_usage), methods=["GET"]),
+        Route("/unused", read(api.unused), methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return BearerTokenGuard(app, token)

@@ -251,3 +251,26 @@ class AdminAPI:
         return list_deliveries(
             self.store, request.query_params.get("status") or None, limit=_query_int(request, "limit", 100)
         )
+
+    # --- whole-schema usage (gqlevolve usage, gqlevolve unused) -------------------------------------------
+
+    def coordinate_usage(self, request: Request) -> Any:
+        """``GET /usage/{coordinate}?endpoint=&days=&client=&limit=&as_of=``: ``gqlevolve usage COORD``."""
+        from gqlevolve.reports.coordinate_usage import DEFAULT_LIMIT, coordinate_usage
+
+        return coordinate_usage(
+            self.store, self.endpoint(request.query_params.get("endpoint")), request.path_params["coordinate"],
+            _query_int(request, "days", 30), client=request.query_params.get("client") or None,
+            limit=_query_int(request, "limit", DEFAULT_LIMIT), as_of=_date(request, "as_of"),
+        )
+
+    def unused(self, request: Request) -> Any:
+        """``GET /unused?endpoint=&days=&keep=...&as_of=``: ``gqlevolve unused`` (``keep`` repeated: the allow-list)."""
+        from gqlevolve.reports.unused import unused_elements
+
+        if not request.query_params.get("days"):
+            raise InvalidInput("days: required, the days (1 to 3660) that must all be without use", field="days")
+        return unused_elements(
+            self.store, self.endpoint(request.query_params.get("endpoint")), _query_int(request, "days", 30),
+            keep=request.query_params.getlist("keep"), as_of=_date(request, "as_of"),
+        )

@@ -5,6 +5,10 @@ of the ``window_days`` complete UTC days before D, the operations that reference
 ``threshold`` of all operations on that endpoint; when each of those days is covered by data; and when it was
 deprecated at least ``min_deprecated_days`` before D. Excluded clients leave numerator and denominator alike.
 
+A coordinate that is not deprecated gets a *candidate* verdict instead (:mod:`~gqlevolve.advisor.candidates`):
+the same window and thresholds over whole-schema usage, the operations and clients that used it named, never
+``removable``; ``candidate`` says whether its usage would allow deprecating and then removing it.
+
 The advisor is the rule (:mod:`~gqlevolve.advisor.verdict`, :mod:`~gqlevolve.advisor.policy`); what it judges
 is read by :mod:`gqlevolve.usage_store.evidence`, in one read-only transaction. :func:`advise` opens that
 transaction; :func:`advise_records` judges on a connection the caller already holds (the deprecation report).
@@ -28,6 +32,11 @@ Example: ``User.name`` used on three days by a load test only, judged with a 0.1
     >>> without_load_test = RemovalPolicy(threshold=0.001, window_days=3, exclude_clients=("load-test",))
     >>> advise(store, "v1", "User.name", policy=without_load_test)[0].removable      # one coordinate: a list of one
     True
+    >>> [candidate] = advise(store, v1, "User.email", policy=policy)   # not deprecated: a candidate verdict
+    >>> candidate.deprecated, candidate.candidate, candidate.reasons[1]
+    (False, False, 'no whole-schema usage recorded in the window (from 2026-11-18 to 2026-11-20) on /api/v1/graphql: \
+its operations were counted without their shape (recorded before whole-schema usage, or by an adapter that passes \
+none), so usage cannot show that nothing uses it')
     >>> store.close()
 """
 
@@ -38,8 +47,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from gqlevolve.advisor.candidates import UsageRule, advise_candidates
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
-from gqlevolve.advisor.verdict import Verdict, judge, not_deprecated
+from gqlevolve.advisor.verdict import Verdict, judge
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
 from gqlevolve.errors import InvalidInput
@@ -58,9 +68,11 @@ __all__ = [
     "ClientEvidence",
     "RemovalPolicy",
     "UnknownEndpoint",
+    "UsageRule",
     "Verdict",
     "ZeroTrafficDays",
     "advise",
+    "advise_candidates",
     "advise_records",
     "check_as_of",
     "check_coordinate",
@@ -117,7 +129,8 @@ def advise(
 
     ``endpoint`` is a canonical path (``/api/v1/graphql``) or a version (``v1``); None picks the store's only
     endpoint. ``as_of`` is the day judged (default: today by the store's clock). A coordinate without a deprecation record
-    gets a verdict that says so (not removable), not an exception. An unknown endpoint raises
+    gets a candidate verdict (:func:`~gqlevolve.advisor.candidates.advise_candidates`: never removable, its
+    whole-schema usage judged by the same window and thresholds), not an exception. An unknown endpoint raises
     :class:`UnknownEndpoint`; a future ``as_of`` or a malformed coordinate, ``ValueError``.
     """
     policy = policy or RemovalPolicy()
@@ -130,7 +143,7 @@ def advise(
         if coordinate is not None:
             records = [record for record in records if record.coordinate == coordinate]
             if not records:
-                return [not_deprecated(endpoint, coordinate, as_of, policy)]
+                return advise_candidates(connection, endpoint, [coordinate], as_of=as_of, policy=policy)
         return advise_records(connection, endpoint, records, as_of=as_of, policy=policy)
 
 

@@ -40,9 +40,10 @@ from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
 from gqlevolve.lifecycle import Deprecation, Status, add_days
 
 if TYPE_CHECKING:
+    from gqlevolve.usage_store.operation_reads import OperationUse
     from gqlevolve.usage_store.reads import ClientUsage
 
-__all__ = ["Verdict", "judge", "not_deprecated", "percent"]
+__all__ = ["Verdict", "count_reasons", "count_text", "judge", "not_deprecated", "percent"]
 
 _EXAMPLES = 3  # days named in a reason before "..."
 
@@ -82,6 +83,15 @@ class Verdict:
     #: Operations refused in the window (``no_new_adopters``, ``brownout``) and preview requests (``preview``), by
     #: kind: seen, never counted as use (a refused or previewed element was not used; gqlevolve.monitor.enforcement).
     refused: dict[str, int] = field(default_factory=dict)
+    #: For a coordinate without a deprecation record (:mod:`gqlevolve.advisor.candidates`): whether its usage makes
+    #: it a candidate for deprecation (None: the coordinate is deprecated, the verdict is the removal rule's).
+    candidate: bool | None = None
+    #: Whether the coordinate is in the schema the endpoint registered last (None: no registered schema, or not asked).
+    in_schema: bool | None = None
+    #: The operations that used it in the window, most used first (candidate verdicts; at most a few), and how many
+    #: more there were.
+    used_by: list[OperationUse] = field(default_factory=list)
+    more_operations: int = 0
 
 
 def percent(share: float) -> str:
@@ -218,6 +228,23 @@ def _usage_reasons(scan: _WindowScan, policy: RemovalPolicy, start: dt.date, end
     return reasons
 
 
+def count_reasons(operations: int, policy: RemovalPolicy, start: dt.date, end: dt.date) -> list[str]:
+    """Why the window's number of operations blocks the removal (``max_operations``; nothing when within it)."""
+    if policy.within_count(operations):
+        return []
+    return [
+        f"{operations} operation(s) used it from {start.isoformat()} to {end.isoformat()}, more than the "
+        f"{policy.max_operations} allowed (max_operations)"
+    ]
+
+
+def count_text(operations: int, policy: RemovalPolicy) -> str:
+    """The count rule's figure for a reason that approves: `` and 3 operations in all (at most 5 allowed)``."""
+    if policy.max_operations is None:
+        return ""
+    return f"; {operations} operation(s) in all (at most {policy.max_operations} allowed)"
+
+
 def _record_reasons(record: Deprecation, as_of: dt.date, policy: RemovalPolicy) -> list[str]:
     """Why the record itself blocks the removal: no date, not deprecated long enough, withdrawn."""
     reasons: list[str] = []
@@ -249,7 +276,7 @@ def _removable_reasons(
     )
     return [
         f"usage was under {policy.threshold_text} on each of the {policy.window_days} days from {start.isoformat()} "
-        f"to {end.isoformat()}{highest}",
+        f"to {end.isoformat()}{highest}{count_text(scan.operations, policy)}",
         f"deprecated on {record.deprecated_on.isoformat()}, {(as_of - record.deprecated_on).days} days before "
         f"{as_of.isoformat()} (at least {policy.min_deprecated_days} required)",
     ]
@@ -269,7 +296,11 @@ def judge(
     """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window)."""
     start, end = _window(as_of, policy)
     scan = _scan(window_days(as_of, policy), totals, used, policy)
-    reasons = _usage_reasons(scan, policy, start, end) + _record_reasons(record, as_of, policy)
+    within_count = policy.within_count(scan.operations)
+    reasons = (
+        _usage_reasons(scan, policy, start, end) + count_reasons(scan.operations, policy, start, end)
+        + _record_reasons(record, as_of, policy)
+    )
     removable = not reasons
     if removable:
         reasons = _removable_reasons(record, scan, as_of, policy, start, end)
@@ -294,7 +325,8 @@ def judge(
         mean_share=scan.mean_share,
         operations=scan.operations,
         last_used=last_used,
-        earliest_removal=as_of if removable else _earliest_removal(
+        # Over the count: usage "as it is now" keeps adding operations, so no day can be promised.
+        earliest_removal=as_of if removable else None if not within_count else _earliest_removal(
             record, as_of, policy, scan.latest_covered, scan.blocking_days
         ),
         clients=list(clients),

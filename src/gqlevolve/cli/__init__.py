@@ -46,6 +46,6 @@ def main() -> None:
 
 
 # Each module registers its commands on `main` when imported.
-from gqlevolve.cli import changelog, dashboard, db, deprecation, diff, monitoring, notices, scan  # noqa: E402,F401
+from gqlevolve.cli import changelog, dashboard, db, deprecation, diff, monitoring, notices, scan, usage  # noqa: E402,F401
 
 __all__ = ["main"]

@@ -139,12 +139,13 @@ def prune(older_than: int, db_url: str | None, as_json: bool) -> None:
         engine.dispose()
     if as_json:
         print_json(result)
-    elif not (result.usage_rows or result.total_rows or result.ledger_rows):
+    elif not (result.usage_rows or result.total_rows or result.ledger_rows or result.operation_rows or result.signature_rows):
         click.echo(f"Nothing to delete: no usage before {result.cutoff.isoformat()} in {_shown(db_url)}.")
     else:
         print_table(
             f"Pruned days before {result.cutoff.isoformat()}",
             ["table", "rows deleted"],
-            [("deprecation_usage", result.usage_rows), ("operation_totals", result.total_rows),
+            [("deprecation_usage", result.usage_rows), ("operation_usage", result.operation_rows),
+             ("operation_totals", result.total_rows), ("signatures no longer used", result.signature_rows),
              ("flush_ledger", result.ledger_rows)],
         )

@@ -1,7 +1,9 @@
 """The dashboard's ASGI app: server-rendered pages (Starlette routes, Jinja2 templates), sign-in, admin actions.
 
 Pages (``GET``, under the mount point, ``/dashboard`` by default): ``/`` the overview of one endpoint
-(``?endpoint=``), ``/element?endpoint=&coordinate=``, ``/clients``, ``/migration``, ``/versions``; ``/signin``
+(``?endpoint=``), ``/element?endpoint=&coordinate=``, ``/clients``, ``/migration``, ``/versions``, and the whole-schema pages
+``/coordinate?endpoint=&coordinate=&days=&client=`` and ``/unused?endpoint=&days=&keep=``
+(:mod:`gqlevolve.dashboard.usage_views`); ``/signin``
 (``GET`` the form, ``POST`` the token) and ``POST /signout``; the admin actions ``POST /action/extend``,
 ``/action/rollback`` and ``/action/set``, which call :mod:`gqlevolve.procedures` as the command line does (a
 reason is required; the actor is the name given at sign-in), and ``POST /consumers/add`` and
@@ -37,6 +39,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -52,7 +55,7 @@ from starlette.staticfiles import StaticFiles
 
 from gqlevolve.advisor import RemovalPolicy
 from gqlevolve.clock import Clock
-from gqlevolve.dashboard import charts, views
+from gqlevolve.dashboard import charts, usage_views, views
 from gqlevolve.dashboard.session import COOKIE_NAME, SIGNIN_COOKIE, Session, SessionSigner, SignInThrottle
 from gqlevolve.errors import Conflict, InvalidInput, NotFound, StoreUnavailable, known_error
 from gqlevolve.inputs import check_actor, day_count
@@ -92,7 +95,7 @@ _CLIENT_SORTS = {
     "version": lambda client: (client.version or "", client.name or ""),
     "operations": lambda client: client.operations,
     "last_seen": lambda client: client.last_seen,
-    "deprecated": lambda client: len(client.deprecated),
+    "deprecated": lambda client: client.deprecated_count,
 }
 
 
@@ -183,7 +186,7 @@ class Dashboard:
         pages: list[tuple[tuple[object, ...], Callable[[], object]]] = [
             (("overview", endpoint, today), lambda: views.overview(self.store, endpoint, today=today, policy=self.policy)),
             (("versions", today), lambda: views.versions(self.store, self.served, self.lifecycles, today=today)),
-            (("clients", endpoint, today), lambda: views.clients(self.store, endpoint, today=today)),
+            (("clients", endpoint, today), lambda: views.clients(self.store, endpoint, today=today, shown=SHOWN_USES)),
             (("migration", endpoint, DEFAULT_WEEKS, today),
              lambda: views.migration(self.store, endpoint, today=today, weeks=DEFAULT_WEEKS)),
         ]
@@ -228,7 +231,7 @@ class Dashboard:
         ``entered`` (never a secret: the Slack URL and the webhook's secret are typed again)."""
         endpoint = views.checked_endpoint(request.query_params.get("endpoint"), self.endpoints())
         today = self.today()
-        data = self.cache.get(("clients", endpoint, today), lambda: views.clients(self.store, endpoint, today=today))
+        data = self.cache.get(("clients", endpoint, today), lambda: views.clients(self.store, endpoint, today=today, shown=SHOWN_USES))
         sort = request.query_params.get("sort") or "deprecated"
         if sort not in _CLIENT_SORTS:
             raise InvalidInput(f"sort: one of {', '.join(_CLIENT_SORTS)}, not {loggable(sort)}", field="sort")
@@ -544,6 +547,9 @@ def _routes(dashboard: Dashboard) -> list[BaseRoute]:
         Route("/clients", _page(dashboard, dashboard.clients), methods=["GET"]),
         Route("/migration", _page(dashboard, dashboard.migration), methods=["GET"]),
         Route("/versions", _page(dashboard, dashboard.versions), methods=["GET"]),
+        # Whole-schema usage (gqlevolve usage, gqlevolve unused): dashboard/usage_views.py.
+        Route("/coordinate", _page(dashboard, partial(usage_views.coordinate, dashboard)), methods=["GET"]),
+        Route("/unused", _page(dashboard, partial(usage_views.unused, dashboard)), methods=["GET"]),
         Route("/signin", _signin(dashboard), methods=["GET", "POST"]),
         Route("/signout", _changing(dashboard, _signout(dashboard)), methods=["POST"]),
         *(Route(f"/action/{kind}", _changing(dashboard, _action(dashboard, kind)), methods=["POST"]) for kind in _ACTIONS),

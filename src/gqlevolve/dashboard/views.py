@@ -17,7 +17,7 @@ Example (``store_url`` and ``clock`` as in the other examples; ``clock`` pinned 
     >>> store.record_operation(v1, {"User.name"}, client_name="web", count=1)
     >>> store.record_operation(v1, set(), client_name="ios", count=99)
     >>> page = overview(store, v1, today=clock.today())
-    >>> [(row.coordinate, f"{row.share_30d:.0%}", len(row.clients)) for row in page.rows]
+    >>> [(row.coordinate, f"{row.share_30d:.0%}", page.client_counts[row.coordinate]) for row in page.rows]
     [('User.name', '1%', 1)]
     >>> page.daily_shares["User.name"][-1]
     0.01
@@ -43,13 +43,12 @@ from gqlevolve.lifecycle import Status, VersionLifecycle
 from gqlevolve.notices.consumers import list_consumers
 from gqlevolve.procedures import history
 from gqlevolve.reports import (
-    ClientVersion,
     DeprecationRow,
     MigrationWeek,
     SunsetWarning,
-    client_versions,
     migration_report,
 )
+from gqlevolve.reports.clients import ClientVersionSummary, client_version_summaries
 from gqlevolve.reports.deprecations import endpoint_report
 from gqlevolve.reports.enforcement import refused_per_coordinate
 from gqlevolve.usage_store import reads
@@ -102,6 +101,9 @@ class Overview:
     daily_shares: dict[str, list[float | None]]
     days: list[dt.date]
     alerts: list[Alert]
+    #: The clients of each element over the 30 days (the rows' ``clients`` lists are not read but for removed
+    #: elements: :func:`~gqlevolve.reports.deprecations.endpoint_report` with ``client_lists=False``).
+    client_counts: dict[str, int] = field(default_factory=dict)
 
 
 def known_endpoints(store: UsageStore, served: Sequence[str] = ()) -> list[str]:
@@ -129,8 +131,12 @@ def overview(
     """The deprecation report of ``endpoint``, the daily shares of its last 30 days and the policy's alerts.
 
     One read (:func:`~gqlevolve.reports.deprecations.endpoint_report`): the sparklines and the sunset alerts come
-    from the report's own 30 days of sums, not from reading those rows again."""
-    report = endpoint_report(store, endpoint, as_of=today, policy=policy, within_days=RECENT_DAYS)
+    from the report's own 30 days of sums, not from reading those rows again. The page shows how many clients use
+    each element, not who: the database counts them (the lists are read for removed elements only, whose late
+    callers an alert names)."""
+    report = endpoint_report(
+        store, endpoint, as_of=today, policy=policy, within_days=RECENT_DAYS, client_lists=False
+    )
     rows = report.rows
     days = [today - dt.timedelta(days=offset) for offset in range(RECENT_DAYS - 1, -1, -1)]  # the report's window
     shares = {
@@ -140,7 +146,9 @@ def overview(
         ]
         for row in rows
     }
-    return Overview(endpoint, today, rows, shares, days, _alerts(report.warnings, endpoint, rows))
+    return Overview(
+        endpoint, today, rows, shares, days, _alerts(report.warnings, endpoint, rows), report.client_counts
+    )
 
 
 def _alerts(warnings: Sequence[SunsetWarning], endpoint: str, rows: Sequence[DeprecationRow]) -> list[Alert]:
@@ -213,8 +221,16 @@ def element(
     )
 
 
-def clients(store: UsageStore, endpoint: str, *, today: dt.date, days: int = RECENT_DAYS) -> list[ClientVersion]:
-    return [client for client in client_versions(store, endpoint, days=days, as_of=today) if client.endpoint == endpoint]
+def clients(
+    store: UsageStore, endpoint: str, *, today: dt.date, days: int = RECENT_DAYS, shown: int = 10
+) -> list[ClientVersionSummary]:
+    """Every client version of ``endpoint`` over the last ``days``: ``gqlevolve client-versions``' rows, each with
+    its ``shown`` most used elements and the number of all (the page lists no more of them)."""
+    return [
+        client
+        for client in client_version_summaries(store, endpoint, days=days, as_of=today, shown=shown)
+        if client.endpoint == endpoint
+    ]
 
 
 def consumers(store: UsageStore) -> list[dict[str, Any]]:

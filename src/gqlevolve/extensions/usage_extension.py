@@ -198,8 +198,11 @@ def _preview(request: RequestContext) -> bool:
     try:
         keys = request.view.keys(request.request)
         raw = keys.get("headers") if keys is not None else None
-        if isinstance(raw, list | tuple):  # an ASGI scope: raw, lower-cased header pairs
-            return any(name == _PREVIEW_RAW and preview_requested(value.decode("latin-1")) for name, value in raw)
+        if isinstance(raw, list | tuple):  # an ASGI scope: raw, lower-cased header pairs (a plain loop: no generator)
+            for name, value in raw:
+                if name == _PREVIEW_RAW and preview_requested(value.decode("latin-1")):
+                    return True
+            return False
         get = getattr(getattr(request.request, "headers", None), "get", None)  # every framework's look-up
         return callable(get) and preview_requested(get(PREVIEW_HEADER))
     except Exception:  # a request that cannot be read is served as usual

@@ -6,9 +6,10 @@ and the day), the monitor:
 1. looks up the operation's analysis (:mod:`gqlevolve.operation_analysis`; cached by query text) and, when the
    operation has variables, coerces their values as graphql-core will: an operation whose variables are refused
    is not executed, so it is neither counted nor told anything (graphql-core reports the errors itself). Then it
-   adds the deprecated elements the variable values reach;
-2. counts the operation in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O.
-   Operations that only introspect are not counted;
+   adds the coordinates the variable values reach (input fields, enum values);
+2. counts the operation in the store's buffered recorder (endpoint, day, client): an in-memory add, no I/O. The
+   deprecated coordinates it used, and its shape (every coordinate, its kind, name and document hash: whole-schema
+   usage), both cached per document. Operations that only introspect are not counted;
 3. judges what it used against the endpoint's deprecation records (kept in step with the store by
    :class:`~gqlevolve.monitor.record_sync.RecordSync`) and returns the :class:`Notice` for the
    client: the ``extensions.deprecations`` entries, the lifecycle headers (none for a subscription: it has no
@@ -59,8 +60,9 @@ from graphql import DocumentNode, OperationType, parse
 from gqlevolve.clock import Clock, clock_of
 from gqlevolve.monitor.declared import Declared, declarations
 from gqlevolve.monitor.notice import Notice
-from gqlevolve.monitor.record_sync import RecordSync
-from gqlevolve.operation_analysis import AnalysisCache
+from gqlevolve.monitor.record_sync import RecordSnapshot, RecordSync
+from gqlevolve.operation_analysis import AnalysisCache, OperationAnalysis
+from gqlevolve.operation_shape import OperationShape
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -157,28 +159,36 @@ class DeprecationMonitor:
         analysis = self.analyses.analysis(schema, query, operation_name, document)
         if analysis is None or analysis.introspection_only:
             return None
+        coordinates = analysis.coordinates
+        shape: OperationShape | None = analysis.shape
         if analysis.declared_variables:  # an operation without variables pays nothing here
             if not analysis.accepts(variables):
                 return None
-            coordinates = analysis.coordinates_for(variables)
-        else:
-            coordinates = analysis.coordinates
+            coordinates, shape = analysis.usage_for(variables)
         today = day or self.clock.today()
         if not coordinates:
             self.store.record_buffered(
-                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
+                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today,
+                operation=shape,
             )
             return None
-        assert analysis.index is not None
+        if coordinates is analysis.coordinates:  # the usual case: the document's own, judged once per endpoint and day
+            plan = analysis.plans.get(endpoint)
+            if plan is None or plan.generation != self.records.generation or plan.day != today:
+                plan = self._plan(analysis, endpoint, today)
+            snapshot, notice = plan.snapshot, plan.notice
+        else:  # the variable values reached a deprecated element the document does not name
+            assert analysis.index is not None
+            snapshot = self.records.for_endpoint(endpoint, analysis.index)
+            notice, plan = snapshot.notice(coordinates, today), None
         wants_preview = preview() if callable(preview) else bool(preview)
-        snapshot = self.records.for_endpoint(endpoint, analysis.index)
-        notice = snapshot.notice(coordinates, today)
         if wants_preview or notice.enforceable:  # the common case skips this: no rule on what it used
             notice = snapshot.judge(
                 coordinates, today, self.clock.now if now is None else lambda: now,
                 client_name, client_version, preview=wants_preview,
             )
-        if notice.refusals:  # refused or previewed elements were not used: counted apart (enforcement_counts)
+            plan = None  # judged for this request: not the plan's notice
+        if notice.refusals:  # refused or previewed: not executed, so neither usage nor an operation run (apart)
             refused = {refusal.coordinate for refusal in notice.refusals}
             self.store.record_buffered(
                 endpoint, frozenset() if wants_preview else coordinates - refused, client_name=client_name,
@@ -187,8 +197,49 @@ class DeprecationMonitor:
             )
         else:
             self.store.record_buffered(
-                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today
+                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today,
+                operation=shape,
             )
-        if analysis.operation_type is OperationType.SUBSCRIPTION and notice.headers:
-            return replace(notice, records=(), headers=())  # a subscription has no response headers to carry them
-        return notice
+        if plan is not None:
+            return plan.told
+        return _told(analysis.operation_type, notice)
+
+    def _plan(self, analysis: OperationAnalysis, endpoint: str, today: dt.date) -> _Plan:
+        """Judge the document's own coordinates on ``endpoint`` today, once: what its next requests reuse."""
+        assert analysis.index is not None
+        generation = self.records.generation  # read before the snapshot (a newer one then only makes a new plan)
+        snapshot = self.records.for_endpoint(endpoint, analysis.index)
+        notice = snapshot.notice(analysis.coordinates, today)
+        plan = _Plan(generation, today, snapshot, notice, _told(analysis.operation_type, notice))
+        plans = analysis.plans
+        if len(plans) >= _MAX_PLANS:  # endpoints come from requests' paths: a few are kept, never all
+            plans.clear()
+        plans[endpoint] = plan
+        return plan
+
+
+#: Plans kept with one analysis (one per endpoint; a server has a handful): past it they are made again.
+_MAX_PLANS = 8
+
+
+class _Plan:
+    """One document's deprecated coordinates judged on one endpoint on one day, while the records stay the same:
+    what a cache hit reuses (an integer and a date compared, no look-up in the snapshot)."""
+
+    __slots__ = ("day", "generation", "notice", "snapshot", "told")
+
+    def __init__(
+        self, generation: int, day: dt.date, snapshot: RecordSnapshot, notice: Notice, told: Notice
+    ) -> None:
+        #: :attr:`RecordSync.generation` when it was made: a newer one makes it stale.
+        self.generation = generation
+        self.day = day
+        self.snapshot = snapshot  # judges a request that asks for a preview or uses an enforceable record
+        self.notice = notice
+        self.told = told  # the notice as the client gets it (without headers for a subscription)
+
+
+def _told(operation_type: OperationType, notice: Notice) -> Notice:
+    if operation_type is OperationType.SUBSCRIPTION and notice.headers:
+        return replace(notice, records=(), headers=())  # a subscription has no response headers to carry them
+    return notice

@@ -39,11 +39,12 @@ process), and read again:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gqlevolve.lifecycle import Deprecation, Status, adoption_cutoff, client_key
 from gqlevolve.monitor.enforcement import refusals
@@ -74,6 +75,10 @@ def _cleaned_version(version: str | None) -> str:
 logger = logging.getLogger("gqlevolve.extensions")
 
 _MAX_NOTICES = 1_024
+
+# Generations are unique across every RecordSync of the process: a plan tagged with one is never mistaken for
+# another sync's (``next`` on a count is atomic under the GIL: no lock on the request path).
+_GENERATIONS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -157,7 +162,11 @@ class RecordSync:
         self.actor = actor
         self.adopters_by_version = bool(adopters_by_version)
         self._snapshots: dict[str, RecordSnapshot] = {}
+        #: Changes whenever an endpoint's snapshot is added or replaced: what the request path derived from the
+        #: snapshots (the monitor's per-document plans) is current while this is the same (one integer compare).
+        self.generation = next(_GENERATIONS)
         self._seeds: dict[str, dict[str, Deprecation]] = {}
+        self._schemas: dict[str, Any] = {}  # each endpoint's graphql-core schema, registered with its records
         self._unregistered: set[str] = set()
         self._lock = threading.Lock()  # registration and refresh (I/O), never taken on the request path
         self._thread_lock = threading.Lock()  # starting the thread (a first request may do it)
@@ -180,9 +189,14 @@ class RecordSync:
 
     def _seed(self, endpoint: str, index: DeprecationIndex) -> RecordSnapshot:
         seed = self._seeds.setdefault(endpoint, seed_records(index, self.declared))
-        return self._snapshots.setdefault(
-            endpoint, RecordSnapshot(endpoint, seed, by_version=self.adopters_by_version)
-        )
+        self._schemas.setdefault(endpoint, index.schema)
+        snapshot = self._snapshots.get(endpoint)
+        if snapshot is None:
+            snapshot = self._snapshots.setdefault(
+                endpoint, RecordSnapshot(endpoint, seed, by_version=self.adopters_by_version)
+            )
+            self.generation = next(_GENERATIONS)  # after the snapshot: a reader of the old one sees it change
+        return snapshot
 
     # --- start-up and refresh (I/O) ----------------------------------------------------------
 
@@ -207,6 +221,8 @@ class RecordSync:
                 effective = self.store.register_deprecations(
                     endpoint, seed.values(), actor=self.actor, today=self.today()
                 )
+                # The schema served, for whole-schema usage (what `unused` is measured against).
+                self.store.register_schema(endpoint, self._schemas[endpoint], today=self.today())
                 self.store.watch(endpoint)
                 self._install(endpoint, effective)
                 self._unregistered.discard(endpoint)
@@ -240,6 +256,7 @@ class RecordSync:
         adopters = self._adopters(endpoint, records, current)
         if current is None or current.records != records or current.adopters != adopters:
             self._snapshots[endpoint] = RecordSnapshot(endpoint, records, adopters, self.adopters_by_version)
+            self.generation = next(_GENERATIONS)
 
     def _adopters(
         self, endpoint: str, records: Mapping[str, Deprecation], current: RecordSnapshot | None

@@ -38,12 +38,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import json_quote
 from gqlevolve.logs import loggable_text
 from gqlevolve.notices._store import writing
+from gqlevolve.usage_store.engine import dialect_insert
 from gqlevolve.usage_store.tables import notice_deliveries
 
 if TYPE_CHECKING:
@@ -115,8 +115,7 @@ class Delivery:
 
 
 def _insert(connection: sa.Connection) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(notice_deliveries)
+    return dialect_insert(connection, notice_deliveries)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -100,7 +100,8 @@ class EndpointReport:
     dashboard's overview): ``rows`` are :func:`deprecation_report`'s; ``totals`` and ``used`` the endpoint's
     operations per day and each coordinate's over the same 30 days (``first_day`` to ``last_day``, days with data
     only); ``warnings`` :func:`~gqlevolve.reports.sunset.sunset_warnings` of the endpoint (without their client lists:
-    :func:`~gqlevolve.reports.sunset.warnings_from`)."""
+    :func:`~gqlevolve.reports.sunset.warnings_from`); ``client_counts`` the number of clients of each row (the length
+    of its ``clients``, also when those lists were not read: ``client_lists=False``)."""
 
     endpoint: str
     as_of: dt.date
@@ -110,6 +111,7 @@ class EndpointReport:
     totals: dict[dt.date, int]
     used: dict[str, dict[dt.date, int]]
     warnings: list[SunsetWarning]
+    client_counts: dict[str, int]
 
 
 def endpoint_report(
@@ -119,18 +121,25 @@ def endpoint_report(
     as_of: dt.date | None = None,
     policy: RemovalPolicy | None = None,
     within_days: int = 7,
+    client_lists: bool = True,
 ) -> EndpointReport:
     """:func:`deprecation_report` of one endpoint, its daily usage and its sunset warnings (records entering
     ``sunset_warning`` within ``within_days``), read once in one transaction: the sunset warnings' 7 days are the
-    last of the report's 30, so their shares come from the same sums instead of a second read of those rows."""
+    last of the report's 30, so their shares come from the same sums instead of a second read of those rows.
+
+    ``client_lists=False``: for a page that shows how many clients use each element, not who (the dashboard's
+    overview): the database counts them (``client_counts``) and the rows' ``clients`` lists are read only for
+    removed elements (whose late callers an alert names); empty for the others. The counts are the lengths of the
+    lists :func:`deprecation_report` gives, read from the same sums."""
     as_of, first_day, last_day = report_window(store, as_of, RECENT_DAYS)
     policy = policy or RemovalPolicy()
     with reading(store) as connection:
         [name] = endpoints_to_cover(reads.endpoints(connection), endpoint)
-        read = _read(connection, name, as_of, first_day, last_day, policy)
+        read = _read(connection, name, as_of, first_day, last_day, policy, client_lists=client_lists)
     warnings = warnings_from(name, read.records, read.recent, as_of=as_of, within_days=within_days)
     return EndpointReport(
-        name, as_of, first_day, last_day, read.rows, read.recent.totals, dict(read.recent.used), warnings
+        name, as_of, first_day, last_day, read.rows, read.recent.totals, dict(read.recent.used), warnings,
+        read.client_counts,
     )
 
 
@@ -139,15 +148,33 @@ class _Read:
     rows: list[DeprecationRow]
     records: list[Deprecation]
     recent: Evidence
+    client_counts: dict[str, int]
 
 
 def _read(
-    connection: Connection, name: str, as_of: dt.date, first_day: dt.date, last_day: dt.date, policy: RemovalPolicy
+    connection: Connection,
+    name: str,
+    as_of: dt.date,
+    first_day: dt.date,
+    last_day: dt.date,
+    policy: RemovalPolicy,
+    *,
+    client_lists: bool = True,
 ) -> _Read:
     records = {stored.record.coordinate: stored.record for stored in list_deprecations(connection, name)}
     # The rows show the recent 30 days' clients, not the verdicts': the advisor need not sum its window per client.
     verdicts = advise_records(connection, name, list(records.values()), as_of=as_of, policy=policy, clients=False)
-    recent = gather(connection, name, [verdict.coordinate for verdict in verdicts], first_day, last_day)
+    coordinates = [verdict.coordinate for verdict in verdicts]
+    # The clients of each element from the writer's per-client sums (reads.coordinate_clients), not from gather's
+    # per-(signature, client) sums of the usage rows: the same lists, one or two rows per client and element to read.
+    recent = gather(connection, name, coordinates, first_day, last_day, clients=False)
+    listed = coordinates if client_lists else [c for c in coordinates if records[c].status_on(as_of) is Status.REMOVED]
+    if listed:
+        recent.clients.update(reads.coordinate_clients(connection, name, listed, since=first_day, until=last_day))
+    if client_lists:
+        client_counts = {coordinate: len(found) for coordinate, found in recent.clients.items()}
+    else:
+        client_counts = reads.client_counts(connection, name, coordinates, since=first_day, until=last_day)
     total = sum(recent.totals.values())
     refused = refused_per_coordinate(connection, name, first_day, last_day)
     rows: list[DeprecationRow] = []
@@ -176,4 +203,4 @@ def _read(
                 brownouts=tuple(record.brownouts),
             )
         )
-    return _Read(rows, list(records.values()), recent)
+    return _Read(rows, list(records.values()), recent, client_counts)

@@ -46,6 +46,7 @@ from gqlevolve.usage_store.clients import (
     clean_client_name,
     clean_client_version,
 )
+from gqlevolve.usage_store.operations import OperationLimiter, OperationSigner, StoredOperation
 from gqlevolve.usage_store.recorder import ENFORCEMENT_KINDS, Enforced, Recorder, TotalKey, UsageKey
 from gqlevolve.usage_store.signatures import SignatureCache, coordinate_set
 from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
@@ -63,18 +64,21 @@ INBOX_DRAIN_SIZE = 50_000
 _NAME_CACHE_SIZE = 10_000
 
 # The inbox's key: the arguments of record_buffered as given (endpoint, coordinates, client name and version, day,
-# and what was refused or previewed: None for an ordinary operation).
-_InboxKey = tuple[object, object, object, object, object, object]
+# what was refused or previewed: None for an ordinary operation, and the operation's shape or None).
+_InboxKey = tuple[object, object, object, object, object, object, object]
 
 #: Where :meth:`ObservationBuffer.count` hands a validated observation: (total key, usage key or None, coordinates,
-#: count, refused or previewed pairs). ``Batch.add`` (written straight through) and the recorder (buffered) take it.
-AddCounts = Callable[[TotalKey, "UsageKey | None", frozenset[str], int, Enforced], None]
+#: count, refused or previewed pairs, the operation or None). ``Batch.add`` (written straight through) and the
+#: recorder (buffered) take it.
+AddCounts = Callable[[TotalKey, "UsageKey | None", frozenset[str], int, Enforced, "StoredOperation | None"], None]
 
 
 class ObservationBuffer:
     """The inbox of the request path, and the draining that validates and counts what it holds into ``recorder``."""
 
-    def __init__(self, recorder: Recorder, clock: Clock, *, max_clients_per_day: int) -> None:
+    def __init__(
+        self, recorder: Recorder, clock: Clock, *, max_clients_per_day: int, max_operations_per_day: int | None = None
+    ) -> None:
         self.recorder = recorder
         self.clock = clock
         # A count per key, in a one-item list: a request whose key is there already (most of them) costs one
@@ -86,6 +90,10 @@ class ObservationBuffer:
         self._odd_inbox: deque[tuple[_InboxKey, object]] = deque()
         self._clients = ClientLimiter(max_clients_per_day)
         self._signatures = SignatureCache()
+        self._operations = OperationSigner()
+        self._operation_limiter = (
+            OperationLimiter() if max_operations_per_day is None else OperationLimiter(max_operations_per_day)
+        )
         self._names: dict[str, str] = {}
         self._versions: dict[str, str] = {}
         #: Operations refused at draining because their arguments were invalid (each one logged).
@@ -102,8 +110,12 @@ class ObservationBuffer:
         when: object,
         count: object,
         enforced: object = None,
+        operation: object = None,
     ) -> bool:
         """Keep one observation as given (never raises); True when the inbox is full and should be drained now.
+
+        ``operation``: the operation's :class:`~gqlevolve.operation_shape.OperationShape` (every coordinate it
+        used, for whole-schema usage; the analysis caches it per document), or None.
 
         ``enforced``: the (coordinate, kind) pairs the operation had refused or previewed (a frozenset the
         monitor caches), counted apart from usage; None for an ordinary operation.
@@ -117,7 +129,7 @@ class ObservationBuffer:
             client_version = client_version[:CLIENT_VERSION_LENGTH]
         key = (
             endpoint, coordinates, client_name, client_version, self.clock.today() if when is None else _day_of(when),
-            enforced,
+            enforced, operation,
         )
         try:
             if type(count) is not int or count < 1:
@@ -147,10 +159,11 @@ class ObservationBuffer:
                 observations.append(self._odd_inbox.popleft())
             except IndexError:  # another thread drained it meanwhile
                 break
-        for (endpoint, coordinates, name, version, when, enforced), count in observations:
+        for (endpoint, coordinates, name, version, when, enforced, operation), count in observations:
             try:
                 self.count(
-                    self._add_to_recorder, endpoint, coordinates, name, version, when, count, enforced  # type: ignore[arg-type]
+                    self._add_to_recorder, endpoint, coordinates, name, version, when, count, enforced,  # type: ignore[arg-type]
+                    operation,
                 )
             except Exception as error:  # bad arguments: the request that sent them did not fail for it
                 valid_count = isinstance(count, int) and not isinstance(count, bool) and count > 0
@@ -165,10 +178,11 @@ class ObservationBuffer:
         coordinates: frozenset[str],
         count: int,
         enforced: Enforced = frozenset(),
+        operation: StoredOperation | None = None,
     ) -> None:
         endpoint, day, name, version = total_key
         signature = None if usage_key is None else usage_key[4]
-        self.recorder.add(endpoint, day, name, version, signature, coordinates, count, enforced)
+        self.recorder.add(endpoint, day, name, version, signature, coordinates, count, enforced, operation)
 
     def count(
         self,
@@ -180,8 +194,12 @@ class ObservationBuffer:
         when: dt.date | dt.datetime | None,
         count: int,
         enforced: object = None,
+        operation: object = None,
     ) -> None:
         """Validate and normalise one observation, then hand its keys to ``add`` (under the recorder's lock).
+
+        ``operation``: an :class:`~gqlevolve.operation_shape.OperationShape` or None; checked and signed once per
+        distinct shape, then admitted under the daily cap on distinct operations (:mod:`.operations`).
 
         Raises ``ValueError`` (or ``TypeError``) for invalid arguments: ``record_operation`` lets it through,
         :meth:`drain` logs and counts it as rejected.
@@ -192,13 +210,16 @@ class ObservationBuffer:
         coordinates = coordinate_set(coordinates)
         refused = _enforced(enforced, endpoint)
         signature = self._signatures.signature_of(coordinates) if coordinates else None
+        stored = None if operation is None else self._operations.stored(operation, coordinates)
         day = self.clock.today() if when is None else utc_day(when)
         name = _cleaned(self._names, client_name, clean_client_name, CLIENT_NAME_LENGTH)
         version = _cleaned(self._versions, client_version, clean_client_version, CLIENT_VERSION_LENGTH)
-        with self.recorder.lock:  # the client cap decides and counts atomically
+        with self.recorder.lock:  # the client and operation caps decide and count atomically
             name, version = self._clients.admit(endpoint, day, name, version)
+            if stored is not None:
+                stored = self._operation_limiter.admit(endpoint, day, stored)
             total_key = (endpoint, day, name, version)
-            add(total_key, None if signature is None else (*total_key, signature), coordinates, count, refused)
+            add(total_key, None if signature is None else (*total_key, signature), coordinates, count, refused, stored)
 
 
 def _enforced(enforced: object, endpoint: str) -> Enforced:

@@ -73,6 +73,7 @@ __all__ = [
     "bounded",
     "connection_may_be_broken",
     "create_store_engine",
+    "dialect_insert",
     "is_sqlite",
 ]
 
@@ -110,6 +111,15 @@ class WriteTimeouts:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"the {name} timeout must be a positive number of seconds, not {value!r}")
+
+
+def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """An INSERT into ``table`` in the connection's dialect, which has ``on_conflict_do_update`` and
+    ``on_conflict_do_nothing`` (SQLite and PostgreSQL spell the upsert alike; SQLAlchemy's core INSERT has neither)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def is_sqlite(engine_or_url: sa.Engine | URL) -> bool:

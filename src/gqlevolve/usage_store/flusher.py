@@ -333,6 +333,7 @@ class Flusher:
             self.flushed_operations += written + sum(batch.operations for _, batch in attempt.committed)
             for _, batch in [(attempt.number, attempt.batch), *attempt.rewritten]:
                 self.written_signatures.update(batch.signatures)
+                self.written_signatures.update(batch.shapes)
             for endpoint in self._watched:
                 self._watched[endpoint] = attempt.today
         if self.last_error is not None:
@@ -422,6 +423,7 @@ class Flusher:
                 self._guard = None
         for record in records:
             self.written_signatures.update(record.batch.signatures)
+            self.written_signatures.update(record.batch.shapes)
         self.replayed_operations += operations
         return operations
 

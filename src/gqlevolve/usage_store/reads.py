@@ -51,8 +51,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from gqlevolve.lifecycle.adoption import client_key
+from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_last_day, span_sum
 from gqlevolve.usage_store.tables import (
     client_from_column,
+    client_summaries,
     coordinate_days,
     day_from_column,
     deprecated_days,
@@ -74,7 +76,10 @@ __all__ = [
     "adopters",
     "client_coordinates",
     "clients",
+    "client_counts",
+    "client_first_coordinates",
     "clients_seen",
+    "coordinate_clients",
     "coordinates",
     "daily_totals",
     "daily_usage",
@@ -314,47 +319,145 @@ def clients_seen(
     ]
 
 
+def _client_sums(
+    connection: sa.Connection,
+    endpoint: str,
+    since: dt.date | None,
+    until: dt.date | None,
+    coordinates: Sequence[str] | None = None,
+) -> Any:
+    """(coordinate, client name, version, operations, last day number) of each pair used in the days asked for,
+    summed from ``client_summaries`` (:mod:`~gqlevolve.usage_store.client_summaries`: one or two rows per client and
+    coordinate for a window, not one per signature, client and day)."""
+    table = client_summaries
+    used = sa.func.sum(span_sum(since, until))
+    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until)]
+    if coordinates is not None:
+        conditions.append(table.c.coordinate.in_(list(coordinates)))
+    return connection.execute(
+        sa.select(
+            table.c.coordinate, table.c.client_name, table.c.client_version, used,
+            sa.func.max(span_last_day(since, until)),
+        )
+        .where(*conditions)
+        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
+        .having(used > 0)
+    )
+
+
 def client_coordinates(
     connection: sa.Connection, endpoint: str, *, since: dt.date | None = None, until: dt.date | None = None
 ) -> list[ClientCoordinateUsage]:
     """Each (client, coordinate) pair on ``endpoint`` in the days asked for: its operations and last day.
 
-    The database sums usage per (signature, client) first and joins the few sums, not the stored rows, to the
-    coordinates each signature stands for. Ordered by client name, version, then most operations first.
+    Read from ``client_summaries`` (the writer's sums per client, coordinate and block of days). Ordered by client
+    name, version, then most operations first.
     """
-    per_signature = (
-        sa.select(
-            deprecation_usage.c.signature,
-            deprecation_usage.c.client_name,
-            deprecation_usage.c.client_version,
-            sa.func.sum(deprecation_usage.c.count).label("operations"),
-            sa.func.max(deprecation_usage.c.day).label("last_seen"),
+    rows = [
+        ClientCoordinateUsage(
+            client_from_column(name), client_from_column(version), coordinate, int(count), _day_of(last)
         )
-        .where(deprecation_usage.c.endpoint == endpoint, *_between(deprecation_usage.c.day, since, until))
-        .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, deprecation_usage.c.client_version)
+        for coordinate, name, version, count, last in _client_sums(connection, endpoint, since, until)
+    ]
+    return sorted(rows, key=lambda use: (use.name or "", use.version or "", -use.operations, use.coordinate))
+
+
+def client_first_coordinates(
+    connection: sa.Connection,
+    endpoint: str,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    first: int = 10,
+) -> tuple[list[ClientCoordinateUsage], dict[tuple[str | None, str | None], int]]:
+    """:func:`client_coordinates` cut to each client's ``first`` pairs (most operations first, then by coordinate),
+    and how many pairs each client has: for a page that shows a client's first few elements and the number of the
+    others. The database ranks and counts them (a window function over the pairs' sums): ``first`` rows per client
+    come back, not one per client and coordinate.
+    """
+    table = client_summaries
+    used = sa.func.sum(span_sum(since, until))
+    pairs = (
+        sa.select(
+            table.c.coordinate, table.c.client_name, table.c.client_version, used.label("operations"),
+            sa.func.max(span_last_day(since, until)).label("last_day"),
+        )
+        .where(table.c.endpoint == endpoint, *span_blocks(since, until))
+        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
+        .having(used > 0)
         .subquery()
     )
-    operations = sa.func.sum(per_signature.c.operations)
-    rows = connection.execute(
-        sa.select(
-            per_signature.c.client_name,
-            per_signature.c.client_version,
-            signature_coordinates.c.coordinate,
-            operations,
-            sa.func.max(per_signature.c.last_seen),
+    client = [pairs.c.client_name, pairs.c.client_version]
+    # Ties in code point order, as Python sorts the full lists (PostgreSQL's default collation may not be).
+    coordinate_order = sa.collate(pairs.c.coordinate, "C" if connection.dialect.name == "postgresql" else "BINARY")
+    ranked = sa.select(
+        *pairs.c,
+        sa.func.row_number().over(partition_by=client, order_by=[pairs.c.operations.desc(), coordinate_order]).label("rank"),
+        sa.func.count().over(partition_by=client).label("pairs"),
+    ).subquery()
+    uses: list[ClientCoordinateUsage] = []
+    counts: dict[tuple[str | None, str | None], int] = {}
+    for coordinate, name, version, count, last, _rank, number in connection.execute(
+        sa.select(ranked).where(ranked.c.rank <= first)
+    ):
+        key = (client_from_column(name), client_from_column(version))
+        counts[key] = int(number)
+        uses.append(ClientCoordinateUsage(key[0], key[1], coordinate, int(count), _day_of(last)))
+    uses.sort(key=lambda use: (use.name or "", use.version or "", -use.operations, use.coordinate))
+    return uses, counts
+
+
+def coordinate_clients(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinates: Sequence[str] | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[str, list[ClientUsage]]:
+    """Coordinate -> the clients that used it on ``endpoint`` in the days asked for, most operations first (then
+    by name and version): :func:`clients` for many coordinates at once (None: every coordinate used), read from
+    ``client_summaries``. Coordinates nobody used have no entry."""
+    per_coordinate: dict[str, list[ClientUsage]] = defaultdict(list)
+    for coordinate, name, version, count, last in _client_sums(connection, endpoint, since, until, coordinates):
+        per_coordinate[coordinate].append(
+            ClientUsage(client_from_column(name), client_from_column(version), int(count), _day_of(last))
         )
-        .join(signature_coordinates, signature_coordinates.c.signature == per_signature.c.signature)
-        .group_by(per_signature.c.client_name, per_signature.c.client_version, signature_coordinates.c.coordinate)
-        .order_by(
-            per_signature.c.client_name, per_signature.c.client_version, operations.desc(), signature_coordinates.c.coordinate
-        )
+    for found in per_coordinate.values():
+        found.sort(key=lambda client: (-client.operations, client.name or "", client.version or ""))
+    return dict(per_coordinate)
+
+
+def client_counts(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinates: Sequence[str] | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[str, int]:
+    """Coordinate -> how many clients (name and version) used it on ``endpoint`` in the days asked for: the length
+    of each of :func:`coordinate_clients`' lists, counted by the database (one row per coordinate comes back, not
+    one per client and coordinate). Coordinates nobody used have no entry."""
+    table = client_summaries
+    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until)]
+    if coordinates is not None:
+        conditions.append(table.c.coordinate.in_(list(coordinates)))
+    pairs = (
+        sa.select(table.c.coordinate)
+        .where(*conditions)
+        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
+        .having(sa.func.sum(span_sum(since, until)) > 0)
+        .subquery()
     )
-    return [
-        ClientCoordinateUsage(
-            client_from_column(name), client_from_column(version), coordinate, int(count), day_from_column(last_seen)
-        )
-        for name, version, coordinate, count, last_seen in rows
-    ]
+    rows = connection.execute(sa.select(pairs.c.coordinate, sa.func.count()).group_by(pairs.c.coordinate))
+    return {coordinate: int(count) for coordinate, count in rows}
+
+
+def _day_of(number: int) -> dt.date:
+    day = day_of_number(number)
+    assert day is not None  # a pair with operations in the days asked for has a last day among them
+    return day
 
 
 def _week_of(column: sa.ColumnElement[Any], first_day: dt.date, weeks: int) -> sa.ColumnElement[int]:
@@ -371,31 +474,34 @@ def weekly_users(
     Week 0 starts on ``first_day``; there are ``weeks`` weeks of 7 days. Every day before ``first_day``, as far
     back as the store goes, falls in week :data:`BEFORE_FIRST_WEEK` (-1); days after the last week are not read.
     Only the ``coordinates`` asked for, and only the weeks in which they were used, have entries.
+
+    One grouped read of ``client_summaries``: per coordinate and client name, its operations in each week (and
+    before the first), summed from the day columns of the blocks each week touches.
     """
     if not coordinates:
         return {}
+    table = client_summaries
     last_day = first_day + dt.timedelta(days=7 * weeks - 1)
-    week = _week_of(deprecation_usage.c.day, first_day, weeks).label("week")
-    per_signature = (
-        sa.select(deprecation_usage.c.signature, deprecation_usage.c.client_name, week)
-        .where(deprecation_usage.c.endpoint == endpoint, deprecation_usage.c.day <= last_day)
-        .group_by(deprecation_usage.c.signature, deprecation_usage.c.client_name, week)
-        .subquery()
-    )
+    spans = [(None, first_day - dt.timedelta(days=1))] + [
+        (first_day + dt.timedelta(days=7 * week), first_day + dt.timedelta(days=7 * week + 6)) for week in range(weeks)
+    ]
     rows = connection.execute(
-        sa.select(signature_coordinates.c.coordinate, per_signature.c.client_name, per_signature.c.week)
-        .join(
-            signature_coordinates,
-            sa.and_(
-                signature_coordinates.c.signature == per_signature.c.signature,
-                signature_coordinates.c.coordinate.in_(list(coordinates)),
-            ),
+        sa.select(table.c.coordinate, table.c.client_name, *[sa.func.sum(span_sum(*span)) for span in spans])
+        .where(
+            table.c.endpoint == endpoint,
+            table.c.coordinate.in_(list(coordinates)),
+            *span_blocks(None, last_day),
         )
-        .distinct()
+        .group_by(table.c.coordinate, table.c.client_name)
     )
+    numbers = [BEFORE_FIRST_WEEK, *range(weeks)]
     users: dict[str, dict[int, set[str | None]]] = defaultdict(lambda: defaultdict(set))
-    for coordinate, name, week_number in rows:
-        users[coordinate][int(week_number)].add(client_from_column(name))
+    for coordinate, name, *sums in rows:
+        client = client_from_column(name)
+        per_week = users[coordinate]
+        for week_number, used in zip(numbers, sums, strict=True):
+            if used:
+                per_week[week_number].add(client)
     return {coordinate: dict(per_week) for coordinate, per_week in users.items()}
 
 

@@ -27,6 +27,8 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
+from gqlevolve.usage_store.operations import StoredOperation
+
 __all__ = ["ENFORCEMENT_KINDS", "Batch", "Enforced", "EnforcementKey", "Recorder", "RecorderStats", "TotalKey", "UsageKey"]
 
 #: (endpoint, day, client name, client version)
@@ -35,6 +37,8 @@ TotalKey = tuple[str, dt.date, str, str]
 UsageKey = tuple[str, dt.date, str, str, str]
 #: (endpoint, day, client name, client version, coordinate, kind): refused or previewed, never usage.
 EnforcementKey = tuple[str, dt.date, str, str, str, str]
+#: (endpoint, coordinate, day): the coordinates of operations past the daily cap, counted one by one.
+CoordinateDayKey = tuple[str, str, dt.date]
 #: What one operation had refused or previewed: (coordinate, kind) pairs.
 Enforced = frozenset[tuple[str, str]]
 #: The kinds of ``enforcement_counts``: refused as a newcomer, refused in a brownout, asked for the preview.
@@ -51,10 +55,20 @@ class Batch:
     signatures: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Refused and previewed operations per coordinate and kind (``enforcement_counts``).
     enforcement: dict[EnforcementKey, int] = field(default_factory=dict)
+    #: Whole-schema usage: every operation per (endpoint, day, client name, client version, operation signature).
+    operation_usage: dict[UsageKey, int] = field(default_factory=dict)
+    #: Each operation signature's shape (the overflow row's: the shape of the first operation past the cap).
+    shapes: dict[str, StoredOperation] = field(default_factory=dict)
+    #: The coordinates of operations past the daily cap, counted per coordinate (those of the others are counted
+    #: from ``operation_usage`` and ``shapes`` when written).
+    overflow: dict[CoordinateDayKey, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """The number of distinct keys (what ``max_pending`` bounds)."""
-        return len(self.totals) + len(self.usage) + len(self.enforcement)
+        return len(self.totals) + len(self.usage) + len(self.enforcement) + len(self.operation_usage) + len(self.overflow)
+
+    def __bool__(self) -> bool:
+        return bool(self.totals or self.usage or self.enforcement or self.operation_usage or self.overflow)
 
     @property
     def operations(self) -> int:
@@ -67,6 +81,7 @@ class Batch:
         coordinates: frozenset[str],
         count: int,
         enforced: Enforced = frozenset(),
+        operation: StoredOperation | None = None,
     ) -> None:
         self.totals[total_key] = self.totals.get(total_key, 0) + count
         if usage_key is not None:
@@ -76,6 +91,21 @@ class Batch:
         for coordinate, kind in enforced:
             key = (*total_key, coordinate, kind)
             self.enforcement[key] = self.enforcement.get(key, 0) + count
+        if operation is not None:
+            self.add_operation(total_key, operation, count)
+
+    def add_operation(self, total_key: TotalKey, operation: StoredOperation, count: int) -> None:
+        """Count ``count`` runs of ``operation`` (the operation count of ``totals`` is the caller's)."""
+        signature = operation.signature
+        key = (*total_key, signature)
+        self.operation_usage[key] = self.operation_usage.get(key, 0) + count
+        if signature not in self.shapes:
+            self.shapes[signature] = operation
+        if operation.overflow:
+            endpoint, day = total_key[0], total_key[1]
+            for coordinate in operation.shape.coordinates:
+                overflow_key = (endpoint, coordinate, day)
+                self.overflow[overflow_key] = self.overflow.get(overflow_key, 0) + count
 
     def merge(self, other: Batch) -> None:
         for total_key, count in other.totals.items():
@@ -86,6 +116,12 @@ class Batch:
             self.signatures.setdefault(signature, coordinates)
         for enforcement_key, count in other.enforcement.items():
             self.enforcement[enforcement_key] = self.enforcement.get(enforcement_key, 0) + count
+        for operation_key, count in other.operation_usage.items():
+            self.operation_usage[operation_key] = self.operation_usage.get(operation_key, 0) + count
+        for signature, operation in other.shapes.items():
+            self.shapes.setdefault(signature, operation)
+        for overflow_key, count in other.overflow.items():
+            self.overflow[overflow_key] = self.overflow.get(overflow_key, 0) + count
 
 
 @dataclass(frozen=True)
@@ -123,6 +159,7 @@ class Recorder:
         coordinates: frozenset[str],
         count: int = 1,
         enforced: Enforced = frozenset(),
+        operation: StoredOperation | None = None,
     ) -> bool:
         """Count ``count`` operations; False when they had to be dropped (buffer full)."""
         total_key = (endpoint, day, client_name, client_version)
@@ -131,10 +168,12 @@ class Recorder:
             batch = self._batch
             new_keys = (total_key not in batch.totals) + (usage_key is not None and usage_key not in batch.usage)
             new_keys += sum((*total_key, *pair) not in batch.enforcement for pair in enforced)
+            if operation is not None:
+                new_keys += (*total_key, operation.signature) not in batch.operation_usage
             if new_keys and len(batch) + new_keys > self.max_pending:
                 self._dropped += count
                 return False
-            batch.add(total_key, usage_key, coordinates, count, enforced)
+            batch.add(total_key, usage_key, coordinates, count, enforced, operation)
             return True
 
     def take(self) -> Batch:
@@ -145,7 +184,7 @@ class Recorder:
 
     def put_back(self, batch: Batch) -> None:
         """Merge a batch that could not be written back in (beyond the bound if need be: it was already counted)."""
-        if not batch.totals and not batch.usage and not batch.enforcement:
+        if not batch:
             return
         with self._lock:
             batch.merge(self._batch)

@@ -21,9 +21,14 @@ The format is JSON lines, one record per line, appended and never rewritten in p
      "totals": [[endpoint, "2026-11-21", client_name, client_version, count], ...],
      "usage": [[endpoint, "2026-11-21", client_name, client_version, signature, count], ...],
      "signatures": {"<signature>": ["User.name", ...], ...},
-     "enforcement": [[endpoint, "2026-11-21", client_name, client_version, coordinate, kind, count], ...]}
+     "enforcement": [[endpoint, "2026-11-21", client_name, client_version, coordinate, kind, count], ...],
+     "operation_usage": [[endpoint, "2026-11-21", client_name, client_version, signature, count], ...],
+     "shapes": {"<signature>": [kind, name or null, document_hash, ["User", "User.name", ...], ["User.name"]]},
+     "overflow": [[endpoint, coordinate, "2026-11-21", count], ...]}
 
-(``enforcement``, refused and previewed operations, since revision 0003; a record without it has none.)
+(``enforcement``, refused and previewed operations, since revision 0003; ``operation_usage``, ``shapes`` (each
+with its deprecated coordinates last) and ``overflow``, whole-schema usage, since 0005: a record without them has
+none.)
 
 ``in_doubt`` names a batch that was sent and whose COMMIT was not answered (it is written only if that writer's
 ledger does not count it); ``id`` makes every other record written once. A record is appended with one
@@ -65,9 +70,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL
 
+from gqlevolve.operation_shape import OperationShape
+from gqlevolve.usage_store.operations import StoredOperation, check_shape
 from gqlevolve.usage_store.recorder import Batch
 from gqlevolve.usage_store.urls import redacted, sqlite_path
 
@@ -107,6 +115,15 @@ class SpillRecord:
                 [e, day.isoformat(), n, v, c, kind, count]
                 for (e, day, n, v, c, kind), count in self.batch.enforcement.items()
             ],
+            "operation_usage": [
+                [e, day.isoformat(), n, v, s, count] for (e, day, n, v, s), count in self.batch.operation_usage.items()
+            ],
+            "shapes": {
+                signature: [op.shape.kind, op.shape.name, op.shape.document_hash, sorted(op.shape.coordinates),
+                            sorted(op.deprecated)]
+                for signature, op in self.batch.shapes.items()
+            },
+            "overflow": [[e, c, day.isoformat(), count] for (e, c, day), count in self.batch.overflow.items()],
         }
         return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b"\n"
 
@@ -129,9 +146,24 @@ class SpillRecord:
             ] = _count(count)
         if set(batch.signatures) != {key[4] for key in batch.usage}:
             raise ValueError("the signatures do not match the usage")
+        _read_operations(data, batch)
         in_doubt = data["in_doubt"]
         doubt = None if in_doubt is None else (str(in_doubt[0]), _count(in_doubt[1]))
         return cls(data["id"], batch, doubt)
+
+
+def _read_operations(data: dict[str, Any], batch: Batch) -> None:
+    """Whole-schema usage (since 0005); checked as the buffer checks a shape."""
+    for endpoint, day, name, version, signature, count in data.get("operation_usage", ()):
+        key = (str(endpoint), dt.date.fromisoformat(day), str(name), str(version), str(signature))
+        batch.operation_usage[key] = _count(count)
+    for signature, (kind, name, document_hash, coordinates, deprecated) in data.get("shapes", {}).items():
+        shape = check_shape(OperationShape(kind, name, document_hash, frozenset(map(str, coordinates))))
+        batch.shapes[str(signature)] = StoredOperation(str(signature), shape, frozenset(map(str, deprecated)))
+    for endpoint, coordinate, day, count in data.get("overflow", ()):
+        batch.overflow[(str(endpoint), str(coordinate), dt.date.fromisoformat(day))] = _count(count)
+    if set(batch.shapes) != {key[4] for key in batch.operation_usage}:
+        raise ValueError("the operation shapes do not match the operation usage")
 
 
 def _count(value: object) -> int:

@@ -42,20 +42,23 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
 from gqlevolve.clock import SYSTEM_CLOCK, Clock, clock_of
 from gqlevolve.lifecycle import Deprecation
+from gqlevolve.operation_shape import OperationShape
 from gqlevolve.usage_store import deprecations as records
-from gqlevolve.usage_store import reads, shutdown
+from gqlevolve.usage_store import reads, schema_registry, shutdown
 from gqlevolve.usage_store.buffer import ObservationBuffer, check_endpoint
 from gqlevolve.usage_store.engine import WriteTimeouts, create_store_engine, is_sqlite
 from gqlevolve.usage_store.flusher import DEFAULT_CLOSE_TIMEOUT, Flusher, describe_error
+from gqlevolve.usage_store.operations import DEFAULT_MAX_OPERATIONS_PER_DAY
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult, prune
 from gqlevolve.usage_store.revisions import check_revision, current_revision, upgrade
+from gqlevolve.usage_store.signatures import coordinate_set
 from gqlevolve.usage_store.spill import SpillFile
 from gqlevolve.usage_store.urls import parse_store_url, redacted
 from gqlevolve.usage_store.writer import write_batch
@@ -118,6 +121,7 @@ class UsageStore:
         flush_interval: float = 5.0,
         max_pending: int = 100_000,
         max_clients_per_day: int = 1_000,
+        max_operations_per_day: int = DEFAULT_MAX_OPERATIONS_PER_DAY,
         migrate: bool | None = None,
         handle_shutdown: bool = True,
         clock: Clock = SYSTEM_CLOCK,
@@ -136,8 +140,12 @@ class UsageStore:
         self.clock: Clock = clock_of(clock)
         self.flush_interval = float(flush_interval)
         self._recorder = Recorder(max_pending)
-        self._buffer = ObservationBuffer(self._recorder, self.clock, max_clients_per_day=max_clients_per_day)
-        # Signatures whose coordinates the store holds already, known to both ways of writing.
+        self._buffer = ObservationBuffer(
+            self._recorder, self.clock, max_clients_per_day=max_clients_per_day,
+            max_operations_per_day=max_operations_per_day,
+        )
+        # Signatures whose coordinates the store holds already (of deprecated-coordinate sets and of operations:
+        # different digests), known to both ways of writing.
         self._written_signatures: set[str] = set()
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
@@ -220,20 +228,24 @@ class UsageStore:
         operation_name: str | None = None,
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
+        operation: OperationShape | None = None,
     ) -> None:
         """Count ``count`` operations at once, in their own transaction (raises if the store fails).
 
-        ``operation_name`` is part of this method's public signature (DESIGN.md) and is not stored yet: usage is
-        keyed by the coordinates an operation uses, and a name the client chooses would let clients grow the
-        store. Whole-schema usage (operations per coordinate) will store it with the document's hash.
+        ``coordinates``: the deprecated coordinates the operations used. ``operation``: their shape (every
+        coordinate they used, their kind, name and document hash: whole-schema usage); or ``operation_name``
+        alone (DESIGN.md's signature), which stands for a query of that name whose coordinates are ``coordinates``
+        and whose document is not known. Without either, only deprecated usage and the totals are counted.
         """
-        del operation_name
+        if operation is None and operation_name is not None:
+            operation = OperationShape("query", operation_name, "", coordinate_set(coordinates))
         batch = Batch()
-        self._buffer.count(batch.add, endpoint, coordinates, client_name, client_version, when, count)
+        self._buffer.count(batch.add, endpoint, coordinates, client_name, client_version, when, count, None, operation)
         self._prepare()
         with self.engine.begin() as connection:
             write_batch(connection, batch, known_signatures=self._written_signatures, now=self.clock.now())
         self._written_signatures.update(batch.signatures)
+        self._written_signatures.update(batch.shapes)
 
     def record_buffered(
         self,
@@ -245,8 +257,12 @@ class UsageStore:
         when: dt.date | dt.datetime | None = None,
         count: int = 1,
         enforced: frozenset[tuple[str, str]] | None = None,
+        operation: OperationShape | None = None,
     ) -> None:
         """Count ``count`` operations in memory (the request path): no I/O, never raises.
+
+        ``operation``: the operation's shape, every coordinate it used (whole-schema usage); best the one the
+        analysis caches per document (:mod:`gqlevolve.operation_analysis`): its signature is cached by it.
 
         ``enforced``: the (coordinate, kind) pairs the operation had refused (``no_new_adopters``, ``brownout``) or
         previewed (``preview``), counted in ``enforcement_counts``, apart from usage (leave those coordinates out of
@@ -257,7 +273,7 @@ class UsageStore:
         raised. The day is taken now (``when``, else today by the store's clock), not at draining.
         ``coordinates`` is best a frozenset the caller caches per operation: its signature is cached by it.
         """
-        if self._buffer.add(endpoint, coordinates, client_name, client_version, when, count, enforced):
+        if self._buffer.add(endpoint, coordinates, client_name, client_version, when, count, enforced, operation):
             self._buffer.drain()  # full: the flusher is behind, this request drains
         if not self._flusher.started:
             self.start()
@@ -387,6 +403,14 @@ class UsageStore:
     ) -> list[reads.EnforcementCount]:
         """Operations refused (no new adopters, brownouts) or previewed, per coordinate, kind and client."""
         return self._read(reads.enforcement_counts, endpoint, coordinate=coordinate, since=since, until=until)
+
+    # --- the served schema -------------------------------------------------------------------------
+
+    def register_schema(self, endpoint: str, schema: Any, *, today: dt.date | None = None) -> bool:
+        """Record ``schema`` (Strawberry, graphql-core or SDL) as what ``endpoint`` serves, for whole-schema
+        usage (:mod:`~gqlevolve.usage_store.schema_registry`); False when it is already the one registered."""
+        check_endpoint(endpoint)
+        return self._write(schema_registry.register_schema, endpoint, schema, today=today or self.clock.today())
 
     # --- deprecation records ----------------------------------------------------------------------
 

@@ -19,6 +19,13 @@ days x operation signatures x clients and ``operation_totals`` with days x clien
   (all clients), and per endpoint and day (operations that used anything deprecated, each once), written by the
   same upserts in the same transaction (:mod:`~gqlevolve.usage_store.writer`): the per-day reads (shares, the
   advisor's window, sparklines) sum a row per coordinate and day instead of one per signature, client and day;
+- whole-schema usage (0005), every operation whatever it uses (:mod:`~gqlevolve.usage_store.operation_writer`):
+  ``operations`` (an operation signature's kind, name and document hash: :mod:`gqlevolve.operation_shape`),
+  ``operation_coordinates`` (every coordinate it uses, the deprecated ones flagged), ``operation_usage`` (a count
+  per endpoint, UTC day, client name and version and operation signature), ``coordinate_usage`` (summed per
+  endpoint, coordinate and day) and ``coordinate_seen`` (each coordinate's first and last day, kept when the days
+  are pruned); ``schema_coordinates`` (every coordinate of each endpoint's served schema, since when, and when it
+  left it) and ``schema_registrations`` (the hash of the schema each endpoint last registered);
 - ``flush_ledger``: the last batch each writer committed, so a flush whose commit was in doubt is never
   counted twice;
 - ``consumers`` / ``notice_deliveries``: a client's contacts, and the log of every notice sent to them (its
@@ -65,6 +72,7 @@ import sqlalchemy as sa
 
 from gqlevolve.coordinates import COORDINATE_LENGTH as _COORDINATE_LENGTH
 from gqlevolve.endpoints import ENDPOINT_LENGTH as _ENDPOINT_LENGTH
+from gqlevolve.operation_shape import OPERATION_NAME_LENGTH as _OPERATION_NAME_LENGTH
 
 __all__ = [
     "CLIENT_NAME_LENGTH",
@@ -72,9 +80,13 @@ __all__ = [
     "COORDINATE_LENGTH",
     "ENDPOINT_LENGTH",
     "UNKNOWN_CLIENT",
+    "CLIENT_SUMMARY_DAYS",
     "client_from_column",
+    "client_summaries",
     "consumers",
     "coordinate_days",
+    "coordinate_seen",
+    "coordinate_usage",
     "day_from_column",
     "deprecation_audit",
     "deprecated_days",
@@ -84,8 +96,13 @@ __all__ = [
     "flush_ledger",
     "metadata",
     "notice_deliveries",
+    "operation_coordinates",
     "operation_signatures",
     "operation_totals",
+    "operation_usage",
+    "operations",
+    "schema_coordinates",
+    "schema_registrations",
     "signature_coordinates",
     "version_enforcement",
 ]
@@ -96,6 +113,7 @@ COORDINATE_LENGTH = _COORDINATE_LENGTH
 CLIENT_NAME_LENGTH = 64
 CLIENT_VERSION_LENGTH = 32
 SIGNATURE_LENGTH = 32
+OPERATION_NAME_LENGTH = _OPERATION_NAME_LENGTH
 
 #: How a missing client name or version is stored.
 UNKNOWN_CLIENT = ""
@@ -229,6 +247,85 @@ deprecated_days = sa.Table(
     sa.Index(None, "day"),
 )
 
+# Whole-schema usage (0005): every operation, keyed by its signature (gqlevolve.operation_shape), whatever it uses.
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), primary_key=True),
+    # query, mutation, subscription; '' for the row that stands for the operations past the cap.
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("name", sa.String(OPERATION_NAME_LENGTH), nullable=True),
+    sa.Column("document_hash", sa.String(32), nullable=False),
+    sa.Column("coordinate_count", sa.Integer, nullable=False),
+    sa.Column("first_seen", sa.Date, nullable=False),
+)
+
+operation_coordinates = sa.Table(
+    "operation_coordinates",
+    metadata,
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), primary_key=True),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), primary_key=True),
+    # Deprecated where the operation ran (part of its signature: the flags never change once written).
+    sa.Column("deprecated", sa.Boolean, nullable=False),
+    # From a coordinate to the operations that use it (`gqlevolve usage`, `check --db`).
+    sa.Index(None, "coordinate", "signature"),
+)
+
+operation_usage = sa.Table(
+    "operation_usage",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "signature", "day", "client_name", "client_version"),
+    sa.Index(None, "day"),
+)
+
+coordinate_usage = sa.Table(
+    "coordinate_usage",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "coordinate", "day"),
+    sa.Index(None, "day"),
+)
+
+coordinate_seen = sa.Table(
+    "coordinate_seen",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    sa.Column("first_day", sa.Date, nullable=False),
+    sa.Column("last_day", sa.Date, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "coordinate"),
+)
+
+schema_coordinates = sa.Table(
+    "schema_coordinates",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    # The first day a registered schema of the endpoint had it (a coordinate younger than a window is not unused).
+    sa.Column("since", sa.Date, nullable=False),
+    # The day a registered schema no longer had it (NULL: in the current schema).
+    sa.Column("removed_on", sa.Date, nullable=True),
+    sa.PrimaryKeyConstraint("endpoint", "coordinate"),
+)
+
+schema_registrations = sa.Table(
+    "schema_registrations",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), primary_key=True),
+    # SHA-256 of the schema's printed SDL: a process that starts with the schema already registered writes nothing.
+    sa.Column("schema_hash", sa.String(64), nullable=False),
+    sa.Column("registered_on", sa.Date, nullable=False),
+)
+
 flush_ledger = sa.Table(
     "flush_ledger",
     metadata,
@@ -303,4 +400,33 @@ version_enforcement = sa.Table(
     sa.Column("refuse_new_adopters", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("brownouts", sa.Text, nullable=True),
     sa.Column("updated_at", _Timestamp, nullable=False),
+)
+
+# --- client_summaries (0006; gqlevolve.usage_store.client_summaries keeps it) -------------------------------------
+
+#: The days of one ``client_summaries`` row: a block of consecutive days, numbered from ``date.toordinal()``.
+CLIENT_SUMMARY_DAYS = 32
+
+# deprecation_usage summed per (endpoint, coordinate, client name, client version) and block of 32 days, one count
+# column per day of the block (d00..d31) and their total: any window's per-client sums read one or two rows per
+# client and coordinate instead of one per signature, client and day. Kept by the writer in the usage's transaction.
+client_summaries = sa.Table(
+    "client_summaries",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    # date.toordinal() // CLIENT_SUMMARY_DAYS: the block's first day is date.fromordinal(block * CLIENT_SUMMARY_DAYS).
+    sa.Column("block", sa.Integer, nullable=False),
+    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+    *[
+        sa.Column(f"d{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
+        for offset in range(CLIENT_SUMMARY_DAYS)
+    ],
+    # Ordered for the reads: one endpoint's blocks of a window, every client and coordinate in them.
+    sa.PrimaryKeyConstraint("endpoint", "block", "coordinate", "client_name", "client_version"),
+    # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's blocks are read
+    # from one stretch of pages instead of one look-up per row.
+    sqlite_with_rowid=False,
 )

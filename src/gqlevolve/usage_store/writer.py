@@ -50,8 +50,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from gqlevolve.usage_store.client_summaries import add_client_summaries, rebuild_client_summaries
+from gqlevolve.usage_store.engine import dialect_insert
+from gqlevolve.usage_store.operation_writer import write_operations
 from gqlevolve.usage_store.recorder import Batch
 from gqlevolve.usage_store.tables import (
     coordinate_days,
@@ -72,15 +74,11 @@ class LedgerConflict(RuntimeError):
     """The ledger already counts this batch number (its counts were written by a replay of spilled counts)."""
 
 
-def _insert(connection: sa.Connection, table: sa.Table) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
 
 def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    statement = _insert(connection, table)
+    statement = dialect_insert(connection, table)
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns), set_={"count": table.c.count + statement.excluded["count"]}
     )
@@ -90,7 +88,7 @@ def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequenc
 def _insert_missing(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    connection.execute(_insert(connection, table).on_conflict_do_nothing(), rows)
+    connection.execute(dialect_insert(connection, table).on_conflict_do_nothing(), rows)
 
 
 def write_signatures(connection: sa.Connection, signatures: dict[str, frozenset[str]], today: dt.date) -> None:
@@ -143,6 +141,7 @@ def write_batch(
         ],
     )
     _add_daily_counts(connection, batch)
+    write_operations(connection, batch, known_signatures=known_signatures, today=now.date())
     _add_counts(
         connection,
         operation_totals,
@@ -162,6 +161,7 @@ def write_batch(
             for (endpoint, day, name, version, coordinate, kind), count in sorted(batch.enforcement.items())
         ],
     )
+    add_client_summaries(connection, batch)  # per client and block of days (client_summaries.py)
     if ledger is not None:
         writer_id, batch_number = ledger
         result = connection.execute(
@@ -216,6 +216,7 @@ def rebuild_daily_counts(connection: sa.Connection) -> tuple[int, int]:
     connection.execute(coordinate_days.insert().from_select(["endpoint", "coordinate", "day", "count"], per_coordinate))
     per_day = sa.select(usage.c.endpoint, usage.c.day, sa.func.sum(usage.c.count)).group_by(usage.c.endpoint, usage.c.day)
     connection.execute(deprecated_days.insert().from_select(["endpoint", "day", "count"], per_day))
+    rebuild_client_summaries(connection)  # the per-client sums too (client_summaries.py)
     # Counted again: a driver need not say how many rows an INSERT ... SELECT wrote (psycopg's rowcount is -1).
     count = sa.select(sa.func.count()).select_from
     return connection.execute(count(coordinate_days)).scalar_one(), connection.execute(count(deprecated_days)).scalar_one()
@@ -227,7 +228,7 @@ def lock_ledger(connection: sa.Connection, writer_id: str, *, now: dt.datetime) 
     The row is created (with 0) if the writer has none yet, so that there is a row to lock.
     """
     connection.execute(
-        _insert(connection, flush_ledger)
+        dialect_insert(connection, flush_ledger)
         .values(writer_id=writer_id, last_batch=0, updated_at=now)
         .on_conflict_do_nothing(index_elements=["writer_id"])
     )

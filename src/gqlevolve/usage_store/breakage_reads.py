@@ -1,0 +1,304 @@
+"""Reading what a change would break: whole-schema coverage of a window, and the operations that match a rule.
+
+The reads behind the advisor's candidate verdicts and ``gqlevolve check --db`` for breaking changes
+(:mod:`gqlevolve.advisor.candidates`, :mod:`gqlevolve.schema_diff.usage_check`), on top of
+:mod:`~gqlevolve.usage_store.operation_reads`:
+
+- :func:`whole_schema_days`: per day of a window, how many operations whole-schema usage knows (their shape was
+  recorded), told apart from days whose operations were all counted without a shape (a store written before
+  whole-schema usage, or an adapter that passes no shape): those days are not evidence that something is unused;
+- :func:`coordinate_day_counts`: operations per coordinate and day (``coordinate_usage``), the excluded clients'
+  named operations taken out;
+- :func:`signatures_using`, :func:`named_day_counts`, :func:`operations_of`, :func:`clients_of`: the operations
+  (signatures) that use some coordinates, their sums per day, what each is and who sent it.
+
+Operations past the daily cap of distinct operations (:mod:`~gqlevolve.usage_store.operations`) are in
+``coordinate_usage`` but have no coordinates of their own: they are counted, never named.
+
+    >>> from datetime import date
+    >>> from gqlevolve.operation_shape import OperationShape
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> v1 = "/api/v1/graphql"
+    >>> users = OperationShape("query", "Users", "aa" * 16, frozenset({"Query", "Query.users", "Query.users(first:)"}))
+    >>> store.record_operation(v1, (), client_name="web", operation=users, count=3, when=date(2026, 11, 19))
+    >>> store.record_operation(v1, (), client_name="old", count=4, when=date(2026, 11, 18))   # no shape
+    >>> with store.reading() as connection:
+    ...     days = whole_schema_days(connection, v1, date(2026, 11, 18), date(2026, 11, 20))
+    ...     passing = signatures_using(connection, ["Query.users(first:)"])
+    ...     [(o.name, o.count) for o in operations_of(connection, v1, passing, date(2026, 11, 18), date(2026, 11, 20))]
+    [('Users', 3)]
+    >>> days.totals, days.uncovered, days.unshaped
+    ({datetime.date(2026, 11, 19): 3}, [datetime.date(2026, 11, 18)], 4)
+    >>> store.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from gqlevolve.usage_store.operation_reads import OperationUse
+from gqlevolve.usage_store.reads import ClientUsage
+from gqlevolve.usage_store.tables import (
+    client_from_column,
+    coordinate_usage,
+    day_from_column,
+    operation_coordinates,
+    operation_totals,
+    operation_usage,
+    operations,
+)
+
+__all__ = [
+    "WholeSchemaDays",
+    "clients_of",
+    "coordinate_day_counts",
+    "last_used_before",
+    "named_day_counts",
+    "operations_of",
+    "signatures_using",
+    "whole_schema_days",
+]
+
+# Values per IN list (a type removed may bring hundreds of coordinates, an operation list thousands of signatures).
+_CHUNK = 500
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start:start + _CHUNK]
+
+
+@dataclass(frozen=True, slots=True)
+class WholeSchemaDays:
+    """A window's days as whole-schema usage sees them.
+
+    ``totals``: per day whose operations whole-schema usage knows, their number (0: watched, no traffic after the
+    excluded clients are left out); ``uncovered``: days with operations counted, none of them with its shape;
+    ``unshaped``: operations in the window counted without a shape (on any day). A day in neither has no data.
+    """
+
+    totals: dict[dt.date, int] = field(default_factory=dict)
+    uncovered: list[dt.date] = field(default_factory=list)
+    unshaped: int = 0
+
+    @property
+    def recorded(self) -> bool:
+        """Whether whole-schema usage knows any operation of the window (False: nothing can be approved by it)."""
+        return any(self.totals.values())
+
+
+def _counted(table: sa.Table, exclude: Sequence[str]) -> sa.ColumnElement[int]:
+    if not exclude:
+        return table.c.count
+    return sa.case((table.c.client_name.in_(list(exclude)), 0), else_=table.c.count)
+
+
+def whole_schema_days(
+    connection: sa.Connection, endpoint: str, first: dt.date, last: dt.date, *, exclude: Sequence[str] = ()
+) -> WholeSchemaDays:
+    """:class:`WholeSchemaDays` of ``endpoint`` from ``first`` to ``last``; ``exclude``: client names left out."""
+    all_operations = {
+        day_from_column(day): int(total or 0)
+        for day, total in connection.execute(
+            sa.select(operation_totals.c.day, sa.func.sum(_counted(operation_totals, exclude)))
+            .where(operation_totals.c.endpoint == endpoint, operation_totals.c.day.between(first, last))
+            .group_by(operation_totals.c.day)
+        )
+    }
+    shaped = {
+        day_from_column(day): int(total or 0)
+        for day, total in connection.execute(
+            sa.select(operation_usage.c.day, sa.func.sum(_counted(operation_usage, exclude)))
+            .where(operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last))
+            .group_by(operation_usage.c.day)
+        )
+    }
+    totals: dict[dt.date, int] = {}
+    uncovered: list[dt.date] = []
+    unshaped = 0
+    for day in sorted(all_operations.keys() | shaped.keys()):
+        counted, known = all_operations.get(day, 0), shaped.get(day, 0)
+        unshaped += max(counted - known, 0)
+        if known:
+            totals[day] = known
+        elif counted:
+            uncovered.append(day)  # operations that day, none with its shape: no evidence either way
+        else:
+            totals[day] = 0  # watched without traffic (or only excluded clients): the policy's zero_traffic decides
+    return WholeSchemaDays(totals, uncovered, unshaped)
+
+
+def signatures_using(connection: sa.Connection, coordinates: Collection[str]) -> set[str]:
+    """The operation signatures (any endpoint) that use any of ``coordinates``."""
+    found: set[str] = set()
+    for chunk in _chunks(coordinates):
+        found.update(
+            connection.execute(
+                sa.select(operation_coordinates.c.signature)
+                .where(operation_coordinates.c.coordinate.in_(chunk)).distinct()
+            ).scalars()
+        )
+    return found
+
+
+def named_day_counts(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    clients: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+) -> dict[dt.date, int]:
+    """Operations per day on ``endpoint`` among ``signatures``; ``clients``: only these names; ``exclude``: not these."""
+    counts: dict[dt.date, int] = {}
+    conditions = [operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last)]
+    if clients is not None:
+        conditions.append(operation_usage.c.client_name.in_(list(clients)))
+    if exclude:
+        conditions.append(operation_usage.c.client_name.not_in(list(exclude)))
+    for chunk in _chunks(signatures):
+        for day, count in connection.execute(
+            sa.select(operation_usage.c.day, sa.func.sum(operation_usage.c.count))
+            .where(*conditions, operation_usage.c.signature.in_(chunk))
+            .group_by(operation_usage.c.day)
+        ):
+            day = day_from_column(day)
+            counts[day] = counts.get(day, 0) + int(count)
+    return counts
+
+
+def coordinate_day_counts(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinates: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    exclude: Sequence[str] = (),
+) -> dict[str, dict[dt.date, int]]:
+    """Per coordinate, operations per day that used it (days with use only), every operation counted: those past
+    the cap too. ``exclude``: the excluded clients' named operations are subtracted (``coordinate_usage`` keeps no
+    client; their operations past the cap, which have no coordinates of their own, stay counted: an upper bound)."""
+    counts: dict[str, dict[dt.date, int]] = {coordinate: {} for coordinate in coordinates}
+    for chunk in _chunks(coordinates):
+        for coordinate, day, count in connection.execute(
+            sa.select(coordinate_usage.c.coordinate, coordinate_usage.c.day, coordinate_usage.c.count).where(
+                coordinate_usage.c.endpoint == endpoint, coordinate_usage.c.coordinate.in_(chunk),
+                coordinate_usage.c.day.between(first, last),
+            )
+        ):
+            counts[coordinate][day_from_column(day)] = int(count)
+    if exclude:
+        for coordinate, days in counts.items():
+            if not days:
+                continue
+            excluded = named_day_counts(
+                connection, endpoint, signatures_using(connection, [coordinate]), first, last, clients=exclude
+            )
+            for day, count in excluded.items():
+                left = days.get(day, 0) - count
+                if left > 0:
+                    days[day] = left
+                else:
+                    days.pop(day, None)
+    return counts
+
+
+def last_used_before(connection: sa.Connection, endpoint: str, coordinate: str, before: dt.date) -> dt.date | None:
+    """The last day before ``before`` on which ``coordinate`` was used on ``endpoint`` (every client)."""
+    day = connection.execute(
+        sa.select(sa.func.max(coordinate_usage.c.day)).where(
+            coordinate_usage.c.endpoint == endpoint, coordinate_usage.c.coordinate == coordinate,
+            coordinate_usage.c.day < before,
+        )
+    ).scalar()
+    return None if day is None else day_from_column(day)
+
+
+def _usage_rows(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    exclude: Sequence[str],
+) -> Iterable[tuple[str, str, str, int, dt.date]]:
+    """(signature, client name, client version, operations, last day) of ``signatures`` in the window."""
+    conditions = [operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last)]
+    if exclude:
+        conditions.append(operation_usage.c.client_name.not_in(list(exclude)))
+    for chunk in _chunks(signatures):
+        for signature, name, version, count, day in connection.execute(
+            sa.select(
+                operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
+                sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
+            )
+            .where(*conditions, operation_usage.c.signature.in_(chunk))
+            .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
+        ):
+            yield signature, name, version, int(count), day_from_column(day)
+
+
+def operations_of(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    exclude: Sequence[str] = (),
+) -> list[OperationUse]:
+    """The operations among ``signatures`` seen on ``endpoint`` in the window (excluded clients left out), most
+    used first: :class:`~gqlevolve.usage_store.operation_reads.OperationUse`, as ``operations_using`` gives them."""
+    per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
+    last_seen: dict[str, dt.date] = {}
+    for signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
+        per_client.setdefault(signature, {})[(client_from_column(name), client_from_column(version))] = count
+        last_seen[signature] = max(last_seen.get(signature, day), day)
+    described: dict[str, tuple[str, str | None, str]] = {}
+    for chunk in _chunks(per_client):
+        for signature, kind, name, document_hash in connection.execute(
+            sa.select(operations.c.signature, operations.c.kind, operations.c.name, operations.c.document_hash)
+            .where(operations.c.signature.in_(chunk))
+        ):
+            described[signature] = (kind, name, document_hash)
+    result = []
+    for signature, clients in per_client.items():
+        kind, name, document_hash = described.get(signature, ("", None, ""))
+        ranked = sorted(clients.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+        result.append(OperationUse(
+            signature, kind, name, document_hash, sum(clients.values()), tuple(key for key, _ in ranked),
+            last_seen[signature],
+        ))
+    result.sort(key=lambda operation: (-operation.count, operation.name or "", operation.signature))
+    return result
+
+
+def clients_of(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    exclude: Sequence[str] = (),
+) -> list[ClientUsage]:
+    """The clients that sent any of ``signatures`` on ``endpoint`` in the window, most operations first."""
+    counts: dict[tuple[str, str], int] = {}
+    last_days: dict[tuple[str, str], dt.date] = {}
+    for _signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
+        counts[(name, version)] = counts.get((name, version), 0) + count
+        last_days[(name, version)] = max(last_days.get((name, version), day), day)
+    clients = [
+        ClientUsage(client_from_column(name), client_from_column(version), count, last_days[(name, version)])
+        for (name, version), count in counts.items()
+    ]
+    return sorted(clients, key=lambda client: (-client.operations, client.name or "", client.version or ""))

@@ -1,0 +1,231 @@
+"""Reading whole-schema usage: any coordinate's days, the operations behind it, what each endpoint has used.
+
+The reads every whole-schema answer shares (``gqlevolve usage``, ``gqlevolve unused``, the advisor's candidate
+verdicts, ``gqlevolve check --db``), each taking a connection first like :mod:`~gqlevolve.usage_store.reads`:
+
+- :func:`coordinate_days`: a coordinate's operations per day against all operations, for all clients
+  (``coordinate_usage``) or for one client (its operations' rows in ``operation_usage``);
+- :func:`operations_using`: the operations that used any of some coordinates in a window, each with its name,
+  kind, document hash, count, clients and last day (``operation_coordinates`` -> ``operation_usage`` by key);
+- :func:`coordinate_counts` and :func:`coordinates_seen`: per coordinate, operations in a window, and the
+  first and last day it was ever used (kept when old days are pruned).
+
+Operations past the daily cap (:mod:`~gqlevolve.usage_store.operations`) are counted in ``coordinate_usage``
+like any other, but have no operation of their own: :func:`operations_using` cannot name them, and a coordinate
+whose count is higher than its named operations' says so (:attr:`CoordinateDay.operations` against the sum).
+
+    >>> from datetime import date
+    >>> from gqlevolve.operation_shape import OperationShape
+    >>> from gqlevolve.usage_store import UsageStore
+    >>> store = UsageStore(store_url, clock=clock)
+    >>> users = OperationShape("query", "Users", "aa" * 16, frozenset({"Query", "Query.users", "User", "User.name"}))
+    >>> viewer = OperationShape("query", "Viewer", "bb" * 16, frozenset({"Query", "Query.viewer", "User"}))
+    >>> v1 = "/api/v1/graphql"
+    >>> store.record_operation(v1, (), client_name="web", client_version="1.4", operation=users, count=3,
+    ...                        when=date(2026, 11, 20))
+    >>> store.record_operation(v1, (), client_name="ios", operation=viewer, count=5)
+    >>> with store.reading() as connection:
+    ...     [(d.day, d.operations, d.total) for d in coordinate_days(connection, v1, "User.name", date(2026, 11, 1), date(2026, 11, 21))]
+    ...     [(o.name, o.count, o.clients, o.last_seen) for o in operations_using(connection, v1, ["User"], date(2026, 11, 1), date(2026, 11, 21))]
+    ...     coordinates_seen(connection, v1)["Query.users"]
+    [(datetime.date(2026, 11, 20), 3, 3), (datetime.date(2026, 11, 21), 0, 5)]
+    [('Viewer', 5, (('ios', None),), datetime.date(2026, 11, 21)), ('Users', 3, (('web', '1.4'),), datetime.date(2026, 11, 20))]
+    (datetime.date(2026, 11, 20), datetime.date(2026, 11, 20))
+    >>> store.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from gqlevolve.usage_store.tables import (
+    client_from_column,
+    coordinate_seen,
+    coordinate_usage,
+    day_from_column,
+    operation_coordinates,
+    operation_totals,
+    operation_usage,
+    operations,
+)
+
+__all__ = [
+    "ClientFilter",
+    "CoordinateDay",
+    "OperationUse",
+    "coordinate_counts",
+    "coordinate_days",
+    "coordinates_seen",
+    "operations_using",
+]
+
+#: (client name, client version or None): one client, or one version of it. None: every client.
+ClientFilter = tuple[str, str | None] | None
+
+# Coordinates per IN list (a breaking change may touch hundreds: e.g. a type removed with all its fields).
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinateDay:
+    """One day with data on the endpoint: operations that used the coordinate, and all operations."""
+
+    day: dt.date
+    operations: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        return self.operations / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationUse:
+    """An operation (one signature) seen in a window: what it is, how often, by whom, and when last."""
+
+    signature: str
+    kind: str
+    name: str | None
+    document_hash: str
+    count: int
+    #: (client name, client version), None for what the client did not say; most operations first.
+    clients: tuple[tuple[str | None, str | None], ...]
+    last_seen: dt.date
+
+
+def _client_conditions(table: sa.Table, client: ClientFilter) -> list[sa.ColumnElement[bool]]:
+    if client is None:
+        return []
+    name, version = client
+    conditions = [table.c.client_name == name]
+    if version is not None:
+        conditions.append(table.c.client_version == version)
+    return conditions
+
+
+def coordinate_days(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinate: str,
+    first: dt.date,
+    last: dt.date,
+    *,
+    client: ClientFilter = None,
+) -> list[CoordinateDay]:
+    """Per day with data in [first, last] (oldest first): operations that used ``coordinate``, all operations;
+    for one ``client`` (name, version or None), both counted for that client only."""
+    totals = dict(
+        connection.execute(
+            sa.select(operation_totals.c.day, sa.func.sum(operation_totals.c.count))
+            .where(operation_totals.c.endpoint == endpoint, operation_totals.c.day.between(first, last),
+                   *_client_conditions(operation_totals, client))
+            .group_by(operation_totals.c.day)
+        ).all()
+    )
+    if client is None:
+        used_rows = connection.execute(
+            sa.select(coordinate_usage.c.day, coordinate_usage.c.count).where(
+                coordinate_usage.c.endpoint == endpoint, coordinate_usage.c.coordinate == coordinate,
+                coordinate_usage.c.day.between(first, last),
+            )
+        )
+    else:
+        signatures = sa.select(operation_coordinates.c.signature).where(operation_coordinates.c.coordinate == coordinate)
+        used_rows = connection.execute(
+            sa.select(operation_usage.c.day, sa.func.sum(operation_usage.c.count))
+            .where(operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures),
+                   operation_usage.c.day.between(first, last), *_client_conditions(operation_usage, client))
+            .group_by(operation_usage.c.day)
+        )
+    used = {day_from_column(day): int(count) for day, count in used_rows}
+    days = {day_from_column(day): int(total or 0) for day, total in totals.items()}
+    return [CoordinateDay(day, used.get(day, 0), days[day]) for day in sorted(days)]
+
+
+def operations_using(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinates: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    client: ClientFilter = None,
+) -> list[OperationUse]:
+    """The operations on ``endpoint`` that used any of ``coordinates`` in [first, last], most used first."""
+    signatures: set[str] = set()
+    ordered = sorted(set(coordinates))
+    for start in range(0, len(ordered), _CHUNK):
+        signatures.update(
+            connection.execute(
+                sa.select(operation_coordinates.c.signature)
+                .where(operation_coordinates.c.coordinate.in_(ordered[start:start + _CHUNK]))
+                .distinct()
+            ).scalars()
+        )
+    return _operations(connection, endpoint, sorted(signatures), first, last, client)
+
+
+def _operations(
+    connection: sa.Connection, endpoint: str, signatures: list[str], first: dt.date, last: dt.date, client: ClientFilter
+) -> list[OperationUse]:
+    per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
+    last_seen: dict[str, dt.date] = {}
+    for start in range(0, len(signatures), _CHUNK):
+        rows = connection.execute(
+            sa.select(
+                operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
+                sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
+            )
+            .where(operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures[start:start + _CHUNK]),
+                   operation_usage.c.day.between(first, last), *_client_conditions(operation_usage, client))
+            .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
+        )
+        for signature, name, version, count, day in rows:
+            clients = per_client.setdefault(signature, {})
+            clients[(client_from_column(name), client_from_column(version))] = int(count)
+            seen = day_from_column(day)
+            if signature not in last_seen or seen > last_seen[signature]:
+                last_seen[signature] = seen
+    if not per_client:
+        return []
+    described: dict[str, tuple[str, str | None, str]] = {}
+    found = sorted(per_client)
+    for start in range(0, len(found), _CHUNK):
+        for signature, kind, name, document_hash in connection.execute(
+            sa.select(operations.c.signature, operations.c.kind, operations.c.name, operations.c.document_hash)
+            .where(operations.c.signature.in_(found[start:start + _CHUNK]))
+        ):
+            described[signature] = (kind, name, document_hash)
+    result = []
+    for signature, clients in per_client.items():
+        kind, name, document_hash = described.get(signature, ("", None, ""))
+        ranked = sorted(clients.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+        result.append(OperationUse(
+            signature, kind, name, document_hash, sum(clients.values()), tuple(key for key, _ in ranked),
+            last_seen[signature],
+        ))
+    result.sort(key=lambda operation: (-operation.count, operation.name or "", operation.signature))
+    return result
+
+
+def coordinate_counts(connection: sa.Connection, endpoint: str, first: dt.date, last: dt.date) -> dict[str, int]:
+    """Operations per coordinate on ``endpoint`` in [first, last] (coordinates used at least once)."""
+    rows = connection.execute(
+        sa.select(coordinate_usage.c.coordinate, sa.func.sum(coordinate_usage.c.count))
+        .where(coordinate_usage.c.endpoint == endpoint, coordinate_usage.c.day.between(first, last))
+        .group_by(coordinate_usage.c.coordinate)
+    )
+    return {coordinate: int(count) for coordinate, count in rows}
+
+
+def coordinates_seen(connection: sa.Connection, endpoint: str) -> dict[str, tuple[dt.date, dt.date]]:
+    """Every coordinate ever used on ``endpoint``: (first day, last day)."""
+    rows = connection.execute(
+        sa.select(coordinate_seen.c.coordinate, coordinate_seen.c.first_day, coordinate_seen.c.last_day)
+        .where(coordinate_seen.c.endpoint == endpoint)
+    )
+    return {coordinate: (day_from_column(first), day_from_column(last)) for coordinate, first, last in rows}

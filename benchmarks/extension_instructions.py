@@ -3,9 +3,11 @@
 ``extension_overhead.py`` measures time, and on a shared 2-core machine its ratios swing by several points from
 run to run (the no-op extension has measured anywhere from 0.90 to 1.015 of the baseline). Instructions do not:
 ``valgrind --tool=callgrind`` counts them, the same for the same binary and inputs whatever else the machine does.
-Each variant runs in a child process twice, with 20 warm-up operations and then 0 or ``N`` more; the difference
-over ``N`` is its instructions per operation (the mean over two string-hash seeds, the same for every variant), and a ratio is the baseline's over the variant's (as ops/s would be on
-a CPU-bound machine):
+Each variant runs in a child process, 20 warm-up operations and then ``N`` more between two calls of
+``os.getppid``, at which callgrind dumps its counters (``--dump-before=os_getppid``): the dump between them is the
+``N`` operations alone, not the start-up (most of a run under valgrind); its total over ``N`` is the instructions
+per operation (the mean over two string-hash seeds, the
+same for every variant), and a ratio is the baseline's over the variant's (as ops/s would be on a CPU-bound machine):
 
 - ``baseline``: ``strawberry.Schema(Query)``, no extension;
 - ``no-op extension``: one empty ``on_execute`` and ``get_results`` (Strawberry's hook machinery alone);
@@ -17,7 +19,7 @@ a CPU-bound machine):
 
 Targets (issue 13): within 0.5 points of the no-op extension, on the 100-item and the 1-item query.
 
-    python benchmarks/extension_instructions.py          # N = 100 (32 runs under valgrind, some 25 minutes on 2 cores)
+    python benchmarks/extension_instructions.py          # N = 100 (16 runs under valgrind, some 15 minutes on 2 cores)
     python benchmarks/extension_instructions.py --variants baseline,deprecation_usage     # fewer
 """
 
@@ -67,12 +69,19 @@ def child(variant: str, query: str, operations: int) -> None:
             schema = strawberry.Schema(bench.Query, execution_context_class=monitoring_executor(usage))
         usage.on_app_startup(schema=schema, endpoint="/bench")
 
-    async def run() -> None:
-        for _ in range(20 + operations):
+    async def run(count: int) -> None:
+        for _ in range(count):
             result = await schema.execute(text)
             assert not result.errors, result.errors
 
-    asyncio.run(run())
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(run(20))
+    # callgrind dumps its counters at each call of os.getppid (--dump-before=os_getppid; nothing else calls it):
+    # the dump between these two is the operations after the warm-up, without the start-up's imports and schema.
+    os.getppid()
+    loop.run_until_complete(run(operations))
+    os.getppid()
+    loop.close()
     if store is not None:
         store.close()
 
@@ -83,12 +92,16 @@ def instructions(variant: str, query: str, operations: int, seed: int) -> int:
     with tempfile.TemporaryDirectory() as folder:
         completed = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/callgrind.out",
-             sys.executable, __file__, "--child", variant, query, str(operations)],
+             "--dump-before=os_getppid", sys.executable, __file__, "--child", variant, query, str(operations)],
             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
         )
-    found = re.search(r"Collected : (\d+)", completed.stderr)
+        # callgrind.out.1: the start-up and the warm-up; .2: the operations counted; the last: the exit.
+        dumps = sorted(Path(folder).glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
+        if len(dumps) != 2:
+            raise RuntimeError(f"callgrind wrote {len(dumps)} dumps, not 2:\n{completed.stderr[-2000:]}")
+        found = re.search(r"^summary: (\d+)", dumps[1].read_text(), re.MULTILINE)
     if found is None:
-        raise RuntimeError(f"callgrind printed no total:\n{completed.stderr[-2000:]}")
+        raise RuntimeError(f"callgrind's dump has no summary:\n{completed.stderr[-2000:]}")
     return int(found.group(1))
 
 
@@ -114,16 +127,12 @@ def main() -> int:
     # Every child is independent (callgrind counts its own process only): run ``--jobs`` at a time.
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         counted = {
-            (variant, query, operations, seed): pool.submit(instructions, variant, query, operations, seed)
-            for query in QUERIES.values() for variant in variants for seed in SEEDS for operations in (options.ops, 0)
+            (variant, query, seed): pool.submit(instructions, variant, query, options.ops, seed)
+            for query in QUERIES.values() for variant in variants for seed in SEEDS
         }
     for title, query in QUERIES.items():
         per_operation = {
-            variant: statistics.mean(
-                (counted[variant, query, options.ops, seed].result() - counted[variant, query, 0, seed].result())
-                / options.ops
-                for seed in SEEDS
-            )
+            variant: statistics.mean(counted[variant, query, seed].result() / options.ops for seed in SEEDS)
             for variant in variants
         }
         if "baseline" not in per_operation:

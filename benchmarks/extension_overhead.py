@@ -5,10 +5,11 @@ order rotating), so all variants see the same machine; each variant's figure is 
 (robust to the moments a shared machine spends elsewhere), and a ratio is the baseline's median over the
 variant's, i.e. its ops/s over the baseline's:
 
-- ``schema.execute`` of a 100-item query that selects one deprecated field (target: >= 0.98 of the baseline);
-- ``schema.execute`` of a 1-item query (target: >= 0.95);
-- beside them, as peers (no target): Strawberry's own ``ApolloTracingExtension``, and a no-op extension (one
-  empty ``on_execute`` hook and ``get_results``), the floor that Strawberry's hook machinery sets for any extension;
+- ``schema.execute`` of a 100-item query that selects one deprecated field, and of a 1-item query (target: at
+  most 0.5 points below the no-op extension's ratio, on both);
+- beside them, as peers (no target): Strawberry's own ``ApolloTracingExtension``, a no-op extension (one
+  empty ``on_execute`` hook and ``get_results``), the floor that Strawberry's hook machinery sets for any extension,
+  and the same work as the extension done from graphql-core's executor class (``execution_hook.py``, a prototype);
 - over HTTP: uvicorn on 127.0.0.1 serving both schemas, a bounded load loop of sequential requests
   (target: >= 0.97);
 - the Ariadne and Graphene adapters on the same queries, each against its own bare server (reported, no target;
@@ -64,10 +65,15 @@ class Query:
 HUNDRED_ITEMS = "query Items { items { id label oldLabel } }"
 ONE_ITEM = "query OneItem { items(first: 1) { id label oldLabel } }"
 
-TARGETS = {"100 items": 0.98, "1 item": 0.95, "HTTP": 0.97}
+#: Over HTTP: the extension's ratio to the bare server. In process: at most this many points below the no-op
+#: extension's ratio (the floor Strawberry's hook machinery sets; the target of issue 13, point 6).
+TARGETS = {"HTTP": 0.97}
+POINTS_BELOW_NO_OP = 0.5
 
 
 def schemas(db_url: str) -> dict[str, strawberry.Schema]:
+    from execution_hook import monitoring_executor
+
     from gqlevolve import UsageStore, deprecation_usage
 
     store = UsageStore(db_url)
@@ -77,6 +83,8 @@ def schemas(db_url: str) -> dict[str, strawberry.Schema]:
         "deprecation_usage": strawberry.Schema(Query, extensions=[usage]),
         "ApolloTracing": strawberry.Schema(Query, extensions=[ApolloTracingExtension]),
         "no-op extension": strawberry.Schema(Query, extensions=[NoOpExtension]),
+        # The same work from graphql-core's executor class instead of a SchemaExtension (a prototype, peer).
+        "executor class": strawberry.Schema(Query, execution_context_class=monitoring_executor(usage)),
     }
     # What versioned_app's lifespan does at start-up (registration is start-up work, not per-request work).
     usage.on_app_startup(schema=built["deprecation_usage"], endpoint="/bench")
@@ -92,6 +100,8 @@ def http_app():  # uvicorn --factory entry point
     routes = [
         Route("/baseline/graphql", GraphQL(built["baseline"], graphql_ide=None)),
         Route("/extension/graphql", GraphQL(built["deprecation_usage"], graphql_ide=None)),
+        Route("/noop/graphql", GraphQL(built["no-op extension"], graphql_ide=None)),
+        Route("/executor/graphql", GraphQL(built["executor class"], graphql_ide=None)),
     ]
     return Starlette(routes=routes)
 
@@ -127,15 +137,28 @@ async def rotated(variants: dict[str, Run], turns: int) -> dict[str, float]:
     return {name: statistics.median(times) / 1e9 for name, times in samples.items()}
 
 
-def report(title: str, medians: dict[str, float], target: float | None) -> tuple[str, float]:
+def report(title: str, medians: dict[str, float]) -> str | None:
+    """Print one measurement; what it missed of its target, or None."""
     baseline = medians["baseline"]
+    ratios = {name: baseline / median for name, median in medians.items()}
+    target = TARGETS.get(title)
     print(f"{title}: baseline {1 / baseline:,.0f} ops/s")
     for name, median in medians.items():
         if name == "baseline":
             continue
-        role = f"target >= {target}" if name == "deprecation_usage" else "peer"
-        print(f"    {name:<18} {1 / median:>8,.0f} ops/s   ratio {baseline / median:.3f}   ({role})")
-    return title, baseline / medians["deprecation_usage"]
+        if name != "deprecation_usage":
+            role = "peer"
+        elif target is not None:
+            role = f"target >= {target}"
+        else:
+            role = f"target: at most {POINTS_BELOW_NO_OP} points below the no-op extension"
+        print(f"    {name:<18} {1 / median:>8,.0f} ops/s   ratio {ratios[name]:.3f}   ({role})")
+    ratio = ratios["deprecation_usage"]
+    if target is not None:
+        return None if ratio >= target else f"{title}: {ratio:.3f} < {target}"
+    gap = 100 * (ratios["no-op extension"] - ratio)
+    print(f"    deprecation_usage is {gap:.2f} points below the no-op extension")
+    return None if gap <= POINTS_BELOW_NO_OP else f"{title}: {gap:.2f} points below the no-op extension"
 
 
 async def in_process(built: dict[str, strawberry.Schema], turns: int) -> list[tuple[str, dict[str, float]]]:
@@ -188,7 +211,11 @@ async def over_http(db_url: str, turns: int) -> dict[str, float]:
                 return run
 
             return await rotated(
-                {"baseline": runner("/baseline/graphql"), "deprecation_usage": runner("/extension/graphql")}, turns
+                {
+                    "baseline": runner("/baseline/graphql"), "deprecation_usage": runner("/extension/graphql"),
+                    "no-op extension": runner("/noop/graphql"), "executor class": runner("/executor/graphql"),
+                },
+                turns,
             )
     finally:
         server.terminate()
@@ -230,18 +257,17 @@ def main(argv: list[str] | None = None) -> int:
         http = None if args.no_http else asyncio.run(over_http(f"sqlite:///{Path(directory) / 'http.db'}", http_turns))
 
     print(f"schema.execute, {turns:,} turns (ratio = ops/s with the extension / without, medians)")
-    ratios = [report(name, medians, TARGETS[name]) for name, medians in measured]
+    missed = [report(name, medians) for name, medians in measured]
     print(f"The Ariadne and Graphene adapters, {turns:,} turns (ratio = with the adapter / the bare server, medians)")
     adapters(turns)
     if http is not None:
         print(f"HTTP: uvicorn on 127.0.0.1, sequential requests of the 100-item query, {http_turns:,} turns")
-        ratios.append(report("HTTP", http, TARGETS["HTTP"]))
+        missed.append(report("HTTP", http))
     if args.quick:
         print("quick mode: targets not checked")
         return 0
-    missed = [f"{name}: {ratio:.3f} < {TARGETS[name]}" for name, ratio in ratios if ratio < TARGETS[name]]
-    if missed:
-        print("MISSED: " + "; ".join(missed))
+    if any(missed):
+        print("MISSED: " + "; ".join(filter(None, missed)))
         return 1
     print("all targets met")
     return 0

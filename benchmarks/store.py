@@ -255,24 +255,43 @@ def table_stats(engine: sa.Engine, sqlite: bool) -> dict[str, tuple[int, int]]:
     return {name: (count, sizes.get(name, 0)) for name, count in rows.items() if count}
 
 
-def bench_day_flush(url: str, work: whole_schema.Workload, day: dt.date) -> dict[str, float]:
-    """One day's distinct keys recorded on the request path, then one ``flush`` (drain + one transaction), twice:
-    into a day without rows (inserts), then the same keys again (updates). A new store, as a restarted process:
-    its first flush also offers every operation's coordinates (``ON CONFLICT DO NOTHING``)."""
-    store = UsageStore(url, flush_interval=3600, handle_shutdown=False)
-    result: dict[str, float] = {}
-    for phase in ("new_day", "same_keys_again"):
+def bench_day_flush(url: str, work: whole_schema.Workload, day: dt.date, spill_dir: Path) -> dict[str, object]:
+    """One day's distinct keys recorded on the request path, then one ``flush`` (the inbox drained, then one
+    transaction), twice with the same store: into a day without rows, by a process that has just started (it
+    knows no operation yet, so it offers every operation's coordinates again: ``ON CONFLICT DO NOTHING``), then
+    the same keys again (every row an update, the operations known). A flush that fails (the store's statement
+    guard: 5 s) is reported, and measured again with a 60 s statement timeout to give its cost."""
+    result: dict[str, object] = {}
+    phases = ["new_day", "same_keys_again"]
+    timeout = 5.0
+    store = UsageStore(url, flush_interval=3600, handle_shutdown=False, spill_dir=spill_dir)
+    while phases:
+        phase = phases.pop(0)
         uses = whole_schema.day_uses(work, day)
         start = time.perf_counter()
         for client, version, index, count in uses:
             store.record_buffered(whole_schema.ENDPOINT, work.deprecated_of[index], client_name=client,
                                   client_version=version, count=count, operation=work.operations[index])
-        result["record_ms_per_key"] = (time.perf_counter() - start) * 1000 / len(uses)
+        result["record_us_per_key"] = (time.perf_counter() - start) * 1e6 / len(uses)
+        result["keys"] = len(uses)
+        start = time.perf_counter()
+        store._buffer.drain()  # noqa: SLF001  (timed apart: the flusher thread drains every second anyway)
+        result[f"{phase}_drain_s"] = time.perf_counter() - start
         start = time.perf_counter()
         written = store.flush()
         result[f"{phase}_s"] = time.perf_counter() - start
-        assert written > 0 and store.stats().pending_operations == 0, store.stats()
-        result["keys"] = len(uses)
+        result[f"{phase}_timeout"] = timeout
+        if not written:
+            result[f"{phase}_error"] = store.stats().last_error
+            store.close(timeout=0)  # the counts go to the spill file (a temporary directory), not into the store
+            for path in spill_dir.iterdir():
+                path.unlink()
+            if timeout == 60.0:
+                raise RuntimeError(f"a day's flush failed even with a 60 s statement timeout: {result}")
+            timeout = 60.0
+            store = UsageStore(url, flush_interval=3600, handle_shutdown=False, spill_dir=spill_dir,
+                               statement_timeout=timeout)
+            phases.insert(0, phase)
     store.close()
     return result
 
@@ -281,7 +300,7 @@ def run_whole_schema(name: str, work: whole_schema.Workload, args: argparse.Name
     failures: list[str] = []
     days = 3 if args.quick else 90
     size = whole_schema.SMALL if args.quick else whole_schema.GITHUB
-    print(f"\n== {name}: whole schema ({len(work.coordinates):,} coordinates, {size.operations:,} operations, "
+    print(f"\n== {name}: whole schema (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {len(work.coordinates):,} coordinates, {size.operations:,} operations, "
           f"{size.clients} clients, {days} days) ==")
     url, cleanup = args.fresh(f"{name}-whole")
     sqlite = url.startswith("sqlite")
@@ -292,7 +311,8 @@ def run_whole_schema(name: str, work: whole_schema.Workload, args: argparse.Name
         start = time.perf_counter()
         rows = whole_schema.fill(engine, work, today - dt.timedelta(days=days - 1), days - 1)
         fill_seconds = time.perf_counter() - start
-        flush = bench_day_flush(url, work, today)
+        with tempfile.TemporaryDirectory() as spill_dir:
+            flush = bench_day_flush(url, work, today, Path(spill_dir))
         _analyze(engine, sqlite)
         stats = table_stats(engine, sqlite)
         total = size_bytes(engine, cleanup.path if sqlite else None)
@@ -301,15 +321,21 @@ def run_whole_schema(name: str, work: whole_schema.Workload, args: argparse.Name
         print(f"store: {total / 2**20:,.0f} MiB")
         for table, (count, nbytes) in sorted(stats.items(), key=lambda item: -item[1][1]):
             print(f"  {table:<22} {count:>10,} rows {nbytes / 2**20:>8,.1f} MiB  {nbytes / count:>5.0f} B/row")
-        print(f"one day's keys: {flush['keys']:,.0f} (recorded at {flush['record_ms_per_key'] * 1000:.1f} us a key)")
-        for phase, what in (("new_day", "into a new day"), ("same_keys_again", "same keys again")):
-            print(f"flush {what:<17} {flush[phase + '_s'] * 1000:>8,.0f} ms  "
-                  f"({flush[phase + '_s'] * 1e6 / flush['keys']:.0f} us a key; target < {FLUSH_TARGET_S:.0f} s)")
-            if flush[phase + "_s"] >= FLUSH_TARGET_S:
-                failures.append(f"{name}: a day's flush took {flush[phase + '_s']:.1f} s (target < {FLUSH_TARGET_S} s)")
-        for label, ms in bench_answers(url, work, 3 if args.quick else 7).items():
+        print(f"one day's keys: {flush['keys']:,} (recorded at {flush['record_us_per_key']:.1f} us a key)")
+        for phase, what in (("new_day", "into a new day, just started"), ("same_keys_again", "the same keys again")):
+            seconds = flush[f"{phase}_s"]
+            note = f"{seconds * 1e6 / flush['keys']:.0f} us a key"
+            if flush[f"{phase}_timeout"] != 5.0:  # the first try failed: this is the cost with a longer timeout
+                note += f"; with a {flush[phase + '_timeout']:.0f} s statement timeout"
+            print(f"flush {what:<30} drain {flush[phase + '_drain_s'] * 1000:>6,.0f} ms + write {seconds * 1000:>7,.0f} ms"
+                  f"  ({note}; target < {FLUSH_TARGET_S:.0f} s)")
+            if f"{phase}_error" in flush:
+                failures.append(f"{name}: a day's flush ({what}) failed: {flush[phase + '_error']}")
+            elif seconds >= FLUSH_TARGET_S:
+                failures.append(f"{name}: a day's flush ({what}) took {seconds:.1f} s (target < {FLUSH_TARGET_S} s)")
+        for label, ms in bench_answers(url, work, days, 3 if args.quick else 7).items():
             print(f"{label:<40} {ms:>8,.1f} ms  (target < {ANSWER_TARGET_MS:,.0f} ms)")
-            if ms >= ANSWER_TARGET_MS:
+            if ms >= ANSWER_TARGET_MS and "baseline" not in label:
                 failures.append(f"{name}: {label} took {ms:,.0f} ms (target < {ANSWER_TARGET_MS:,.0f} ms)")
     finally:
         cleanup()
@@ -335,9 +361,51 @@ def _median_ms(call: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench_answers(url: str, work: whole_schema.Workload, repeats: int) -> dict[str, float]:
-    """The median time of each whole-schema answer over the filled store."""
-    return {}
+def bench_answers(url: str, work: whole_schema.Workload, days: int, repeats: int) -> dict[str, float]:
+    """The median time of each whole-schema answer over the filled store, through the functions the commands call
+    (the command line adds its start-up, timed once apart: ``cli_seconds``):
+
+    - ``gqlevolve usage COORD --days N``: :func:`gqlevolve.reports.coordinate_usage.coordinate_usage`, for the
+      most used coordinate (``Query``: every operation), a field of the middle and one of the tail;
+    - ``gqlevolve unused --days N``: :func:`gqlevolve.reports.unused.unused_elements`;
+    - ``gqlevolve check --db``: the command's own ``_check_with_usage`` on a pull request's change
+      (:func:`whole_schema.changed_schema`: 12 fields removed, 3 of them deprecated, 3 arguments made required).
+    """
+    from gqlevolve.cli.diff import _check_with_usage
+    from gqlevolve.reports.coordinate_usage import coordinate_usage
+    from gqlevolve.reports.unused import unused_elements
+    from gqlevolve.schema_diff.versioned import check_versions
+
+    endpoint = whole_schema.ENDPOINT
+    popularity: dict[str, int] = {}
+    for shape in work.operations:
+        for coordinate in shape.coordinates:
+            popularity[coordinate] = popularity.get(coordinate, 0) + 1
+    ranked = sorted((c for c in popularity if "." in c), key=lambda c: (-popularity[c], c))
+    hot, middle, tail = "Query", ranked[len(ranked) // 10], ranked[-1]
+    new_sdl, _touched = whole_schema.changed_schema(work)
+    store = UsageStore(url, handle_shutdown=False)
+    answers: dict[str, float] = {}
+    try:
+        for label, coordinate in (("hot", hot), ("middle", middle), ("tail", tail)):
+            answers[f"usage {coordinate} ({label}), {days} days"] = _median_ms(
+                lambda c=coordinate: coordinate_usage(store, endpoint, c, days), repeats)
+        answers[f"unused, {days} days"] = _median_ms(lambda: unused_elements(store, endpoint, days), repeats)
+        with tempfile.TemporaryDirectory() as directory:
+            (Path(directory) / "v1.graphql").write_text(work.sdl, encoding="utf-8")
+            report = _check_with_usage({"v1": new_sdl}, Path(directory), url, None, threshold=None,
+                                       max_operations=None, window_days=None, exclude_clients=())
+            breaking = sum(len(version.diff.breaking) for version in report.versions if version.diff)
+            # The same check without the store (the two schemas parsed and compared): what --db adds is the rest.
+            answers["check without --db (baseline)"] = _median_ms(
+                lambda: check_versions({"v1": new_sdl}, Path(directory)), max(1, repeats // 2))
+            answers[f"check --db, {breaking} breaking changes"] = _median_ms(
+                lambda: _check_with_usage({"v1": new_sdl}, Path(directory), url, None, threshold=None,
+                                          max_operations=None, window_days=None, exclude_clients=()),
+                max(1, repeats // 2))
+    finally:
+        store.close()
+    return answers
 
 
 class _SqliteFresh:

@@ -35,9 +35,9 @@ import sqlalchemy as sa
 from gqlevolve.clock import FixedClock
 from gqlevolve.operation_shape import OperationShape
 from gqlevolve.usage_store.buffer import ObservationBuffer
+from gqlevolve.usage_store.operations import StoredOperation
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.schema_registry import register_schema
-from gqlevolve.usage_store.operations import StoredOperation
 from gqlevolve.usage_store.tables import (
     coordinate_seen,
     coordinate_usage,
@@ -150,7 +150,9 @@ def _schema(size: Size, rng: random.Random) -> tuple[str, dict[str, list[_Field]
     fields["Mutation"] = [_Field(f"mutate{j}", rng.choice(objects), [("input", rng.choice(inputs))])
                           for j in range(size.mutation_fields)]
     deprecated = {
-        f"{parent}.{f.name}" for parent, own in fields.items() for f in own[1:] if rng.random() < 0.02
+        # Not an interface's field on an implementation: it would have to be deprecated on the interface too.
+        f"{parent}.{f.name}" for parent, own in fields.items() for f in own[1:]
+        if rng.random() < 0.02 and "_ifield" not in f.name
     }
     lines = [f"scalar {s}" for s in SCALARS[5:]]
     lines.append("interface Node {\n  id: ID!\n}")
@@ -262,7 +264,7 @@ def day_batch(work: Workload, day: dt.date) -> Batch:
 
 
 def _at_noon(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(12), dt.UTC)
 
 
 def write_day(engine: sa.Engine, work: Workload, day: dt.date, known: set[str]) -> tuple[int, float]:
@@ -337,3 +339,47 @@ def fill(engine: sa.Engine, work: Workload, first: dt.date, days: int) -> int:
 
 
 _USAGE_KEY = ("endpoint", "day", "client_name", "client_version", "signature")
+
+
+def changed_schema(work: Workload, seed: int = 5) -> tuple[str, list[str]]:
+    """The schema after a change of the size a pull request makes: 12 fields removed (from the hot head, the
+    middle and the unused tail), 3 of them deprecated ones (those go to the removal advisor), and an optional
+    argument made required on 3 fields. Returns (new SDL, the coordinates touched)."""
+    rng = random.Random(seed)
+    popularity: dict[str, int] = {}
+    for shape in work.operations:
+        for coordinate in shape.coordinates:
+            popularity[coordinate] = popularity.get(coordinate, 0) + 1
+    fields = sorted((c for c in work.coordinates if "." in c and "(" not in c and c.split(".")[0].startswith("Obj")
+                     and not c.endswith(".id") and "iface" not in c), key=lambda c: (-popularity.get(c, 0), c))
+    used = [c for c in fields if popularity.get(c)]
+    unused = [c for c in fields if not popularity.get(c) and c not in work.deprecated]
+    deprecated = sorted(c for c in work.deprecated if c.split(".")[0].startswith("Obj") and "iface" not in c)
+    removed = used[:3] + rng.sample(used[len(used) // 3:], 3) + rng.sample(unused, 3) + rng.sample(deprecated, 3)
+    arguments = sorted(c for c in work.coordinates if c.endswith(":)") and ": " not in c)
+    required = rng.sample([c for c in arguments if c.split(".")[0].startswith("Obj")], 3)
+    blocks = work.sdl.split("\n\n")
+    for index, block in enumerate(blocks):
+        header = block.split(" ", 2)
+        if header[0] != "type":
+            continue
+        lines = block.split("\n")
+        for coordinate in removed:
+            type_name, field_name = coordinate.split(".")
+            if header[1] == type_name:
+                lines = [line for line in lines if not (line.startswith(f"  {field_name}:") or line.startswith(f"  {field_name}("))]
+        for coordinate in required:
+            type_name, rest = coordinate.split(".")
+            field_name, argument = rest[:-2].split("(")
+            if header[1] == type_name:
+                lines = [_require(line, argument) if line.startswith(f"  {field_name}(") else line for line in lines]
+        blocks[index] = "\n".join(lines)
+    return "\n\n".join(blocks), removed + required
+
+
+def _require(line: str, argument: str) -> str:
+    head, _, tail = line.partition("(")
+    arguments, _, rest = tail.partition(")")
+    parts = [part + "!" if part.startswith(f"{argument}: ") and not part.endswith("!") else part
+             for part in arguments.split(", ")]
+    return f"{head}({', '.join(parts)}){rest}"

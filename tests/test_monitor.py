@@ -116,6 +116,62 @@ def test_a_parsed_document_and_an_explicit_day(monitor: DeprecationMonitor, stor
         monitor.observe(SCHEMA, None, None, None, None, endpoint=ENDPOINT)
 
 
+class TestThePlanOfADocument:
+    """A document's judged notice is kept with its analysis, per endpoint; a hit reuses it while it is current."""
+
+    def test_a_hit_reuses_the_plan_of_the_same_endpoint_and_day(self, monitor: DeprecationMonitor) -> None:
+        first, second = observe(monitor, "{ user { name } }"), observe(monitor, "{ user { name } }")
+        assert first is second  # the same Notice: nothing judged again
+        [analysis] = [entry for entry in monitor.analyses._entries.values() if entry is not None]
+        assert list(analysis.plans) == [ENDPOINT]
+
+    def test_a_record_changed_in_the_store_is_seen_at_the_next_refresh(
+        self, monitor: DeprecationMonitor, store: UsageStore
+    ) -> None:
+        assert observe(monitor, "{ user { name } }").entries[0]["status"] == "deprecated"
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": dt.date(2026, 12, 1)}, actor="a", why="b")
+        assert "sunsetOn" not in observe(monitor, "{ user { name } }").entries[0]  # not read yet: the plan stands
+        monitor.refresh()
+        assert observe(monitor, "{ user { name } }").entries[0]["status"] == "sunset_warning"
+
+    def test_a_new_day_judges_again(self, monitor: DeprecationMonitor, store: UsageStore) -> None:
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": TODAY + dt.timedelta(days=1)}, actor="a", why="b")
+        monitor.refresh()
+        query = "{ user { name } }"
+        assert observe(monitor, query).removed == ()
+        late = monitor.observe(SCHEMA, query, None, None, None, endpoint=ENDPOINT, day=TODAY + dt.timedelta(days=1))
+        assert [record.coordinate for record in late.removed] == ["User.name"]
+        assert observe(monitor, query).removed == ()  # and today again
+
+    def test_each_endpoint_has_its_own_plan(self, monitor: DeprecationMonitor, store: UsageStore) -> None:
+        changes = {"deprecated_on": dt.date(2026, 1, 1), "sunset_on": dt.date(2026, 2, 1)}
+        store.update_deprecation(ENDPOINT, "User.name", changes, actor="a", why="b")
+        monitor.refresh()
+        assert observe(monitor, "{ user { name } }").removed  # removed on v1
+        other = monitor.observe(SCHEMA, "{ user { name } }", None, None, None, endpoint="/api/v2/graphql")
+        assert other.removed == () and other.entries[0]["status"] == "deprecated"  # seeded from the schema there
+
+    def test_a_subscription_is_told_without_headers_every_time(self, monitor: DeprecationMonitor) -> None:
+        for _ in range(2):
+            notice = observe(monitor, "subscription { ticks }")
+            assert notice.entries and notice.headers == () and notice.records == ()
+
+    def test_a_preview_is_judged_for_its_request_only(self, monitor: DeprecationMonitor, store: UsageStore) -> None:
+        assert observe(monitor, "{ user { name } }").removed == ()
+        previewed = monitor.observe(SCHEMA, "{ user { name } }", None, None, None, endpoint=ENDPOINT, preview=True)
+        assert [refusal.kind for refusal in previewed.refusals] == ["preview"]
+        assert observe(monitor, "{ user { name } }").removed == ()  # the plan is untouched
+        store.flush()
+        [client] = store.clients(ENDPOINT, "User.name")
+        assert client.operations == 2  # the previewed one did not use it (counted apart, as enforcement)
+
+    def test_plans_stay_few_whatever_the_endpoints(self, monitor: DeprecationMonitor) -> None:
+        for number in range(20):
+            monitor.observe(SCHEMA, "{ user { name } }", None, None, None, endpoint=f"/e{number}")
+        [analysis] = [entry for entry in monitor.analyses._entries.values() if entry is not None]
+        assert 1 <= len(analysis.plans) <= 8
+
+
 def test_the_core_does_not_import_strawberry() -> None:
     code = "import sys, gqlevolve, gqlevolve.monitor; assert not [m for m in sys.modules if m.startswith('strawberry')]"
     subprocess.run([sys.executable, "-c", code], check=True)

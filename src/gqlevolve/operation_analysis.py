@@ -437,8 +437,9 @@ DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 _ENTRY_SHARE = 32
 # What an entry costs besides its key's text and its analysis: the OrderedDict's slot and links, the key tuple.
 _ENTRY_OVERHEAD = 200
-# What an analysis' plans weigh: the dict and a plan or two (the monitor keeps at most a few, one per endpoint).
-_PLANS_BYTES = 400
+# What an analysis' plans weigh: a dict holding one plan (a document is mostly served on one endpoint; the monitor
+# keeps a few at most, their notices and snapshots shared with others).
+_PLANS_BYTES = 256
 
 _Key = tuple[int, str, str | None] | tuple[int, bytes]
 

@@ -5,7 +5,7 @@
 =========================================================  ====================================================
 ``GET  /deprecations[?endpoint=&as_of=]``                  the deprecation report
 ``GET  /eligibility[?endpoint=&as_of=&threshold=&...]``    removal verdicts for every deprecated coordinate
-``GET  /eligibility/{coordinate}``                         one verdict (404 if it has no deprecation record)
+``GET  /eligibility/{coordinate}``                         one verdict (a candidate's if not deprecated)
 ``GET  /sunset-warnings[?endpoint=&as_of=&within_days=]``  what is in, or enters, ``sunset_warning``
 ``GET  /clients[?endpoint=&days=&as_of=]``                 client names and versions, deprecated elements used
 ``GET  /usage?endpoint=&days=[&coordinate=&as_of=]``       daily operations and shares

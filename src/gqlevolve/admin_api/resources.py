@@ -90,13 +90,27 @@ class AdminAPI:
         )
 
     def eligibility(self, request: Request) -> Any:
+        """Removal verdicts; one coordinate that is not deprecated gets a candidate verdict (its whole-schema usage
+        judged alike, ``candidate`` true or false); one unknown to the store (not deprecated, not in the registered
+        schema, never used) is a 404. ``max_operations``: also at most that many operations over the window."""
+        from dataclasses import replace
+
+        from gqlevolve.advisor.policy import operation_count
+
         endpoint = self.endpoint(request.query_params.get("endpoint"))
         coordinate = request.path_params.get("coordinate")
+        policy = _policy(request)
+        max_operations = request.query_params.get("max_operations")
+        if max_operations:
+            policy = replace(policy, max_operations=operation_count(max_operations, field="max_operations"))
         if coordinate is None:
-            return advise(self.store, endpoint, as_of=_date(request, "as_of"), policy=_policy(request))
-        [verdict] = advise(self.store, endpoint, coordinate, as_of=_date(request, "as_of"), policy=_policy(request))
-        if not verdict.deprecated:
-            raise NotFound(verdict.reasons[0], field="coordinate")
+            return advise(self.store, endpoint, as_of=_date(request, "as_of"), policy=policy)
+        [verdict] = advise(self.store, endpoint, coordinate, as_of=_date(request, "as_of"), policy=policy)
+        if not verdict.deprecated and verdict.in_schema is not True and verdict.last_used is None:
+            raise NotFound(
+                f"{coordinate} has no deprecation record on {endpoint}, is not in its registered schema and was never "
+                "used there", field="coordinate",
+            )
         return verdict
 
     def sunset_warnings(self, request: Request) -> Any:

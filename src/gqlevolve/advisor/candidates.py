@@ -45,9 +45,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
-from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
+from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays, operation_count
 from gqlevolve.advisor.verdict import Verdict, percent, window_days
 from gqlevolve.usage_store.breakage_reads import (
     WholeSchemaDays,
@@ -58,6 +56,7 @@ from gqlevolve.usage_store.breakage_reads import (
     signatures_using,
     whole_schema_days,
 )
+from gqlevolve.usage_store.reads import Connection
 from gqlevolve.usage_store.schema_registry import current_coordinates
 
 __all__ = ["OPERATIONS_SHOWN", "UsageJudgement", "UsageRule", "advise_candidates", "judge_usage"]
@@ -79,6 +78,12 @@ class UsageRule:
     max_operations: int | None = 0
     exclude_clients: tuple[str, ...] = ()
     zero_traffic: ZeroTrafficDays = ZeroTrafficDays.UNCOVERED
+
+    def __post_init__(self) -> None:
+        # The same checks as the removal policy's, with the same messages (a bad window or share raises there).
+        if self.max_operations is not None:
+            operation_count(self.max_operations, field="max_operations")
+        self.share_policy()
 
     @classmethod
     def of_policy(cls, policy: RemovalPolicy) -> UsageRule:
@@ -117,10 +122,24 @@ def _days(days: Sequence[dt.date]) -> str:
 
 
 def judge_usage(
-    endpoint: str, days: WholeSchemaDays, used: Mapping[dt.date, int], *, as_of: dt.date, rule: UsageRule, what: str = "it"
+    endpoint: str,
+    days: WholeSchemaDays,
+    used: Mapping[dt.date, int],
+    *,
+    as_of: dt.date,
+    rule: UsageRule,
+    what: str | None = None,
 ) -> UsageJudgement:
-    """Apply ``rule`` to the ``window_days`` days before ``as_of``: ``used`` operations per day (of ``what``, as the
-    reasons name it) against ``days`` (:func:`~gqlevolve.usage_store.breakage_reads.whole_schema_days`)."""
+    """Apply ``rule`` to the ``window_days`` days before ``as_of``: ``used`` operations per day against ``days``
+    (:func:`~gqlevolve.usage_store.breakage_reads.whole_schema_days`). ``what`` names the operations counted in the
+    reasons (``operations that select Query.users``: "0 operations that select ..."); by default "operation(s)
+    used it"."""
+
+    def counted(number: int) -> str:
+        if what is not None:
+            return f"{number} {what}"
+        return "no operation used it" if number == 0 else f"{number} operation(s) used it"
+
     window = window_days(as_of, rule.share_policy())
     start, end = window[0], window[-1]
     span = f"from {start.isoformat()} to {end.isoformat()}"
@@ -165,7 +184,7 @@ def judge_usage(
         )
     if rule.max_operations is not None and operations > rule.max_operations:
         reasons.append(
-            f"{operations} operation(s) used {what} {span}, more than the {rule.max_operations} allowed (max_operations)"
+            f"{counted(operations)} {span}, more than the {rule.max_operations} allowed (max_operations)"
         )
     if not_shaped:
         reasons.append(
@@ -195,16 +214,13 @@ def judge_usage(
         )
     if rule.max_operations is not None:
         seen = sum(days.totals.get(day, 0) for day in window)
-        counted = (
-            f"no operation used {what}" if operations == 0
-            else f"{operations} operation(s) used {what} (at most {rule.max_operations} allowed)"
-        )
-        reasons.append(f"{counted} {span}, every day covered ({seen} operations on {endpoint})")
+        allowed = f" (at most {rule.max_operations} allowed)" if operations else ""
+        reasons.append(f"{counted(operations)}{allowed} {span}, every day covered ({seen} operations on {endpoint})")
     return judgement
 
 
 def advise_candidates(
-    connection: sa.Connection,
+    connection: Connection,
     endpoint: str,
     coordinates: Sequence[str],
     *,

@@ -11,7 +11,8 @@ Each concept has its own module that adds its commands to :data:`main`:
   and their audit log;
 - ``notices``     – ``gqlevolve consumers add|list|remove``, ``gqlevolve notify``, ``gqlevolve notices``: who hears
   about a client, one pass of the policy's notification schedule, the delivery log;
-- ``dashboard``   – ``gqlevolve dashboard``: the dashboard alone, in a browser, against any store.
+- ``dashboard``   – ``gqlevolve dashboard``: the dashboard alone, in a browser, against any store;
+- ``usage``       – ``gqlevolve usage COORD|unused``: whole-schema usage, how any element is used and what is unused.
 
 Every command takes ``--json``; those that read the store take ``--db URL`` (default: ``$GQLEVOLVE_DB``,
 then ``sqlite:///gqlevolve.db``; only ``db upgrade`` creates a missing SQLite file, every other command says it

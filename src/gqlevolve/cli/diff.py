@@ -112,9 +112,22 @@ def export(versions: tuple[str, ...], schemas_spec: str | None, snapshots_dir: P
     "db_url",
     metavar="URL",
     default=None,
-    help="Usage store: approve removals of deprecated elements that the advisor finds removable.",
+    help="Usage store: approve removals of deprecated elements that the advisor finds removable, and other breaking "
+    "changes that no operation they break was seen doing in the window.",
 )
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Day of the usage verdicts [default: today].")
+@click.option(
+    "--threshold", metavar="X", default=None,
+    help="With --db: share of operations each day must stay under, 0.01 or 1% [default: 1% for removals of deprecated "
+    "elements; none for other changes].",
+)
+@click.option(
+    "--max-operations", metavar="N", default=None,
+    help="With --db: operations the window may hold at most [default: 0 for breaking changes of elements never "
+    "deprecated, unless --threshold is given; no count for removals of deprecated elements].",
+)
+@click.option("--window-days", metavar="N", default=None, help="With --db: days of usage judged, 1 to 3660 [default: 90].")
+@click.option("--exclude-client", "exclude_clients", multiple=True, metavar="NAME", help="With --db: leave a client out (repeatable).")
 @json_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print Markdown (for a pull-request comment).")
 @handle_errors
@@ -123,6 +136,10 @@ def check(
     snapshots_dir: Path | None,
     db_url: str | None,
     as_of: str | None,
+    threshold: str | None,
+    max_operations: str | None,
+    window_days: str | None,
+    exclude_clients: tuple[str, ...],
     as_json: bool,
     as_markdown: bool,
 ) -> None:
@@ -131,8 +148,13 @@ def check(
     Breaking changes on a vN endpoint fail (exit 1); on draft they are warnings (exit 0). No snapshot folder,
     a snapshot or schema that is not a schema (empty or truncated, comments only, an operation, no Query type),
     a store that does not exist or cannot be reached, or bad input: exit 2.
+
+    With --db, each breaking change on a vN endpoint is judged by usage: the removal of a deprecated element by the
+    removal advisor (1% a day over 90 days), any other by the operations it would break (none seen in 90 days, every
+    day covered by whole-schema usage); an approved change does not fail the check, the others list the operations
+    and clients they would break.
     """
-    from gqlevolve.schema_diff.versioned import check_versions, load_schemas, usage_approver
+    from gqlevolve.schema_diff.versioned import check_versions, load_schemas
 
     spec, directory = _project_options(schemas_spec, snapshots_dir)
     if not directory.is_dir():
@@ -143,15 +165,18 @@ def check(
         )
     schemas = load_schemas(spec)
     day = parse_date(as_of, option="--as-of")
-    if db_url:
-        from gqlevolve.cli._store import reach
-
-        reach(db_url)  # a missing SQLite file is an error (never created), an unreachable store one line
-    approve, close = usage_approver(db_url, as_of=day) if db_url else (None, lambda: None)
-    try:
-        report = check_versions(schemas, directory, approve=approve)
-    finally:
-        close()
+    usage_options = {"--threshold": threshold, "--max-operations": max_operations, "--window-days": window_days,
+                     "--exclude-client": exclude_clients}
+    if not db_url:
+        given = [name for name, value in usage_options.items() if value]
+        if given:
+            raise CommandError(f"{', '.join(given)}: usage thresholds need a usage store (--db URL)")
+        report = check_versions(schemas, directory)
+    else:
+        report = _check_with_usage(
+            schemas, directory, db_url, day, threshold=threshold, max_operations=max_operations,
+            window_days=window_days, exclude_clients=exclude_clients,
+        )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -159,6 +184,45 @@ def check(
     if not report.passed:
         sys.exit(EXIT_NEGATIVE)
 
+
+
+def _check_with_usage(
+    schemas: dict[str, Any],
+    directory: Path,
+    db_url: str,
+    day: Any,
+    *,
+    threshold: str | None,
+    max_operations: str | None,
+    window_days: str | None,
+    exclude_clients: tuple[str, ...],
+) -> Any:
+    """``check_versions`` with the advisor for deprecated removals and whole-schema usage for other breaking changes."""
+    from gqlevolve.advisor.candidates import UsageRule
+    from gqlevolve.advisor.policy import CLI_NAMES, removal_policy
+    from gqlevolve.cli._store import reach
+    from gqlevolve.schema_diff.usage_check import BreakageCheck
+    from gqlevolve.schema_diff.versioned import check_versions, store_approver
+    from gqlevolve.usage_store import UsageStore
+
+    # One parser for the thresholds (the advisor's): the same values accepted and refused as `advise` does.
+    policy = removal_policy(
+        threshold=threshold, max_operations=max_operations, window_days=window_days, exclude_clients=exclude_clients,
+        names=CLI_NAMES,
+    )
+    # Elements never deprecated: "not seen at all" unless thresholds are given (the 1% is the deprecation policy's).
+    rule = UsageRule(
+        window_days=policy.window_days,
+        threshold=policy.threshold if threshold else None,
+        max_operations=policy.max_operations if max_operations else (None if threshold else 0),
+        exclude_clients=policy.exclude_clients,
+    )
+    reach(db_url)  # a missing SQLite file is an error (never created), an unreachable store one line
+    with UsageStore(db_url, handle_shutdown=False) as store:
+        usage = BreakageCheck(store, rule=rule, as_of=day)
+        return check_versions(
+            schemas, directory, approve=store_approver(store, as_of=day, policy=policy), usage=usage
+        )
 
 
 def _project_options(schemas_spec: str | None, snapshots_dir: Path | None) -> tuple[str, Path]:

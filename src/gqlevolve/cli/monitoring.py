@@ -154,6 +154,10 @@ def _with_endpoint(endpoints: Sequence[str], columns: list[Column], rows: list[t
 @click.option("--coordinate", "coordinates", metavar="C", multiple=True, help="Judge only this coordinate (repeatable).")
 @as_of_option
 @click.option("--threshold", metavar="X", default=None, help="Share each day must stay under, above 0 and at most 1: 0.01 or 1% [default: 1%].")
+@click.option(
+    "--max-operations", default=None, metavar="N",
+    help="Also at most N operations over the window, 0 for none at all [default: no count].",
+)
 @click.option("--window-days", default=None, metavar="N", help="Days that must all be under, 1 to 3660 [default: 90].")
 @click.option("--min-deprecated-days", default=None, metavar="N", help="Days deprecated at least, 0 to 3660 [default: 90].")
 @click.option("--exclude-client", "exclude_clients", multiple=True, metavar="NAME", help="Leave a client out (repeatable).")
@@ -169,6 +173,7 @@ def advise_command(
     coordinates: tuple[str, ...],
     as_of: str | None,
     threshold: str | None,
+    max_operations: str | None,
     window_days: str | None,
     min_deprecated_days: str | None,
     exclude_clients: tuple[str, ...],
@@ -178,6 +183,8 @@ def advise_command(
 ) -> None:
     """May the deprecated coordinates of one endpoint be removed?
 
+    A --coordinate that is not deprecated gets a candidate verdict: its whole-schema usage judged by the same
+    window and thresholds, with the operations and clients that used it (never removable: deprecate it first).
     Exit 0 if all asked for are removable, 1 if not (or if nothing is deprecated there), 2 on error.
     """
     from gqlevolve.advisor.policy import CLI_NAMES, removal_policy
@@ -185,7 +192,7 @@ def advise_command(
     # The admin API's /eligibility builds its policy with the same function: the same values, the same refusals.
     policy = removal_policy(
         threshold=threshold, window_days=window_days, min_deprecated_days=min_deprecated_days,
-        exclude_clients=exclude_clients, zero_traffic=zero_traffic, names=CLI_NAMES,
+        exclude_clients=exclude_clients, zero_traffic=zero_traffic, max_operations=max_operations, names=CLI_NAMES,
     )
     name, verdicts = _verdicts(db_url, endpoint, coordinates, _as_of(as_of), policy)
     if as_json:
@@ -199,8 +206,8 @@ def advise_command(
 def _verdicts(
     db_url: str | None, endpoint: str | None, coordinates: tuple[str, ...], day: dt.date | None, policy: RemovalPolicy
 ) -> tuple[str, list[Verdict]]:
-    """The endpoint advised on and its verdicts: of the coordinates asked for (each must be deprecated there), or of
-    every deprecated element of the endpoint."""
+    """The endpoint advised on and its verdicts: of the coordinates asked for (a candidate verdict for one that is not
+    deprecated; one the store knows nothing of is an error), or of every deprecated element of the endpoint."""
     from gqlevolve.advisor import advise
 
     with open_store(db_url) as store:
@@ -210,22 +217,32 @@ def _verdicts(
         verdicts = [
             verdict for coordinate in coordinates for verdict in advise(store, name, coordinate, as_of=day, policy=policy)
         ]
-        unknown = [verdict for verdict in verdicts if not verdict.deprecated]
+        # Not deprecated, not in the registered schema and never used: a typo, not a candidate.
+        unknown = [
+            verdict for verdict in verdicts
+            if not verdict.deprecated and verdict.in_schema is not True and verdict.last_used is None
+        ]
         if unknown:
             known = ", ".join(stored.record.coordinate for stored in store.deprecations(name))
-            raise NotFound(f"{unknown[0].reasons[0]}. Deprecated there: {known or 'nothing'}", field="coordinate")
+            raise NotFound(
+                f"{unknown[0].coordinate} has no deprecation record on {name}, is not in its registered schema and "
+                f"was never used there. Deprecated there: {known or 'nothing'}",
+                field="coordinate",
+            )
         return name, verdicts
 
 
 def _print_verdicts(name: str, verdicts: list[Verdict], policy: RemovalPolicy) -> None:
     """One row per verdict, then each verdict's reasons (they explain themselves in full, never cut)."""
+    count = "" if policy.max_operations is None else f", at most {policy.max_operations} operations"
     print_table(
-        f"Removal advice on {name} ({policy.threshold_text} over {policy.window_days} days)",
+        f"Removal advice on {name} ({policy.threshold_text}{count} over {policy.window_days} days)",
         [Column("coordinate", key=True), Column("removable"), Column("status"), Column("max share (day)"),
          Column("days covered"), Column("earliest removal"), text_column("clients")],
         [
             (
-                v.coordinate, "yes" if v.removable else "no", v.status or "-",
+                v.coordinate, "yes" if v.removable else "no (candidate)" if v.candidate else "no",
+                v.status or ("-" if v.deprecated else "not deprecated"),
                 f"{percent(v.max_daily_share)} ({v.max_share_day})" if v.max_share_day else percent(v.max_daily_share),
                 f"{v.days_covered}/{v.window_days}", v.earliest_removal or "-", _clients(v.clients),
             )
@@ -239,6 +256,21 @@ def _print_verdicts(name: str, verdicts: list[Verdict], policy: RemovalPolicy) -
         click.echo(f"{verdict.coordinate}:")
         for reason in verdict.reasons:
             print_text(reason, first="  - ", indent="    ")
+        if verdict.used_by:
+            more = f" and {verdict.more_operations} more" if verdict.more_operations else ""
+            used_by = ", ".join(_operation(operation) for operation in verdict.used_by)
+            print_text(f"operations: {used_by}{more}", first="  - ", indent="    ")
+
+
+def _operation(operation: Any) -> str:
+    """``Users [aaaaaaaa] ×3 (web 1.4)``: name (or kind), document hash, count, its first client."""
+    label = operation.name or f"(anonymous {operation.kind or 'operation'})"
+    client = ""
+    if operation.clients:
+        client_name, version = operation.clients[0]
+        more = f" +{len(operation.clients) - 1}" if len(operation.clients) > 1 else ""
+        client = f" ({client_name or '(unnamed)'}{' ' + version if version else ''}{more})"
+    return f"{label} [{operation.document_hash[:8]}] ×{operation.count}{client}"
 
 
 @main.command("deprecation-report")

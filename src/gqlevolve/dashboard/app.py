@@ -78,7 +78,7 @@ MOUNT = "/dashboard"
 DEFAULT_ACTOR = "dashboard"
 #: Rows of the overview per page, elements of the migration page per page.
 OVERVIEW_PAGE = 100
-MIGRATION_PAGE = 20
+MIGRATION_PAGE = views.MIGRATION_PAGE
 #: The weeks the migration page shows unless asked (``?weeks=``).
 DEFAULT_WEEKS = 8
 #: The largest form accepted (bytes): a token, a reason, two dates.

@@ -36,7 +36,7 @@ from gqlevolve.errors import InvalidInput
 from gqlevolve.inputs import whole_number
 from gqlevolve.reports._common import check_days
 from gqlevolve.reports.coordinate_usage import DEFAULT_LIMIT, CoordinateUsage, coordinate_usage
-from gqlevolve.reports.unused import UnusedReport, check_keep, unused_elements
+from gqlevolve.reports.unused import UnusedReport, read_keep_list, unused_elements
 
 if TYPE_CHECKING:
     from gqlevolve.dashboard.app import Dashboard
@@ -88,7 +88,7 @@ def _keep(request: Request) -> list[str]:
     text = "\n".join(request.query_params.getlist("keep"))
     if len(text) > MAX_KEEP_TEXT:
         raise InvalidInput(f"keep: at most {MAX_KEEP_TEXT} characters of patterns", field="keep")
-    return check_keep(line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip())
+    return read_keep_list(text, source="keep")  # as a --keep file: one a line, # comments, errors name the line
 
 
 def coordinate(dashboard: Dashboard, request: Request) -> HTMLResponse:

@@ -63,7 +63,9 @@ __all__ = [
     "RECENT_DAYS",
     "Alert",
     "ElementPage",
+    "MIGRATION_PAGE",
     "MigrationElement",
+    "MigrationPages",
     "Overview",
     "PageCache",
     "VersionRow",
@@ -79,6 +81,9 @@ _logger = logging.getLogger("gqlevolve.dashboard")
 
 #: The overview's sparkline and the element page's client list cover the days ending with today (as the report).
 RECENT_DAYS = 30
+
+#: The elements of one migration page.
+MIGRATION_PAGE = 20
 
 T = TypeVar("T")
 
@@ -245,13 +250,45 @@ class MigrationElement:
     weeks: list[MigrationWeek]
 
 
-def migration(store: UsageStore, endpoint: str, *, today: dt.date, weeks: int = 8) -> list[MigrationElement]:
-    """Per deprecated element, its weeks (oldest first) of clients migrated away versus remaining."""
-    grouped: dict[str, list[MigrationWeek]] = defaultdict(list)
-    for week in migration_report(store, endpoint, weeks=weeks, as_of=today):
-        if week.endpoint == endpoint:
-            grouped[week.coordinate].append(week)
-    return [MigrationElement(coordinate, grouped[coordinate]) for coordinate in sorted(grouped)]
+class MigrationPages(Sequence[MigrationElement]):
+    """Every deprecated element of an endpoint (by coordinate) with its weeks, read a slice (a page) at a time: a
+    page shows 20 elements, and the report of all of them (1,000 elements x 8 weeks x their clients) is read only
+    when each page is asked for. A slice once read is kept (this object is what the page cache keeps)."""
+
+    def __init__(self, coordinates: Sequence[str], read: Callable[[Sequence[str]], list[MigrationElement]]) -> None:
+        self.coordinates = list(coordinates)
+        self._read = read
+        self._slices: dict[tuple[str, ...], list[MigrationElement]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.coordinates)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            position = range(len(self))[index]  # an IndexError as a list's
+            return self[position : position + 1][0]
+        wanted = tuple(self.coordinates[index])
+        with self._lock:  # one read per slice, however many requests ask for it at once
+            if wanted not in self._slices:
+                self._slices[wanted] = self._read(wanted) if wanted else []
+            return self._slices[wanted]
+
+
+def migration(store: UsageStore, endpoint: str, *, today: dt.date, weeks: int = 8) -> MigrationPages:
+    """Per deprecated element, its weeks (oldest first) of clients migrated away versus remaining; each slice of
+    elements read when it is asked for (:class:`MigrationPages`; the first 20 at once)."""
+
+    def read(coordinates: Sequence[str]) -> list[MigrationElement]:
+        grouped: dict[str, list[MigrationWeek]] = defaultdict(list)
+        for week in migration_report(store, endpoint, weeks=weeks, as_of=today, coordinates=set(coordinates)):
+            if week.endpoint == endpoint:
+                grouped[week.coordinate].append(week)
+        return [MigrationElement(coordinate, grouped[coordinate]) for coordinate in coordinates]
+
+    pages = MigrationPages(sorted(stored.record.coordinate for stored in store.deprecations(endpoint)), read)
+    pages[:MIGRATION_PAGE]  # the first page now: what the page cache's read ahead at sign-in is for
+    return pages
 
 
 @dataclass(frozen=True, slots=True)

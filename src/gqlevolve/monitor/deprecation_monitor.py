@@ -13,7 +13,10 @@ and the day), the monitor:
 3. judges what it used against the endpoint's deprecation records (kept in step with the store by
    :class:`~gqlevolve.monitor.record_sync.RecordSync`) and returns the :class:`Notice` for the
    client: the ``extensions.deprecations`` entries, the lifecycle headers (none for a subscription: it has no
-   response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error;
+   response headers to carry them) and the removed elements, for which :func:`gone_error` is the ``GONE`` error.
+   That judgement is made once per document, endpoint and day, and kept with the cached analysis as its *plan*
+   while the endpoint's records stay the same (:attr:`RecordSync.generation`, one integer compared): a request
+   of a known document costs the cache's look-up, the plan's, and the count;
 4. applies the enforcement rules (:mod:`.enforcement`): an element that refuses new adopters, one in a brownout
    window, or every deprecated element when the client asked for the preview (``preview=True``: the adapter
    read ``GraphQL-Deprecations: reject``) answers ``GONE`` too (``notice.gone_error()`` says why). What was refused

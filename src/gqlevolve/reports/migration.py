@@ -30,9 +30,11 @@ Example: ``ios`` stopped using ``User.name`` in the last week, ``web`` did not (
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gqlevolve.errors import InvalidInput
 from gqlevolve.reports._common import check_days, endpoints_to_cover, reading, report_window
 from gqlevolve.usage_store import reads
 from gqlevolve.usage_store.deprecations import list_deprecations
@@ -58,24 +60,34 @@ class MigrationWeek:
 
 
 def migration_report(
-    store: UsageStore, endpoint: str | None = None, *, weeks: int = 4, as_of: dt.date | None = None
+    store: UsageStore,
+    endpoint: str | None = None,
+    *,
+    weeks: int = 4,
+    as_of: dt.date | None = None,
+    coordinates: Collection[str] | None = None,
 ) -> list[MigrationWeek]:
     """The ``weeks`` weeks (7 days each) ending with ``as_of``, oldest first, for every deprecated element.
 
     The last week ends on ``as_of``, included (default today: its usage so far counts). Read in one transaction,
-    every endpoint included.
+    every endpoint included. ``coordinates``: only those deprecated elements (a page of them: the dashboard reads
+    the elements it shows); the others are not read.
     """
     check_days(weeks, name="weeks", at_most=520)
+    if isinstance(coordinates, str):  # "User.name" would be its characters, each looked for in the records
+        raise InvalidInput("coordinates: a collection of schema coordinates, not one string", field="coordinates")
     _, first_day, _ = report_window(store, as_of, 7 * weeks)  # the weeks end with as_of
     report: list[MigrationWeek] = []
     with reading(store) as connection:
         for name in endpoints_to_cover(reads.endpoints(connection), endpoint):
-            coordinates = sorted(stored.record.coordinate for stored in list_deprecations(connection, name))
-            if not coordinates:
+            deprecated = sorted(stored.record.coordinate for stored in list_deprecations(connection, name))
+            if coordinates is not None:
+                deprecated = [coordinate for coordinate in deprecated if coordinate in coordinates]
+            if not deprecated:
                 continue
-            users = reads.weekly_users(connection, name, coordinates, first_day=first_day, weeks=weeks)
+            users = reads.weekly_users(connection, name, deprecated, first_day=first_day, weeks=weeks)
             active = reads.weekly_active_clients(connection, name, first_day=first_day, weeks=weeks)
-            report.extend(_weeks(name, coordinates, users, active, first_day, weeks))
+            report.extend(_weeks(name, deprecated, users, active, first_day, weeks))
     return report
 
 

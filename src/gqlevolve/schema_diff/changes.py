@@ -177,7 +177,9 @@ class Change:
     added: the argument; for an enum value removed: the value). ``old``/``new`` hold the values
     that changed (a type, a default, a reason, a description) where they apply. ``deprecated`` is
     true when the removed or changed element was deprecated in the old schema; ``approval`` is set
-    by ``gqlevolve check --db`` when usage data approve such a removal.
+    by ``gqlevolve check --db`` when usage data approve such a removal, or any breaking change that no operation
+    it breaks was seen doing (:mod:`~gqlevolve.schema_diff.usage_check`); ``usage`` holds that evidence when usage
+    does not approve the change (the operations and clients it would break).
     """
 
     kind: ChangeKind
@@ -188,6 +190,7 @@ class Change:
     new: Any = None
     deprecated: bool = False
     approval: dict[str, Any] | None = field(default=None)
+    usage: dict[str, Any] | None = field(default=None)
 
     def __post_init__(self) -> None:
         if self.criticality is None:
@@ -212,6 +215,8 @@ class Change:
             data["deprecated"] = True
         if self.approval is not None:
             data["approval"] = self.approval
+        if self.usage is not None:
+            data["usage"] = self.usage
         return data
 
 

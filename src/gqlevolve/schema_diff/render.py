@@ -25,8 +25,8 @@ _MARKS = {Criticality.BREAKING: "✖", Criticality.DANGEROUS: "⚠", Criticality
 _GROUP_ORDER = (Criticality.BREAKING, Criticality.DANGEROUS, Criticality.SAFE)
 
 
-_APPROVED = "approved"  # breaking removals that usage data approve (gqlevolve check --db)
-_TITLES[_APPROVED] = "Approved removals"  # type: ignore[index]
+_APPROVED = "approved"  # breaking changes that usage data approve (gqlevolve check --db)
+_TITLES[_APPROVED] = "Approved by usage"  # type: ignore[index]
 _MARKS[_APPROVED] = "✔"  # type: ignore[index]
 
 
@@ -107,7 +107,8 @@ def diff_as_dict(diff: Any) -> dict[str, Any]:
 def _with_approval(change: Change) -> str:
     if change.approval is None:
         return change.message
-    return f"{change.message} Approved for removal: {change.approval.get('summary', 'usage below the policy threshold')}."
+    title = change.approval.get("title", "Approved for removal")  # the advisor's removals, or usage_check's changes
+    return f"{change.message} {title}: {change.approval.get('summary', 'usage below the policy threshold')}."
 
 
 def _markdown_cell(text: str) -> str:

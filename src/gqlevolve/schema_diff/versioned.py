@@ -4,7 +4,9 @@ Each served version has a published snapshot, ``schemas/<version>.graphql``, wri
 :func:`export_snapshots` and checked in. :func:`check_versions` compares every current schema
 with its snapshot: a breaking change on a ``vN`` endpoint fails; on ``draft`` (which "can be
 safely modified in any way") it is only a warning. With usage data, removing a deprecated element
-that the removal advisor finds removable on that endpoint is *approved*, with the evidence.
+that the removal advisor finds removable on that endpoint is *approved*, with the evidence; so is any other
+breaking change that no operation it would break was seen doing in the window
+(:mod:`~gqlevolve.schema_diff.usage_check`, the ``usage`` argument), and otherwise the change lists them.
 
 A version's schema is a Strawberry schema, a ``GraphQLSchema`` or SDL text (SDL here, to keep it short); the
 snapshot folder, ``schemas/`` in a project, is ``tmp_dir`` here:
@@ -37,25 +39,30 @@ from gqlevolve.endpoints import endpoint_path
 from gqlevolve.errors import InvalidInput
 from gqlevolve.jsonable import to_jsonable
 from gqlevolve.lifecycle import is_draft, validate_version
-from gqlevolve.schema_diff import SchemaDiff, diff_loaded
+from gqlevolve.schema_diff import SchemaDiff, SchemaModel, diff_loaded
 from gqlevolve.schema_diff.changes import Change, ChangeKind, Criticality
 from gqlevolve.schema_diff.sources import load_schema, read_sdl_text
 
 __all__ = [
     "Approver",
     "CheckReport",
+    "UsageCheck",
     "VersionReport",
     "check_versions",
     "export_snapshots",
     "load_schemas",
     "project_settings",
     "schema_sdl",
+    "store_approver",
     "usage_approver",
 ]
 
 # Asked about each removal of a deprecated element on a vN endpoint: the usage evidence, whose
 # "removable" says whether it approves the removal (None: no usage data for that endpoint).
 Approver = Callable[[str, Change], "dict[str, Any] | None"]
+# Asked about every other breaking change on a vN endpoint (endpoint, change, the current schema): the evidence, whose
+# "approved" says whether usage approves it (None: no usage data for that endpoint). usage_check.BreakageCheck is one.
+UsageCheck = Callable[[str, Change, SchemaModel], "dict[str, Any] | None"]
 
 _DEPRECATED_REMOVALS = frozenset(
     {ChangeKind.FIELD_REMOVED, ChangeKind.ARG_REMOVED, ChangeKind.INPUT_FIELD_REMOVED, ChangeKind.ENUM_VALUE_REMOVED}
@@ -201,9 +208,12 @@ class CheckReport:
 
 
 def check_versions(
-    schemas: Mapping[str, Any], directory: Path, *, approve: Approver | None = None
+    schemas: Mapping[str, Any], directory: Path, *, approve: Approver | None = None, usage: UsageCheck | None = None
 ) -> CheckReport:
-    """Compare each schema with ``<directory>/<version>.graphql``; see the module docstring."""
+    """Compare each schema with ``<directory>/<version>.graphql``; see the module docstring.
+
+    On a ``vN`` endpoint, ``approve`` is asked about each removal of a deprecated element, ``usage`` about every
+    other breaking change (draft is asked about nothing: its breaking changes are warnings anyway)."""
     reports = []
     snapshot_versions = {path.stem for path in directory.glob("*.graphql")}
     for version in sorted(set(schemas) | snapshot_versions, key=_version_order):
@@ -227,7 +237,35 @@ def check_versions(
             for change in report.diff.breaking:
                 if change.kind in _DEPRECATED_REMOVALS and change.deprecated:
                     _apply_usage_verdict(report, change, approve(report.endpoint, change))
+        if usage is not None and not report.draft:
+            for change in report.diff.breaking:
+                if not (approve is not None and change.kind in _DEPRECATED_REMOVALS and change.deprecated):
+                    _apply_breakage_verdict(report, change, usage(report.endpoint, change, current))
+                elif change.approval is None:
+                    _list_operations(change, usage(report.endpoint, change, current))
     return CheckReport(reports)
+
+
+_LISTED = ("breaks", "operations", "operations_shown", "more_operations", "clients")
+
+
+def _list_operations(change: Change, evidence: dict[str, Any] | None) -> None:
+    """A deprecated removal the advisor refused: the operations and clients it would break, from whole-schema usage
+    (the advisor's rule decides; this only names them)."""
+    if evidence is not None and evidence.get("listing"):
+        change.usage = {key: evidence[key] for key in _LISTED}
+        change.message += f" Would break: {evidence['listing']}."
+
+
+def _apply_breakage_verdict(report: VersionReport, change: Change, evidence: dict[str, Any] | None) -> None:
+    if evidence is None:
+        change.message += f" No usage data for {report.endpoint} to approve it."
+    elif evidence["approved"]:
+        change.approval = evidence
+        report.approved.append(change)
+    else:
+        change.usage = evidence
+        change.message += f" Not approved by usage: {evidence['summary']}."
 
 
 def _apply_usage_verdict(report: VersionReport, change: Change, evidence: dict[str, Any] | None) -> None:
@@ -248,26 +286,34 @@ def _version_order(version: str) -> tuple[int, int]:
 # --- usage-aware approval -------------------------------------------------------------------
 
 
-def usage_approver(db_url: str, *, as_of: dt.date | None = None) -> tuple[Approver, Callable[[], None]]:
+def usage_approver(
+    db_url: str, *, as_of: dt.date | None = None, policy: Any = None
+) -> tuple[Approver, Callable[[], None]]:
     """An :data:`Approver` that asks the removal advisor, and a function that closes the store.
 
     The evidence (highest daily share, days covered, earliest removal, clients still using it,
     the advisor's reasons) comes back either way; ``removable`` says whether it approves. An
-    endpoint the store has never seen gives no evidence (None).
+    endpoint the store has never seen gives no evidence (None). ``policy``: the advisor's
+    :class:`~gqlevolve.advisor.RemovalPolicy` (default: the policy's 1% over 90 days).
     """
-    from gqlevolve.advisor import UnknownEndpoint, advise
     from gqlevolve.usage_store import UsageStore
 
     store = UsageStore(db_url, handle_shutdown=False)
+    return store_approver(store, as_of=as_of, policy=policy), store.close
+
+
+def store_approver(store: Any, *, as_of: dt.date | None = None, policy: Any = None) -> Approver:
+    """:func:`usage_approver` on a store the caller opened (and closes)."""
+    from gqlevolve.advisor import UnknownEndpoint, advise
 
     def approve(endpoint: str, change: Change) -> dict[str, Any] | None:
         try:
-            [verdict] = advise(store, endpoint, change.coordinate, as_of=as_of)
+            [verdict] = advise(store, endpoint, change.coordinate, as_of=as_of, policy=policy)
         except UnknownEndpoint:
             return None
         return _evidence(verdict, endpoint)
 
-    return approve, store.close
+    return approve
 
 
 def _evidence(verdict: Any, endpoint: str) -> dict[str, Any]:

@@ -260,8 +260,8 @@ def operations_of(
     used first: :class:`~gqlevolve.usage_store.operation_reads.OperationUse`, as ``operations_using`` gives them."""
     per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
     last_seen: dict[str, dt.date] = {}
-    for signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
-        per_client.setdefault(signature, {})[(client_from_column(name), client_from_column(version))] = count
+    for signature, client_name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
+        per_client.setdefault(signature, {})[(client_from_column(client_name), client_from_column(version))] = count
         last_seen[signature] = max(last_seen.get(signature, day), day)
     described: dict[str, tuple[str, str | None, str]] = {}
     for chunk in _chunks(per_client):

@@ -51,7 +51,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gqlevolve.lifecycle.adoption import client_key
-from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_last_day, span_sum
+from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_grid, span_last_day, span_sum
 from gqlevolve.usage_store.tables import (
     client_from_column,
     client_summaries,
@@ -319,6 +319,33 @@ def clients_seen(
     ]
 
 
+def _pairs(
+    endpoint: str,
+    since: dt.date | None,
+    until: dt.date | None,
+    coordinates: Sequence[str] | None = None,
+    *,
+    sums: bool = True,
+) -> sa.Select[Any]:
+    """Each (coordinate, client name, version) used on ``endpoint`` in the days asked for, with its operations and
+    last day number when ``sums``: from ``client_summaries`` (:mod:`~gqlevolve.usage_store.client_summaries`), the
+    block of the grid that holds the days (one row per client and coordinate for up to 33 days), its rows without
+    operations in those days left out before they are grouped."""
+    table = client_summaries
+    grid = span_grid(since, until)
+    used = span_sum(since, until, grid)
+    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until, grid), used > 0]
+    if coordinates is not None:
+        conditions.append(table.c.coordinate.in_(list(coordinates)))
+    key = [table.c.coordinate, table.c.client_name, table.c.client_version]
+    last_day = span_last_day(since, until, grid)
+    if since is not None and until is not None and span_grid(since, until, one_block=True) is not None:
+        # The days in one block: a client and coordinate is one row there, nothing to group.
+        return sa.select(*key, *([used.label("operations"), last_day.label("last_day")] if sums else [])).where(*conditions)
+    columns = [sa.func.sum(used).label("operations"), sa.func.max(last_day).label("last_day")]
+    return sa.select(*key, *(columns if sums else [])).where(*conditions).group_by(*key)
+
+
 def _client_sums(
     connection: sa.Connection,
     endpoint: str,
@@ -326,23 +353,8 @@ def _client_sums(
     until: dt.date | None,
     coordinates: Sequence[str] | None = None,
 ) -> Any:
-    """(coordinate, client name, version, operations, last day number) of each pair used in the days asked for,
-    summed from ``client_summaries`` (:mod:`~gqlevolve.usage_store.client_summaries`: one or two rows per client and
-    coordinate for a window, not one per signature, client and day)."""
-    table = client_summaries
-    used = sa.func.sum(span_sum(since, until))
-    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until)]
-    if coordinates is not None:
-        conditions.append(table.c.coordinate.in_(list(coordinates)))
-    return connection.execute(
-        sa.select(
-            table.c.coordinate, table.c.client_name, table.c.client_version, used,
-            sa.func.max(span_last_day(since, until)),
-        )
-        .where(*conditions)
-        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
-        .having(used > 0)
-    )
+    """(coordinate, client name, version, operations, last day number) of each pair (:func:`_pairs`)."""
+    return connection.execute(_pairs(endpoint, since, until, coordinates))
 
 
 def client_coordinates(
@@ -372,37 +384,44 @@ def client_first_coordinates(
 ) -> tuple[list[ClientCoordinateUsage], dict[tuple[str | None, str | None], int]]:
     """:func:`client_coordinates` cut to each client's ``first`` pairs (most operations first, then by coordinate),
     and how many pairs each client has: for a page that shows a client's first few elements and the number of the
-    others. The database ranks and counts them (a window function over the pairs' sums): ``first`` rows per client
+    others. The database ranks (a window function over the pairs' sums) and counts them: ``first`` rows per client
     come back, not one per client and coordinate.
     """
-    table = client_summaries
-    used = sa.func.sum(span_sum(since, until))
-    pairs = (
-        sa.select(
-            table.c.coordinate, table.c.client_name, table.c.client_version, used.label("operations"),
-            sa.func.max(span_last_day(since, until)).label("last_day"),
-        )
-        .where(table.c.endpoint == endpoint, *span_blocks(since, until))
-        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
-        .having(used > 0)
-        .subquery()
-    )
-    client = [pairs.c.client_name, pairs.c.client_version]
-    # Ties in code point order, as Python sorts the full lists (PostgreSQL's default collation may not be).
-    coordinate_order = sa.collate(pairs.c.coordinate, "C" if connection.dialect.name == "postgresql" else "BINARY")
+    pairs = _pairs(endpoint, since, until).cte("pairs")
+    if connection.dialect.name == "postgresql":
+        # Each pair's sums computed once, before the sort: narrow rows to sort, not the day columns they come from.
+        pairs = pairs.prefix_with("MATERIALIZED")
+    # Code point order: ties as Python sorts the full lists (PostgreSQL's default collation may not be), and the
+    # clients told apart by plain comparisons, much faster than a locale's.
+    collation = "C" if connection.dialect.name == "postgresql" else "BINARY"
+    client = [sa.collate(pairs.c.client_name, collation), sa.collate(pairs.c.client_version, collation)]
     ranked = sa.select(
         *pairs.c,
-        sa.func.row_number().over(partition_by=client, order_by=[pairs.c.operations.desc(), coordinate_order]).label("rank"),
-        sa.func.count().over(partition_by=client).label("pairs"),
+        sa.func.row_number()
+        .over(partition_by=client, order_by=[pairs.c.operations.desc(), sa.collate(pairs.c.coordinate, collation)])
+        .label("rank"),
     ).subquery()
-    uses: list[ClientCoordinateUsage] = []
-    counts: dict[tuple[str | None, str | None], int] = {}
-    for coordinate, name, version, count, last, _rank, number in connection.execute(
-        sa.select(ranked).where(ranked.c.rank <= first)
-    ):
-        key = (client_from_column(name), client_from_column(version))
-        counts[key] = int(number)
-        uses.append(ClientCoordinateUsage(key[0], key[1], coordinate, int(count), _day_of(last)))
+    if connection.dialect.name == "postgresql":
+        # The sort of every client's pairs in memory, not on disk (the default work_mem, 4 MB, is a few thousand
+        # clients and coordinates); for this transaction only.
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    uses = [
+        ClientCoordinateUsage(
+            client_from_column(name), client_from_column(version), coordinate, int(count), _day_of(last)
+        )
+        for coordinate, name, version, count, last, _rank in connection.execute(
+            sa.select(ranked).where(ranked.c.rank <= first)
+        )
+    ]
+    # Counted apart: a second window over whole partitions (count(*) OVER) cost SQLite more than this grouping.
+    counted = _pairs(endpoint, since, until, sums=False).subquery()
+    counts = {
+        (client_from_column(name), client_from_column(version)): int(number)
+        for name, version, number in connection.execute(
+            sa.select(counted.c.client_name, counted.c.client_version, sa.func.count())
+            .group_by(counted.c.client_name, counted.c.client_version)
+        )
+    }
     uses.sort(key=lambda use: (use.name or "", use.version or "", -use.operations, use.coordinate))
     return uses, counts
 
@@ -439,17 +458,7 @@ def client_counts(
     """Coordinate -> how many clients (name and version) used it on ``endpoint`` in the days asked for: the length
     of each of :func:`coordinate_clients`' lists, counted by the database (one row per coordinate comes back, not
     one per client and coordinate). Coordinates nobody used have no entry."""
-    table = client_summaries
-    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until)]
-    if coordinates is not None:
-        conditions.append(table.c.coordinate.in_(list(coordinates)))
-    pairs = (
-        sa.select(table.c.coordinate)
-        .where(*conditions)
-        .group_by(table.c.coordinate, table.c.client_name, table.c.client_version)
-        .having(sa.func.sum(span_sum(since, until)) > 0)
-        .subquery()
-    )
+    pairs = _pairs(endpoint, since, until, coordinates, sums=False).subquery()
     rows = connection.execute(sa.select(pairs.c.coordinate, sa.func.count()).group_by(pairs.c.coordinate))
     return {coordinate: int(count) for coordinate, count in rows}
 
@@ -482,15 +491,16 @@ def weekly_users(
         return {}
     table = client_summaries
     last_day = first_day + dt.timedelta(days=7 * weeks - 1)
+    grid = span_grid(first_day, last_day)  # the weeks in one block when they can be (the days before: every block)
     spans = [(None, first_day - dt.timedelta(days=1))] + [
         (first_day + dt.timedelta(days=7 * week), first_day + dt.timedelta(days=7 * week + 6)) for week in range(weeks)
     ]
     rows = connection.execute(
-        sa.select(table.c.coordinate, table.c.client_name, *[sa.func.sum(span_sum(*span)) for span in spans])
+        sa.select(table.c.coordinate, table.c.client_name, *[sa.func.sum(span_sum(since, until, grid)) for since, until in spans])
         .where(
             table.c.endpoint == endpoint,
             table.c.coordinate.in_(list(coordinates)),
-            *span_blocks(None, last_day),
+            *span_blocks(None, last_day, grid),
         )
         .group_by(table.c.coordinate, table.c.client_name)
     )
@@ -498,10 +508,9 @@ def weekly_users(
     users: dict[str, dict[int, set[str | None]]] = defaultdict(lambda: defaultdict(set))
     for coordinate, name, *sums in rows:
         client = client_from_column(name)
-        per_week = users[coordinate]
         for week_number, used in zip(numbers, sums, strict=True):
-            if used:
-                per_week[week_number].add(client)
+            if used:  # a block's row may hold days outside every week asked for
+                users[coordinate][week_number].add(client)
     return {coordinate: dict(per_week) for coordinate, per_week in users.items()}
 
 

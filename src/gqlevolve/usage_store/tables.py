@@ -405,28 +405,30 @@ version_enforcement = sa.Table(
 # --- client_summaries (0006; gqlevolve.usage_store.client_summaries keeps it) -------------------------------------
 
 #: The days of one ``client_summaries`` row: a block of consecutive days, numbered from ``date.toordinal()``.
-CLIENT_SUMMARY_DAYS = 32
+CLIENT_SUMMARY_DAYS = 64
 
-# deprecation_usage summed per (endpoint, coordinate, client name, client version) and block of 32 days, one count
-# column per day of the block (d00..d31) and their total: any window's per-client sums read one or two rows per
-# client and coordinate instead of one per signature, client and day. Kept by the writer in the usage's transaction.
+# deprecation_usage summed per (endpoint, coordinate, client name, client version) and block of 64 days, one column
+# per day of the block holding the operations from the block's first day to that day (c00..c63: running sums, so
+# that any days of a block sum to one subtraction), on two grids of blocks 32 days apart: any window of up to 33
+# days lies inside one block of one grid (one row per client and coordinate to read), a longer one spans a few.
+# Kept by the writer in the usage's transaction (gqlevolve.usage_store.client_summaries).
 client_summaries = sa.Table(
     "client_summaries",
     metadata,
     sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
-    # date.toordinal() // CLIENT_SUMMARY_DAYS: the block's first day is date.fromordinal(block * CLIENT_SUMMARY_DAYS).
+    # 0 or 1: the day numbers of grid g are date.toordinal() + 32 * g; a block is its day numbers // 64.
+    sa.Column("grid", sa.SmallInteger, nullable=False),
     sa.Column("block", sa.Integer, nullable=False),
     sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
     sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
     sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
-    sa.Column("total", sa.BigInteger, nullable=False),
     *[
-        sa.Column(f"d{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
+        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
         for offset in range(CLIENT_SUMMARY_DAYS)
     ],
-    # Ordered for the reads: one endpoint's blocks of a window, every client and coordinate in them.
-    sa.PrimaryKeyConstraint("endpoint", "block", "coordinate", "client_name", "client_version"),
-    # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's blocks are read
+    # Ordered for the reads: one endpoint's block (of one grid) holding a window, every client and coordinate in it.
+    sa.PrimaryKeyConstraint("endpoint", "grid", "block", "coordinate", "client_name", "client_version"),
+    # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's block is read
     # from one stretch of pages instead of one look-up per row.
     sqlite_with_rowid=False,
 )

@@ -24,9 +24,9 @@ Example (``clock`` pinned to 2026-11-21):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -39,8 +39,34 @@ from gqlevolve.reports.coordinate_usage import DEFAULT_LIMIT, CoordinateUsage, c
 from gqlevolve.reports.unused import UnusedReport, read_keep_list, unused_elements
 
 if TYPE_CHECKING:
-    from gqlevolve.dashboard.app import Dashboard
+    from gqlevolve.advisor import RemovalPolicy
     from gqlevolve.usage_store import UsageStore
+
+T = TypeVar("T")
+
+
+class _PageCache(Protocol):
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T: ...
+
+
+class Dashboard(Protocol):
+    """What these pages need of :class:`gqlevolve.dashboard.app.Dashboard` (named here, so that this module does not
+    import the app that routes to it)."""
+
+    @property
+    def store(self) -> UsageStore: ...
+
+    @property
+    def cache(self) -> _PageCache: ...
+
+    @property
+    def policy(self) -> RemovalPolicy: ...
+
+    def endpoints(self) -> list[str]: ...
+
+    def today(self) -> dt.date: ...
+
+    def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse: ...
 
 __all__ = [
     "DEFAULT_DAYS",

@@ -4,9 +4,8 @@ Run: ``.venv/bin/python benchmarks/store_fleet.py`` (``--quick`` for a smoke tes
 ``$GQLEVOLVE_TEST_POSTGRES_URL``, else 127.0.0.1:5432). ``docs/scale.md`` reads its figures and extrapolates them.
 
 Each process is a server of the fleet: one :class:`~gqlevolve.usage_store.UsageStore` on the shared database,
-requests at ``--rate`` per second drawn from one day of the whole-schema workload (:mod:`whole_schema`: a
-synthetic schema of GitHub's size, 5,000 operations, 200 clients; every process sees every client, as behind a
-load balancer), each recorded with ``record_buffered`` as the monitor does (the operation's shape and its
+requests at ``--rate`` per second drawn from one day of the whole-schema workload (:mod:`whole_schema`: GitHub's
+public schema, 5,000 operations, 200 clients; every process sees every client, as behind a load balancer), each recorded with ``record_buffered`` as the monitor does (the operation's shape and its
 deprecated coordinates), and a flush every ``--interval`` seconds. The benchmark calls ``flush()`` itself at that
 interval (the flusher thread's interval is set to an hour) so that it can time each one; a flush that runs longer
 than the interval is followed at once by the next, holding the requests that arrived meanwhile.

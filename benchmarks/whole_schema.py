@@ -1,14 +1,15 @@
 """A whole-schema workload of GitHub's size, for the store benchmarks (``store.py``, ``store_fleet.py``).
 
-No GitHub SDL ships in this repository and the benchmarks run offline, so the schema is *synthetic*, generated to
-GitHub's public schema's size and shape: ~1,600 types (object types with a ``Node`` interface, unions, enums,
-input types, custom scalars), ~20,000 coordinates (types, fields, arguments, enum values, input fields), a
-``Query`` of ~150 root fields and a ``Mutation`` of ~250, and ~2 % of the fields deprecated.
+The schema is GitHub's public schema when ``benchmarks/data/github-schema.graphql.gz`` is there (1,629 types,
+12,715 coordinates, 140 deprecated elements; read as graphql-core accepts it). Otherwise, and at the smoke test's
+size, it is *synthetic*, generated to that shape: object types with a ``Node`` interface, unions, enums, input
+types, custom scalars, a ``Query`` and a ``Mutation``, ~2 % of the fields deprecated.
 
 Operations are random walks from a root field down the type graph, choosing fields with a Zipf-like preference
-(the first fields of a type are the popular ones: ``id``, ``name``...), each collecting 20 to 80 coordinates the
-way :mod:`gqlevolve.operation_analysis` does (the parent type, the field, the field's named type; an argument and
-its type). So the schema has a hot head and a long tail that no operation touches, as real schemas do.
+(the first fields of a type are the popular ones: ``id``, ``name``...; an interface or union is entered through
+one of its types, as an inline fragment), each collecting 20 to 80 coordinates the way
+:mod:`gqlevolve.operation_analysis` does (the parent type, the field, the field's named type; an argument and its
+type). So the schema has a hot head and a long tail that no operation touches, as real schemas do.
 
 200 clients own ~25 operations each (one owner per operation; 20 % of operations are shared with 1 to 3 more
 clients), run 1 to 3 versions at once, and use each of their operations daily, every other day or rarely
@@ -25,10 +26,12 @@ the same arguments give the same workload in every process (``store_fleet.py`` r
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import blake2b
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -101,6 +104,7 @@ class Workload:
     deprecated_of: list[frozenset[str]]
     clients: list[str]
     uses: list[ClientUse] = field(default_factory=list)
+    source: str = ""
     buffer: ObservationBuffer | None = None
 
 
@@ -111,8 +115,8 @@ class _Field:
     args: list[tuple[str, str]]
 
 
-def _schema(size: Size, rng: random.Random) -> tuple[str, dict[str, list[_Field]], list[str], list[str], frozenset[str]]:
-    """(SDL, object and root fields by type, enum names, union names, deprecated coordinates)."""
+def _schema(size: Size, rng: random.Random) -> tuple[str, dict[str, list[_Field]], dict[str, list[str]], frozenset[str]]:
+    """A synthetic schema: (SDL, object and root fields by type, each union's members, deprecated coordinates)."""
     objects = [f"Obj{i}" for i in range(size.objects)]
     enums = {f"Enum{i}": [f"VALUE_{j}" for j in range(rng.randint(3, 14))] for i in range(size.enums)}
     inputs = [f"Input{i}" for i in range(size.inputs)]
@@ -173,7 +177,59 @@ def _schema(size: Size, rng: random.Random) -> tuple[str, dict[str, list[_Field]
             body.append(f"  {f.name}{arguments}: {f.type_name}{'!' if f.name == 'id' else ''}{flag}\n")
         lines.append(header + " {\n" + "".join(body) + "}")
     lines.append("schema {\n  query: Query\n  mutation: Mutation\n}")
-    return "\n\n".join(lines) + "\n", fields, list(enums), list(unions), frozenset(deprecated)
+    return "\n\n".join(lines) + "\n", fields, unions, frozenset(deprecated)
+
+
+#: GitHub's public schema, when a copy is in the repository.
+GITHUB_SDL = Path(__file__).resolve().parent / "data" / "github-schema.graphql.gz"
+
+# The fields a client asks for first (GitHub's SDL lists fields alphabetically: the walk prefers the first ones).
+_POPULAR = ("id", "name", "login", "url", "title", "number", "nameWithOwner", "state", "createdAt", "viewer",
+            "repository", "node", "nodes", "edges", "pageInfo", "totalCount", "search", "user", "organization")
+
+
+def _github(rng: random.Random) -> tuple[str, dict[str, list[_Field]], dict[str, list[str]], frozenset[str]]:
+    """GitHub's public schema: (SDL printed back by graphql-core, fields by object and interface type, each
+    interface's and union's possible types, deprecated coordinates)."""
+    from graphql import (
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        GraphQLUnionType,
+        build_schema,
+        get_named_type,
+        print_schema,
+        validate_schema,
+    )
+
+    from gqlevolve.coordinates import deprecated_elements
+
+    with gzip.open(GITHUB_SDL, "rt", encoding="utf-8") as text:
+        # The SDL repeats two fields of EnterpriseOwnerInfo word for word: taken once (assume_valid_sdl); an
+        # implementation field deprecated where its interface's is not is made undeprecated (as extension_cold.py).
+        schema = build_schema(text.read(), assume_valid_sdl=True)
+    for _ in range(3):
+        errors = validate_schema(schema)
+        if not errors:
+            break
+        for error in errors:
+            type_name, field_name = error.message.rsplit("implementation field ", 1)[1].split(" ")[0].split(".")
+            schema.type_map[type_name].fields[field_name].deprecation_reason = None  # type: ignore[attr-defined]
+        schema._validation_errors = None  # noqa: SLF001  (validated again with the change)
+    fields: dict[str, list[_Field]] = {}
+    abstract: dict[str, list[str]] = {}
+    for name, named in sorted(schema.type_map.items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            own = [_Field(field_name, get_named_type(f.type).name,
+                          [(a, get_named_type(arg.type).name) for a, arg in f.args.items()])
+                   for field_name, f in named.fields.items()]
+            rng.shuffle(own)
+            own.sort(key=lambda f: _POPULAR.index(f.name) if f.name in _POPULAR else len(_POPULAR))
+            fields[name] = own
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            abstract[name] = sorted(t.name for t in schema.get_possible_types(named))
+    return print_schema(schema), fields, abstract, frozenset(deprecated_elements(schema))
 
 
 def _zipf_index(rng: random.Random, n: int) -> int:
@@ -181,7 +237,7 @@ def _zipf_index(rng: random.Random, n: int) -> int:
     return min(n - 1, int(n ** rng.random()) - 1)
 
 
-def _operation(rng: random.Random, fields: dict[str, list[_Field]], unions: list[str], mutation: bool) -> OperationShape:
+def _operation(rng: random.Random, fields: dict[str, list[_Field]], abstract: dict[str, list[str]], mutation: bool) -> OperationShape:
     root = "Mutation" if mutation else "Query"
     target = rng.randint(20, 80)
     found: set[str] = {root}
@@ -191,10 +247,12 @@ def _operation(rng: random.Random, fields: dict[str, list[_Field]], unions: list
         found.update((f"{parent}.{f.name}", f.type_name))
         for argument, type_name in f.args:
             found.update((f"{parent}.{f.name}({argument}:)", type_name))
-        if f.type_name in fields and depth < 5:
-            stack.append((f.type_name, depth + 1))
-        elif f.type_name in unions:
-            found.add(f.type_name)
+        type_name = f.type_name
+        if type_name in abstract and abstract[type_name]:  # an interface or union: an inline fragment on one type
+            type_name = rng.choice(abstract[type_name])
+            found.add(type_name)
+        if type_name in fields and depth < 5:
+            stack.append((type_name, depth + 1))
 
     roots = fields[root]
     take(root, roots[_zipf_index(rng, len(roots))], 0)
@@ -214,16 +272,23 @@ def _operation(rng: random.Random, fields: dict[str, list[_Field]], unions: list
     return OperationShape("mutation" if mutation else "query", name, document, chosen)
 
 
-def build_workload(size: Size, seed: int = 13) -> Workload:
-    """The schema, its operations and its clients (deterministic for a given size and seed)."""
+def build_workload(size: Size, seed: int = 13, *, synthetic: bool = False) -> Workload:
+    """The schema, its operations and its clients (deterministic for a given size and seed). At :data:`GITHUB`'s
+    size, GitHub's public schema when ``benchmarks/data/github-schema.graphql.gz`` is there (and not
+    ``synthetic``); otherwise a synthetic one of that size."""
     from gqlevolve.coordinates import schema_coordinates
 
     rng = random.Random(seed)
-    sdl, fields, _enums, unions, deprecated = _schema(size, rng)
+    if size == GITHUB and GITHUB_SDL.exists() and not synthetic:
+        sdl, fields, abstract, deprecated = _github(rng)
+        source = "GitHub's public schema (benchmarks/data/github-schema.graphql.gz)"
+    else:
+        sdl, fields, abstract, deprecated = _schema(size, rng)
+        source = "a synthetic schema" + (" of GitHub's size" if size == GITHUB else "")
     coordinates = frozenset(schema_coordinates(sdl, types=True))
-    operations = [_operation(rng, fields, unions, rng.random() < 0.1) for _ in range(size.operations)]
+    operations = [_operation(rng, fields, abstract, rng.random() < 0.1) for _ in range(size.operations)]
     work = Workload(sdl, coordinates, deprecated, operations, [op.coordinates & deprecated for op in operations],
-                    [f"client-{i:03d}" for i in range(size.clients)])
+                    [f"client-{i:03d}" for i in range(size.clients)], source=source)
     versions = {c: tuple(f"{rng.randint(1, 9)}.{minor}" for minor in range(rng.randint(1, 3))) for c in work.clients}
     for index in range(size.operations):
         owners = [work.clients[index % size.clients]]
@@ -342,44 +407,61 @@ _USAGE_KEY = ("endpoint", "day", "client_name", "client_version", "signature")
 
 
 def changed_schema(work: Workload, seed: int = 5) -> tuple[str, list[str]]:
-    """The schema after a change of the size a pull request makes: 12 fields removed (from the hot head, the
-    middle and the unused tail), 3 of them deprecated ones (those go to the removal advisor), and an optional
-    argument made required on 3 fields. Returns (new SDL, the coordinates touched)."""
+    """The schema after a change of the size a pull request makes: 12 fields of object types removed (3 of the most
+    used, 3 of the middle, 3 unused, 3 deprecated: those go to the removal advisor) and an optional argument made
+    required on 3 fields. Fields that implement an interface's are left alone (the schema stays valid). Returns
+    (new SDL, the coordinates touched)."""
+    from graphql import (
+        GraphQLObjectType,
+        NonNullTypeNode,
+        ObjectTypeDefinitionNode,
+        build_schema,
+        is_non_null_type,
+        parse,
+        print_ast,
+    )
+    from graphql.pyutils import Undefined
+
     rng = random.Random(seed)
+    schema = build_schema(work.sdl)
+    roots = {"Query", "Mutation", "Subscription"}
+    own_fields: list[str] = []
+    optional_arguments: list[str] = []
+    for name, named in sorted(schema.type_map.items()):
+        if not isinstance(named, GraphQLObjectType) or name.startswith("__") or name in roots:
+            continue
+        inherited = {f for interface in named.interfaces for f in interface.fields}
+        for field_name, f in named.fields.items():
+            if field_name in inherited or field_name == "id":
+                continue
+            own_fields.append(f"{name}.{field_name}")
+            optional_arguments += [f"{name}.{field_name}({a}:)" for a, arg in f.args.items()
+                                   if not is_non_null_type(arg.type) and arg.default_value is Undefined]
     popularity: dict[str, int] = {}
     for shape in work.operations:
         for coordinate in shape.coordinates:
             popularity[coordinate] = popularity.get(coordinate, 0) + 1
-    fields = sorted((c for c in work.coordinates if "." in c and "(" not in c and c.split(".")[0].startswith("Obj")
-                     and not c.endswith(".id") and "iface" not in c), key=lambda c: (-popularity.get(c, 0), c))
-    used = [c for c in fields if popularity.get(c)]
-    unused = [c for c in fields if not popularity.get(c) and c not in work.deprecated]
-    deprecated = sorted(c for c in work.deprecated if c.split(".")[0].startswith("Obj") and "iface" not in c)
-    removed = used[:3] + rng.sample(used[len(used) // 3:], 3) + rng.sample(unused, 3) + rng.sample(deprecated, 3)
-    arguments = sorted(c for c in work.coordinates if c.endswith(":)") and ": " not in c)
-    required = rng.sample([c for c in arguments if c.split(".")[0].startswith("Obj")], 3)
-    blocks = work.sdl.split("\n\n")
-    for index, block in enumerate(blocks):
-        header = block.split(" ", 2)
-        if header[0] != "type":
-            continue
-        lines = block.split("\n")
-        for coordinate in removed:
-            type_name, field_name = coordinate.split(".")
-            if header[1] == type_name:
-                lines = [line for line in lines if not (line.startswith(f"  {field_name}:") or line.startswith(f"  {field_name}("))]
-        for coordinate in required:
-            type_name, rest = coordinate.split(".")
-            field_name, argument = rest[:-2].split("(")
-            if header[1] == type_name:
-                lines = [_require(line, argument) if line.startswith(f"  {field_name}(") else line for line in lines]
-        blocks[index] = "\n".join(lines)
-    return "\n\n".join(blocks), removed + required
-
-
-def _require(line: str, argument: str) -> str:
-    head, _, tail = line.partition("(")
-    arguments, _, rest = tail.partition(")")
-    parts = [part + "!" if part.startswith(f"{argument}: ") and not part.endswith("!") else part
-             for part in arguments.split(", ")]
-    return f"{head}({', '.join(parts)}){rest}"
+    ranked = sorted((c for c in own_fields if popularity.get(c)), key=lambda c: (-popularity[c], c))
+    unused = sorted(c for c in own_fields if not popularity.get(c) and c not in work.deprecated)
+    deprecated = sorted(c for c in own_fields if c in work.deprecated)
+    removed = ranked[:3] + rng.sample(ranked[len(ranked) // 3:], 3) + rng.sample(unused, 3) + rng.sample(deprecated, 3)
+    required = rng.sample(optional_arguments, 3)
+    document = parse(work.sdl)
+    definitions = []
+    for node in document.definitions:  # AST nodes are frozen (graphql-core 3.3): changed copies
+        if isinstance(node, ObjectTypeDefinitionNode):
+            type_name = node.name.value
+            kept = []
+            for f in node.fields or ():
+                if f"{type_name}.{f.name.value}" in removed:
+                    continue
+                arguments = tuple(
+                    replace(a, type=NonNullTypeNode(type=a.type))
+                    if f"{type_name}.{f.name.value}({a.name.value}:)" in required else a
+                    for a in f.arguments or ()
+                )
+                kept.append(replace(f, arguments=arguments) if arguments != tuple(f.arguments or ()) else f)
+            node = replace(node, fields=tuple(kept))
+        definitions.append(node)
+    document = replace(document, definitions=tuple(definitions))
+    return print_ast(document), removed + required

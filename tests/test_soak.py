@@ -159,6 +159,7 @@ class Fault:
     name: str
     begin: Callable[[], None]
     end: Callable[[], None]
+    seconds: float = FAULT_SECONDS
 
 
 def soak(server: ServerProcess, faults: list[Fault], final: Fault) -> tuple[Tally, list[int], list[str]]:
@@ -188,7 +189,7 @@ def soak(server: ServerProcess, faults: list[Fault], final: Fault) -> tuple[Tall
     for fault in faults:
         mark(f"{fault.name} begins")
         fault.begin()
-        time.sleep(FAULT_SECONDS)
+        time.sleep(fault.seconds)
         fault.end()
         mark(f"{fault.name} ends")
         time.sleep(CALM_SECONDS)
@@ -361,7 +362,9 @@ def test_soak_on_postgresql(tmp_path: Path) -> None:
                     server,
                     [Fault("unreachable (relay closed)", relay.close, relay.start),
                      Fault("read-only (INSERT, UPDATE, DELETE revoked)", revoke, grant),
-                     Fault("table locked by another session", lock, unlock),
+                     # Long enough that a flush starts while the lock has lock_timeout (3 s) left to run: one
+                     # interval (5 s) plus the flush's own time, plus the lock timeout; 6 s missed it at times.
+                     Fault("table locked by another session", lock, unlock, seconds=10.0),
                      Fault("stalled (relay forwards nothing)", relay.stall, relay.resume)],
                     Fault("stalled at shutdown", relay.stall, relay.resume),
                 )

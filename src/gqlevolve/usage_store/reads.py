@@ -7,8 +7,12 @@ over the usage tables; the removal advisor's aggregation is :mod:`gqlevolve.usag
 
 - totals: :func:`daily_totals` (optionally without some clients), :func:`deprecated_operations`;
 - one coordinate: :func:`daily_usage`, :func:`clients`;
-- an endpoint: :func:`coordinates`, :func:`clients_seen`, :func:`client_coordinates`, :func:`endpoints`;
-- per week (the migration report): :func:`weekly_users`, :func:`weekly_active_clients`;
+- an endpoint: :func:`coordinates`, :func:`clients_seen`, :func:`endpoints`;
+- per client and coordinate (from ``client_summaries``, the writer's per-client sums:
+  :mod:`~gqlevolve.usage_store.client_summaries`): :func:`client_coordinates`, :func:`coordinate_clients`,
+  :func:`client_counts` (how many clients per coordinate), :func:`client_first_coordinates` (each client's most
+  used coordinates, and how many it used);
+- per week (the migration report): :func:`weekly_users` (``client_summaries`` too), :func:`weekly_active_clients`;
 - enforcement: :func:`adopters` (who used an element before a day), :func:`version_adopters` (who used a
   version before a day), :func:`enforcement_counts` (operations refused or previewed, apart from usage).
 
@@ -395,33 +399,37 @@ def client_first_coordinates(
     # clients told apart by plain comparisons, much faster than a locale's.
     collation = "C" if connection.dialect.name == "postgresql" else "BINARY"
     client = [sa.collate(pairs.c.client_name, collation), sa.collate(pairs.c.client_version, collation)]
+    postgresql = connection.dialect.name == "postgresql"
     ranked = sa.select(
         *pairs.c,
         sa.func.row_number()
         .over(partition_by=client, order_by=[pairs.c.operations.desc(), sa.collate(pairs.c.coordinate, collation)])
         .label("rank"),
+        # PostgreSQL counts each client's pairs over the same sorted partitions; SQLite's second window over whole
+        # partitions cost more than a grouping of its own (below).
+        (sa.func.count().over(partition_by=client) if postgresql else sa.literal(0)).label("pairs"),
     ).subquery()
-    if connection.dialect.name == "postgresql":
+    if postgresql:
         # The sort of every client's pairs in memory, not on disk (the default work_mem, 4 MB, is a few thousand
         # clients and coordinates); for this transaction only.
         connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    uses = [
-        ClientCoordinateUsage(
-            client_from_column(name), client_from_column(version), coordinate, int(count), _day_of(last)
-        )
-        for coordinate, name, version, count, last, _rank in connection.execute(
-            sa.select(ranked).where(ranked.c.rank <= first)
-        )
-    ]
-    # Counted apart: a second window over whole partitions (count(*) OVER) cost SQLite more than this grouping.
-    counted = _pairs(endpoint, since, until, sums=False).subquery()
-    counts = {
-        (client_from_column(name), client_from_column(version)): int(number)
-        for name, version, number in connection.execute(
-            sa.select(counted.c.client_name, counted.c.client_version, sa.func.count())
-            .group_by(counted.c.client_name, counted.c.client_version)
-        )
-    }
+    uses: list[ClientCoordinateUsage] = []
+    counts: dict[tuple[str | None, str | None], int] = {}
+    for coordinate, name, version, count, last, _rank, number in connection.execute(
+        sa.select(ranked).where(ranked.c.rank <= first)
+    ):
+        key = (client_from_column(name), client_from_column(version))
+        counts[key] = int(number)
+        uses.append(ClientCoordinateUsage(key[0], key[1], coordinate, int(count), _day_of(last)))
+    if not postgresql:
+        counted = _pairs(endpoint, since, until, sums=False).subquery()
+        counts = {
+            (client_from_column(name), client_from_column(version)): int(number)
+            for name, version, number in connection.execute(
+                sa.select(counted.c.client_name, counted.c.client_version, sa.func.count())
+                .group_by(counted.c.client_name, counted.c.client_version)
+            )
+        }
     uses.sort(key=lambda use: (use.name or "", use.version or "", -use.operations, use.coordinate))
     return uses, counts
 

@@ -231,3 +231,28 @@ def test_an_approval_says_how_many_operations_had_no_shape(store):
 def test_a_bad_rule_is_refused(given, message):
     with pytest.raises(ValueError, match=message):
         UsageRule(**given)
+
+
+def test_one_check_reads_the_windows_days_once_and_judges_each_change_as_alone(store):
+    """The window's days (a sum of the window's operation_usage per day) are the same for every change of a check:
+    read once per endpoint (statements counted on the store's engine), the evidence unchanged."""
+    import sqlalchemy as sa
+
+    seed(store, (USERS, 5, "web"), (USERS_WITH_FIRST, 2, "android"), (SEARCH_POSTS, 1, "web"))
+    edits = [(("name: String", ""), "User.name"), (("users(first: Int, role: Role): [User]", ""), "Query.users"),
+             (("User | Post", "User"), "Result"), (("first: Int,", "first: Int!,"), "Query.users(first:)")]
+    alone = [judge(store, edit, coordinate) for edit, coordinate in edits]
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    check = BreakageCheck(store, rule=RULE, as_of=AS_OF)
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        together = [check(ENDPOINT, *change_of(OLD, OLD.replace(*edit), coordinate)) for edit, coordinate in edits]
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert together == alone
+    assert sum("FROM operation_totals" in statement and "GROUP BY operation_totals.day" in statement
+               for statement in statements) == 1

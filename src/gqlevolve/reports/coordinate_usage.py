@@ -61,8 +61,8 @@ from gqlevolve.usage_store.clients import (
     clean_client_name,
     clean_client_version,
 )
-from gqlevolve.usage_store.coordinate_clients import coordinate_clients
-from gqlevolve.usage_store.operation_reads import coordinate_days, coordinates_seen, operations_using
+from gqlevolve.usage_store.coordinate_clients import coordinate_operations
+from gqlevolve.usage_store.operation_reads import coordinate_days, coordinate_seen_days
 from gqlevolve.usage_store.schema_registry import current_coordinates, registered_endpoints
 
 if TYPE_CHECKING:
@@ -211,13 +211,13 @@ def coordinate_usage(
         name = resolve_endpoint(endpoint, known_endpoints(connection))
         as_of, first_day, last_day = report_window(store, as_of, days)
         schema = current_coordinates(connection, name)
-        seen = coordinates_seen(connection, name).get(coordinate)
+        seen = coordinate_seen_days(connection, name, coordinate)
         if seen is None and coordinate not in schema:
             where = "and is not in the schema it registered" if schema else "(it registered no schema to look in)"
             raise NotFound(f"{json_quote(coordinate)} was never used on {name} {where}", field="coordinate")
         per_day = coordinate_days(connection, name, coordinate, first_day, last_day, client=wanted)
-        operations = operations_using(connection, name, [coordinate], first_day, last_day, client=wanted)
-        clients = coordinate_clients(connection, name, coordinate, first_day, last_day, client=wanted)
+        # The operations and the clients from one grouped read; only the `limit` shown are described.
+        found = coordinate_operations(connection, name, coordinate, first_day, last_day, client=wanted, limit=limit)
     used = sum(day.operations for day in per_day)
     total = sum(day.total for day in per_day)
     return CoordinateUsage(
@@ -229,9 +229,9 @@ def coordinate_usage(
         days=[UsageOfDay(day.day, day.operations, day.total, day.share) for day in per_day],
         operations=[
             OperationRow(o.name, o.kind, o.document_hash, o.count, [ClientRef(*c) for c in o.clients], o.last_seen)
-            for o in operations[:limit]
+            for o in found.operations
         ],
-        more_operations=max(0, len(operations) - limit),
-        unattributed=max(0, used - sum(o.count for o in operations)),
-        clients=[ClientUse(c.name, c.version, c.operations, c.last_seen) for c in clients],
+        more_operations=found.more,
+        unattributed=max(0, used - found.named),
+        clients=[ClientUse(c.name, c.version, c.operations, c.last_seen) for c in found.clients],
     )

@@ -56,7 +56,7 @@ from gqlevolve.errors import InvalidInput, NotFound
 from gqlevolve.jsonable import json_quote
 from gqlevolve.reports._common import check_days, reading, report_window
 from gqlevolve.reports.coordinate_usage import known_endpoints
-from gqlevolve.usage_store.operation_reads import coordinate_counts, coordinates_seen
+from gqlevolve.usage_store.operation_reads import coordinates_seen, used_coordinates
 from gqlevolve.usage_store.schema_registry import current_coordinates
 
 if TYPE_CHECKING:
@@ -222,7 +222,8 @@ def unused_elements(
                 "give one to measure against (--schema FILE|URL)",
                 field="endpoint",
             )
-        counts = coordinate_counts(connection, name, first_day, last_day)
+        # Which were used in the window, not how much: one index probe per coordinate, not a sum of the window.
+        in_window = used_coordinates(connection, name, first_day, last_day)
         seen = coordinates_seen(connection, name)
     coordinates = sorted((registered.keys() if given is None else given) - SPECIFIED_SCALARS)
     kept_by, matched = _keep_matches(patterns, coordinates)
@@ -231,7 +232,7 @@ def unused_elements(
     kept: list[KeptElement] = []
     used = 0
     for coordinate in coordinates:
-        if counts.get(coordinate):
+        if coordinate in in_window:
             used += 1
             continue
         since = registered.get(coordinate)

@@ -71,6 +71,7 @@ from gqlevolve.schema_diff.model import InputValue, SchemaModel
 if TYPE_CHECKING:
     from gqlevolve.advisor.candidates import UsageRule
     from gqlevolve.usage_store import UsageStore
+    from gqlevolve.usage_store.breakage_reads import WholeSchemaDays
     from gqlevolve.usage_store.operation_reads import OperationUse
 
 __all__ = ["OPERATIONS_SHOWN", "Breakage", "BreakageCheck", "breakage_of", "usage_checker"]
@@ -224,7 +225,11 @@ def _client_text(client: dict[str, Any]) -> str:
 class BreakageCheck:
     """Judges breaking changes on an endpoint by whole-schema usage: call it with (endpoint, change, new schema)
     for the evidence (a dict; ``approved`` says whether usage approves the change), or None when the store has never
-    seen the endpoint. ``as_of``: the day judged (default: today by the store's clock)."""
+    seen the endpoint. ``as_of``: the day judged (default: today by the store's clock).
+
+    One instance judges the breaking changes of one check: the window's days (:func:`whole_schema_days`, the same
+    for every change of an endpoint: a sum of the window's ``operation_usage`` per day) are read once per endpoint
+    and kept, not once per change (15 changes read them 15 times: most of a check's time)."""
 
     def __init__(self, store: UsageStore, *, rule: UsageRule, as_of: dt.date | None = None) -> None:
         from gqlevolve.advisor import check_as_of
@@ -232,11 +237,12 @@ class BreakageCheck:
         self.store = store
         self.rule = rule
         self.as_of = check_as_of(as_of, today=store.clock.today())
+        self._days: dict[str, WholeSchemaDays] = {}
 
     def __call__(self, endpoint: str, change: Change, new: SchemaModel) -> dict[str, Any] | None:
         from gqlevolve.advisor.candidates import judge_usage
         from gqlevolve.usage_store import reads
-        from gqlevolve.usage_store.breakage_reads import clients_of, operations_of, whole_schema_days
+        from gqlevolve.usage_store.breakage_reads import operations_and_clients, whole_schema_days
 
         rule = self.rule
         first = self.as_of - dt.timedelta(days=rule.window_days)
@@ -257,10 +263,15 @@ class BreakageCheck:
         with self.store.reading() as connection:
             if endpoint not in reads.endpoints(connection):
                 return None
-            days = whole_schema_days(connection, endpoint, first, last, exclude=rule.exclude_clients)
+            days = self._days.get(endpoint)
+            if days is None:
+                days = self._days[endpoint] = whole_schema_days(
+                    connection, endpoint, first, last, exclude=rule.exclude_clients
+                )
             used, signatures = _daily_counts(connection, endpoint, breakage, first, last, rule.exclude_clients)
-            named = operations_of(connection, endpoint, signatures, first, last, exclude=rule.exclude_clients)
-            clients = clients_of(connection, endpoint, signatures, first, last, exclude=rule.exclude_clients)
+            named, clients = operations_and_clients(
+                connection, endpoint, signatures, first, last, exclude=rule.exclude_clients
+            )
         judgement = judge_usage(endpoint, days, used, as_of=self.as_of, rule=rule, what=breakage.description)
         reasons = list(judgement.reasons)
         if breakage.caveat:

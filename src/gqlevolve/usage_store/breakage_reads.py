@@ -10,7 +10,8 @@ The reads behind the advisor's candidate verdicts and ``gqlevolve check --db`` f
 - :func:`coordinate_day_counts`: operations per coordinate and day (``coordinate_usage``), the excluded clients'
   named operations taken out;
 - :func:`signatures_using`, :func:`named_day_counts`, :func:`operations_of`, :func:`clients_of`: the operations
-  (signatures) that use some coordinates, their sums per day, what each is and who sent it.
+  (signatures) that use some coordinates, their sums per day, what each is and who sent it
+  (:func:`operations_and_clients`: both of the last two from one read).
 
 Operations past the daily cap of distinct operations (:mod:`~gqlevolve.usage_store.operations`) are in
 ``coordinate_usage`` but have no coordinates of their own: they are counted, never named.
@@ -41,7 +42,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from gqlevolve.usage_store.operation_reads import OperationUse
+from gqlevolve.usage_store.coordinate_clients import fold_clients
+from gqlevolve.usage_store.operation_reads import (
+    OperationUse,
+    UsageRow,
+    describe_operations,
+    fold_operations,
+    rank_operations,
+)
 from gqlevolve.usage_store.reads import ClientUsage
 from gqlevolve.usage_store.tables import (
     client_from_column,
@@ -50,7 +58,6 @@ from gqlevolve.usage_store.tables import (
     operation_coordinates,
     operation_totals,
     operation_usage,
-    operations,
 )
 
 __all__ = [
@@ -59,6 +66,7 @@ __all__ = [
     "coordinate_day_counts",
     "last_used_before",
     "named_day_counts",
+    "operations_and_clients",
     "operations_of",
     "signatures_using",
     "whole_schema_days",
@@ -258,28 +266,7 @@ def operations_of(
 ) -> list[OperationUse]:
     """The operations among ``signatures`` seen on ``endpoint`` in the window (excluded clients left out), most
     used first: :class:`~gqlevolve.usage_store.operation_reads.OperationUse`, as ``operations_using`` gives them."""
-    per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
-    last_seen: dict[str, dt.date] = {}
-    for signature, client_name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
-        per_client.setdefault(signature, {})[(client_from_column(client_name), client_from_column(version))] = count
-        last_seen[signature] = max(last_seen.get(signature, day), day)
-    described: dict[str, tuple[str, str | None, str]] = {}
-    for chunk in _chunks(per_client):
-        for signature, kind, name, document_hash in connection.execute(
-            sa.select(operations.c.signature, operations.c.kind, operations.c.name, operations.c.document_hash)
-            .where(operations.c.signature.in_(chunk))
-        ):
-            described[signature] = (kind, name, document_hash)
-    result = []
-    for signature, clients in per_client.items():
-        kind, name, document_hash = described.get(signature, ("", None, ""))
-        ranked = sorted(clients.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
-        result.append(OperationUse(
-            signature, kind, name, document_hash, sum(clients.values()), tuple(key for key, _ in ranked),
-            last_seen[signature],
-        ))
-    result.sort(key=lambda operation: (-operation.count, operation.name or "", operation.signature))
-    return result
+    return operations_and_clients(connection, endpoint, signatures, first, last, exclude=exclude)[0]
 
 
 def clients_of(
@@ -292,13 +279,40 @@ def clients_of(
     exclude: Sequence[str] = (),
 ) -> list[ClientUsage]:
     """The clients that sent any of ``signatures`` on ``endpoint`` in the window, most operations first."""
-    counts: dict[tuple[str, str], int] = {}
-    last_days: dict[tuple[str, str], dt.date] = {}
-    for _signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude):
-        counts[(name, version)] = counts.get((name, version), 0) + count
-        last_days[(name, version)] = max(last_days.get((name, version), day), day)
-    clients = [
-        ClientUsage(client_from_column(name), client_from_column(version), count, last_days[(name, version)])
-        for (name, version), count in counts.items()
+    return _clients(_rows(connection, endpoint, signatures, first, last, exclude))
+
+
+def operations_and_clients(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    *,
+    exclude: Sequence[str] = (),
+) -> tuple[list[OperationUse], list[ClientUsage]]:
+    """:func:`operations_of` and :func:`clients_of` from one read of the window's rows of ``signatures``: both
+    are folded from the same sums per (operation, client version), which a change that many operations break (a
+    field of ``PageInfo``) would otherwise have the database group twice."""
+    rows = _rows(connection, endpoint, signatures, first, last, exclude)
+    found = fold_operations(rows)
+    named = rank_operations(found, describe_operations(connection, [operation.signature for operation in found]))
+    return named, _clients(rows)
+
+
+def _rows(
+    connection: sa.Connection,
+    endpoint: str,
+    signatures: Collection[str],
+    first: dt.date,
+    last: dt.date,
+    exclude: Sequence[str],
+) -> list[UsageRow]:
+    return [
+        (signature, client_from_column(name), client_from_column(version), count, day)
+        for signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude)
     ]
-    return sorted(clients, key=lambda client: (-client.operations, client.name or "", client.version or ""))
+
+
+def _clients(rows: list[UsageRow]) -> list[ClientUsage]:
+    return [ClientUsage(client.name, client.version, client.operations, client.last_seen) for client in fold_clients(rows)]

@@ -6,6 +6,13 @@ This read sums ``operation_usage`` per client over the operations whose shape ha
 (``operation_coordinates``), taking a connection first like the other reads. Operations past the store's daily
 cap of operations have no signature, so no client here: the report says how many those are.
 
+:func:`coordinate_operations` answers both questions of ``gqlevolve usage`` at once, the operations and the
+clients, from one grouped read: ``operation_usage`` joined to the coordinate's rows of ``operation_coordinates``
+(no list of signatures sent back to the database: a coordinate that every operation uses, ``Query``, has
+thousands, and PostgreSQL planned 500-value ``IN`` lists over ``operation_usage`` badly), summed per
+(operation, client version) by the database, then folded per operation and per client here. Only the operations
+shown are described (``operations``: kind, name, document hash).
+
     >>> from datetime import date
     >>> from gqlevolve.operation_shape import OperationShape
     >>> from gqlevolve.usage_store import UsageStore
@@ -17,20 +24,32 @@ cap of operations have no signature, so no client here: the report says how many
     >>> with store.reading() as connection:
     ...     coordinate_clients(connection, "/api/v1/graphql", "User.name", date(2026, 11, 1), date(2026, 11, 21))
     [ClientCount(name='ios', version=None, operations=5, last_seen=datetime.date(2026, 11, 21)), ClientCount(name='web', version='1.4', operations=3, last_seen=datetime.date(2026, 11, 20))]
+    >>> with store.reading() as connection:
+    ...     found = coordinate_operations(connection, "/api/v1/graphql", "User.name", date(2026, 11, 1), date(2026, 11, 21))
+    >>> [(o.name, o.count) for o in found.operations], found.more, found.named, [c.name for c in found.clients]
+    ([('Users', 8)], 0, 8, ['ios', 'web'])
     >>> store.close()
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from gqlevolve.usage_store.operation_reads import ClientFilter
+from gqlevolve.usage_store.operation_reads import (
+    ClientFilter,
+    OperationUse,
+    UsageRow,
+    describe_operations,
+    fold_operations,
+    rank_operations,
+)
 from gqlevolve.usage_store.tables import client_from_column, day_from_column, operation_coordinates, operation_usage
 
-__all__ = ["ClientCount", "coordinate_clients"]
+__all__ = ["ClientCount", "CoordinateOperations", "coordinate_clients", "coordinate_operations", "fold_clients"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +96,78 @@ def coordinate_clients(
     ]
     found.sort(key=lambda row: (-row.operations, row.name or "", row.version or ""))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinateOperations:
+    """The operations that used a coordinate in a window, and their clients (:func:`coordinate_operations`)."""
+
+    #: The ``limit`` most used, described, most used first (as :func:`operations_using` ranks them).
+    operations: list[OperationUse]
+    #: How many more operations used it, and the operations all of them counted (shown or not).
+    more: int
+    named: int
+    #: Every client, most operations first (as :func:`coordinate_clients` gives them).
+    clients: list[ClientCount]
+
+
+def fold_clients(rows: Iterable[UsageRow]) -> list[ClientCount]:
+    """Per client version of ``rows``: its operations and last day, most operations first."""
+    counts: dict[tuple[str | None, str | None], int] = {}
+    last_days: dict[tuple[str | None, str | None], dt.date] = {}
+    for _signature, name, version, count, day in rows:
+        key = (name, version)
+        counts[key] = counts.get(key, 0) + count
+        if key not in last_days or day > last_days[key]:
+            last_days[key] = day
+    found = [ClientCount(name, version, count, last_days[(name, version)]) for (name, version), count in counts.items()]
+    found.sort(key=lambda row: (-row.operations, row.name or "", row.version or ""))
+    return found
+
+
+def coordinate_operations(
+    connection: sa.Connection,
+    endpoint: str,
+    coordinate: str,
+    first: dt.date,
+    last: dt.date,
+    *,
+    client: ClientFilter = None,
+    limit: int | None = None,
+) -> CoordinateOperations:
+    """The operations on ``endpoint`` that used ``coordinate`` in [first, last] (the ``limit`` most used
+    described; None: all) and their clients: what :func:`operations_using` and :func:`coordinate_clients` say,
+    from one grouped read (see the module's docstring)."""
+    conditions = [
+        operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last),
+        operation_coordinates.c.coordinate == coordinate,
+    ]
+    if client is not None:
+        conditions.append(operation_usage.c.client_name == client[0])
+        if client[1] is not None:
+            conditions.append(operation_usage.c.client_version == client[1])
+    query = (
+        sa.select(
+            operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
+            sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
+        )
+        .select_from(operation_usage.join(
+            operation_coordinates, operation_coordinates.c.signature == operation_usage.c.signature
+        ))
+        .where(*conditions)
+        .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
+    )
+    rows: list[UsageRow] = [
+        (signature, client_from_column(name), client_from_column(version), int(count), day_from_column(day))
+        for signature, name, version, count, day in connection.execute(query)
+    ]
+    found = fold_operations(rows)
+    found.sort(key=lambda operation: -operation.count)
+    shown = len(found) if limit is None else max(limit, 0)
+    # The ranking breaks ties on counts by name: every operation as used as the last one shown is described.
+    cut = found[shown - 1].count if 0 < shown <= len(found) else 0
+    candidates = [operation for operation in found if operation.count >= cut] if shown else []
+    ranked = rank_operations(candidates, describe_operations(connection, [o.signature for o in candidates]))[:shown]
+    return CoordinateOperations(
+        ranked, len(found) - len(ranked), sum(operation.count for operation in found), fold_clients(rows),
+    )

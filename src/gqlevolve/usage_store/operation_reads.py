@@ -8,7 +8,11 @@ verdicts, ``gqlevolve check --db``), each taking a connection first like :mod:`~
 - :func:`operations_using`: the operations that used any of some coordinates in a window, each with its name,
   kind, document hash, count, clients and last day (``operation_coordinates`` -> ``operation_usage`` by key);
 - :func:`coordinate_counts` and :func:`coordinates_seen`: per coordinate, operations in a window, and the
-  first and last day it was ever used (kept when old days are pruned).
+  first and last day it was ever used (kept when old days are pruned);
+- :func:`used_coordinates`: which coordinates were used in a window at all (``gqlevolve unused``), without
+  summing the window: ``coordinate_seen`` leaves out those whose first and last days do not reach it, and one
+  index probe into ``coordinate_usage`` per remaining coordinate finds a day of use;
+- :func:`coordinate_seen_days`: one coordinate's first and last day (what :func:`coordinates_seen` says of it).
 
 Operations past the daily cap (:mod:`~gqlevolve.usage_store.operations`) are counted in ``coordinate_usage``
 like any other, but have no operation of their own: :func:`operations_using` cannot name them, and a coordinate
@@ -37,8 +41,9 @@ whose count is higher than its named operations' says so (:attr:`CoordinateDay.o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -57,10 +62,16 @@ __all__ = [
     "ClientFilter",
     "CoordinateDay",
     "OperationUse",
+    "UsageRow",
     "coordinate_counts",
     "coordinate_days",
+    "coordinate_seen_days",
     "coordinates_seen",
+    "describe_operations",
+    "fold_operations",
     "operations_using",
+    "rank_operations",
+    "used_coordinates",
 ]
 
 #: (client name, client version or None): one client, or one version of it. None: every client.
@@ -172,10 +183,9 @@ def operations_using(
 def _operations(
     connection: sa.Connection, endpoint: str, signatures: list[str], first: dt.date, last: dt.date, client: ClientFilter
 ) -> list[OperationUse]:
-    per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
-    last_seen: dict[str, dt.date] = {}
+    rows: list[UsageRow] = []
     for start in range(0, len(signatures), _CHUNK):
-        rows = connection.execute(
+        rows += _usage_rows(connection, (
             sa.select(
                 operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
                 sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
@@ -183,31 +193,65 @@ def _operations(
             .where(operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures[start:start + _CHUNK]),
                    operation_usage.c.day.between(first, last), *_client_conditions(operation_usage, client))
             .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
-        )
-        for signature, name, version, count, day in rows:
-            clients = per_client.setdefault(signature, {})
-            clients[(client_from_column(name), client_from_column(version))] = int(count)
-            seen = day_from_column(day)
-            if signature not in last_seen or seen > last_seen[signature]:
-                last_seen[signature] = seen
-    if not per_client:
-        return []
+        ))
+    found = fold_operations(rows)
+    described = describe_operations(connection, [operation.signature for operation in found])
+    return rank_operations(found, described)
+
+
+#: (signature, client name, client version, operations, last day) of one (operation, client version) in a window:
+#: the rows every list of operations and of clients is folded from (client parts as the API gives them).
+UsageRow = tuple[str, str | None, str | None, int, dt.date]
+
+
+def _usage_rows(connection: sa.Connection, query: sa.Select[Any]) -> list[UsageRow]:
+    return [
+        (signature, client_from_column(name), client_from_column(version), int(count), day_from_column(day))
+        for signature, name, version, count, day in connection.execute(query)
+    ]
+
+
+def fold_operations(rows: Iterable[UsageRow]) -> list[OperationUse]:
+    """The operations of ``rows``, not yet described (kind '', no name or hash: :func:`rank_operations` adds
+    them), each with its count, clients most operations first and last day; in no order."""
+    per_client: dict[str, dict[tuple[str | None, str | None], int]] = {}
+    last_seen: dict[str, dt.date] = {}
+    for signature, name, version, count, day in rows:
+        per_client.setdefault(signature, {})[(name, version)] = count
+        if signature not in last_seen or day > last_seen[signature]:
+            last_seen[signature] = day
+    found = []
+    for signature, clients in per_client.items():
+        ranked = sorted(clients.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+        found.append(OperationUse(
+            signature, "", None, "", sum(clients.values()), tuple(key for key, _ in ranked), last_seen[signature],
+        ))
+    return found
+
+
+def describe_operations(connection: sa.Connection, signatures: Collection[str]) -> dict[str, tuple[str, str | None, str]]:
+    """(kind, name, document hash) of each of ``signatures`` that ``operations`` holds."""
     described: dict[str, tuple[str, str | None, str]] = {}
-    found = sorted(per_client)
+    found = sorted(set(signatures))
     for start in range(0, len(found), _CHUNK):
         for signature, kind, name, document_hash in connection.execute(
             sa.select(operations.c.signature, operations.c.kind, operations.c.name, operations.c.document_hash)
             .where(operations.c.signature.in_(found[start:start + _CHUNK]))
         ):
             described[signature] = (kind, name, document_hash)
-    result = []
-    for signature, clients in per_client.items():
-        kind, name, document_hash = described.get(signature, ("", None, ""))
-        ranked = sorted(clients.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
-        result.append(OperationUse(
-            signature, kind, name, document_hash, sum(clients.values()), tuple(key for key, _ in ranked),
-            last_seen[signature],
-        ))
+    return described
+
+
+def rank_operations(
+    found: Iterable[OperationUse], described: dict[str, tuple[str, str | None, str]]
+) -> list[OperationUse]:
+    """``found`` (:func:`fold_operations`) described, most used first (then by name and signature); an operation
+    that ``described`` lacks keeps kind '' and no name."""
+    result = [
+        replace(operation, kind=kind, name=name, document_hash=document_hash)
+        for operation in found
+        for kind, name, document_hash in [described.get(operation.signature, ("", None, ""))]
+    ]
     result.sort(key=lambda operation: (-operation.count, operation.name or "", operation.signature))
     return result
 
@@ -229,3 +273,39 @@ def coordinates_seen(connection: sa.Connection, endpoint: str) -> dict[str, tupl
         .where(coordinate_seen.c.endpoint == endpoint)
     )
     return {coordinate: (day_from_column(first), day_from_column(last)) for coordinate, first, last in rows}
+
+
+def coordinate_seen_days(connection: sa.Connection, endpoint: str, coordinate: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day ``coordinate`` was ever used on ``endpoint`` (None: never): one row, where
+    :func:`coordinates_seen` reads every coordinate's."""
+    row = connection.execute(
+        sa.select(coordinate_seen.c.first_day, coordinate_seen.c.last_day)
+        .where(coordinate_seen.c.endpoint == endpoint, coordinate_seen.c.coordinate == coordinate)
+    ).first()
+    return None if row is None else (day_from_column(row[0]), day_from_column(row[1]))
+
+
+def used_coordinates(connection: sa.Connection, endpoint: str, first: dt.date, last: dt.date) -> set[str]:
+    """The coordinates used at least once on ``endpoint`` in [first, last]: the coordinates of
+    :func:`coordinate_counts`, without their sums.
+
+    Summing ``coordinate_usage`` over a 90-day window reads every row of it (610,000 on a GitHub-sized store: about
+    a second on SQLite) to learn one bit per coordinate. Here ``coordinate_seen`` (one row per coordinate ever used)
+    leaves out the coordinates whose first and last days do not reach the window (their days of use, pruned or not,
+    all lie between those two), and for each of the others an ``EXISTS`` probes the primary key of
+    ``coordinate_usage`` (endpoint, coordinate, day) for one day of the window: one index seek per coordinate,
+    whatever the window's length. The answer is the same: a coordinate counts as used when a row of the window has
+    a count (the writer writes no zero, but a zero would not count here either)."""
+    seen = coordinate_seen.alias("seen")
+    day_of_use = (
+        sa.select(sa.literal(1))
+        .where(coordinate_usage.c.endpoint == seen.c.endpoint, coordinate_usage.c.coordinate == seen.c.coordinate,
+               coordinate_usage.c.day.between(first, last), coordinate_usage.c.count > 0)
+        .exists()
+    )
+    rows = connection.execute(
+        sa.select(seen.c.coordinate).where(
+            seen.c.endpoint == endpoint, seen.c.first_day <= last, seen.c.last_day >= first, day_of_use,
+        )
+    )
+    return set(rows.scalars())

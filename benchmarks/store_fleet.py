@@ -102,7 +102,8 @@ def worker(url: str, work: whole_schema.Workload, seed: int, rate: float, interv
 
 def model(work: whole_schema.Workload, requests_per_flush: list[int], seed: int = 7) -> None:
     """What one flush holds as a function of the requests since the last one: distinct usage keys (client,
-    version, operation) and distinct coordinates (the rows of ``coordinate_usage`` and ``coordinate_seen``),
+    version, operation) and distinct coordinates (the rows of ``coordinate_usage``; ``coordinate_seen`` only on a
+    coordinate's first flush of the day),
     averaged over 20 draws from one day's traffic (the arithmetic of docs/scale.md starts here)."""
     uses = whole_schema.day_uses(work, utc_today())
     weights = [count for *_, count in uses]

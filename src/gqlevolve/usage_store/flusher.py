@@ -67,11 +67,12 @@ import sqlalchemy as sa
 from gqlevolve.clock import Clock
 from gqlevolve.usage_store.buffer import ObservationBuffer
 from gqlevolve.usage_store.engine import StatementGuard, WriteTimeouts, bounded, connection_may_be_broken
+from gqlevolve.usage_store.operation_writer import SeenSpans, Span, SpanKey
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.spill import SpillFile, SpillRecord
 from gqlevolve.usage_store.tables import UNKNOWN_CLIENT
 from gqlevolve.usage_store.urls import redacted
-from gqlevolve.usage_store.writer import lock_ledger, write_batch, write_spilled
+from gqlevolve.usage_store.writer import lock_ledger, write_batch, write_spilled_batches
 
 __all__ = ["DEFAULT_CLOSE_TIMEOUT", "INBOX_DRAIN_INTERVAL", "Flusher", "describe_error"]
 
@@ -109,6 +110,8 @@ class _Attempt:
     rewritten: list[_Numbered] = field(default_factory=list)
     #: Whether the COMMIT may have been sent (its outcome is then in doubt if it failed).
     commit_sent: bool = False
+    #: The ``coordinate_seen`` spans the store covers once this transaction has committed.
+    learned: dict[SpanKey, Span] = field(default_factory=dict)
 
     def resolve(self, last_committed: int) -> Batch:
         """Sort the doubts by the ledger; what this transaction writes: the batch and the doubts not committed."""
@@ -140,6 +143,7 @@ class Flusher:
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         spill: SpillFile | None = None,
         known_signatures: set[str] | None = None,
+        seen: SeenSpans | None = None,
     ) -> None:
         self.engine = engine
         self.url = url
@@ -160,6 +164,8 @@ class Flusher:
         #: Signatures whose coordinates are in the store already (not written again); the store's straight-through
         #: writes share the set.
         self.written_signatures: set[str] = known_signatures if known_signatures is not None else set()
+        #: The ``coordinate_seen`` spans the store is known to cover (not written again); shared like the signatures.
+        self.seen: SeenSpans = seen if seen is not None else SeenSpans()
         self._watched: dict[str, dt.date | None] = {}  # endpoint -> the last day a flush gave it a total
         #: Operations the store holds thanks to this flusher's batches (a batch in doubt once the ledger counts it).
         self.flushed_operations = 0
@@ -314,8 +320,8 @@ class Flusher:
                         raise FlushAbandoned("the store was closed while this flush waited")
                     with connection.begin():
                         to_write = attempt.resolve(lock_ledger(connection, self.writer_id, now=now))
-                        write_batch(
-                            connection, to_write, known_signatures=self.written_signatures,
+                        attempt.learned = write_batch(
+                            connection, to_write, known_signatures=self.written_signatures, seen=self.seen,
                             ledger=(self.writer_id, attempt.number), now=now,
                         )
                         attempt.commit_sent = True  # the block's end sends the COMMIT
@@ -334,6 +340,7 @@ class Flusher:
             for _, batch in [(attempt.number, attempt.batch), *attempt.rewritten]:
                 self.written_signatures.update(batch.signatures)
                 self.written_signatures.update(batch.shapes)
+            self.seen.learn(attempt.learned)
             for endpoint in self._watched:
                 self._watched[endpoint] = attempt.today
         if self.last_error is not None:
@@ -411,16 +418,18 @@ class Flusher:
 
     def _write_spilled(self, records: list[SpillRecord], deadline: float | None) -> int:
         now = self.clock.now()
-        operations = 0
         with StatementGuard(self.timeouts, deadline=deadline) as guard:
             self._guard = guard
             try:
                 with self._connect(deadline) as connection, connection.begin():
-                    for record in records:
-                        if write_spilled(connection, record.batch, spill_id=record.id, in_doubt=record.in_doubt, now=now):
-                            operations += record.batch.operations
+                    written, learned = write_spilled_batches(
+                        connection, [(record.batch, record.id, record.in_doubt) for record in records], now=now,
+                        known_signatures=self.written_signatures, seen=self.seen,
+                    )
             finally:
                 self._guard = None
+        operations = sum(record.batch.operations for record, done in zip(records, written, strict=True) if done)
+        self.seen.learn(learned)
         for record in records:
             self.written_signatures.update(record.batch.signatures)
             self.written_signatures.update(record.batch.shapes)

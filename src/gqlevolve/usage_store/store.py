@@ -54,6 +54,7 @@ from gqlevolve.usage_store import reads, schema_registry, shutdown
 from gqlevolve.usage_store.buffer import ObservationBuffer, check_endpoint
 from gqlevolve.usage_store.engine import WriteTimeouts, create_store_engine, is_sqlite
 from gqlevolve.usage_store.flusher import DEFAULT_CLOSE_TIMEOUT, Flusher, describe_error
+from gqlevolve.usage_store.operation_writer import SeenSpans
 from gqlevolve.usage_store.operations import DEFAULT_MAX_OPERATIONS_PER_DAY
 from gqlevolve.usage_store.recorder import Batch, Recorder
 from gqlevolve.usage_store.retention import DEFAULT_RETENTION_DAYS, PruneResult, prune
@@ -147,6 +148,8 @@ class UsageStore:
         # Signatures whose coordinates the store holds already (of deprecated-coordinate sets and of operations:
         # different digests), known to both ways of writing.
         self._written_signatures: set[str] = set()
+        # The coordinate_seen spans the store covers: a flush writes only those that widen (operation_writer.py).
+        self._seen = SeenSpans()
         self.engine: sa.Engine = create_store_engine(self.url)
         self._migrate = migrate
         self._ready = False
@@ -157,6 +160,7 @@ class UsageStore:
             self.engine, self.url, self.clock, self._buffer, self._recorder,
             prepare=self._prepare, interval=self.flush_interval, timeouts=timeouts,
             close_timeout=self.close_timeout, spill=self.spill, known_signatures=self._written_signatures,
+            seen=self._seen,
         )
         self._reach()
         if handle_shutdown:
@@ -243,7 +247,10 @@ class UsageStore:
         self._buffer.count(batch.add, endpoint, coordinates, client_name, client_version, when, count, None, operation)
         self._prepare()
         with self.engine.begin() as connection:
-            write_batch(connection, batch, known_signatures=self._written_signatures, now=self.clock.now())
+            learned = write_batch(
+                connection, batch, known_signatures=self._written_signatures, seen=self._seen, now=self.clock.now()
+            )
+        self._seen.learn(learned)  # committed
         self._written_signatures.update(batch.signatures)
         self._written_signatures.update(batch.shapes)
 

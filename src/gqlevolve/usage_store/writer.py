@@ -1,10 +1,11 @@
 """Writing a :class:`~gqlevolve.usage_store.recorder.Batch`: upserts that add to the counters, in one transaction.
 
-``INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`` on both SQLite and PostgreSQL, one
-statement executed for many rows (``executemany``: SQLAlchemy sends PostgreSQL multi-row batches; the SQLite
-driver loops in C), which keeps a flush's write lock short: 3,000 keys in 0.15 s (SQLite) and 0.25 s (PostgreSQL)
-where one multi-row ``VALUES`` statement per 2,000 rows took 0.5 s and 0.7 s.
-Rows are written in key order, so that concurrent flushers lock rows in the same order and cannot deadlock.
+``INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`` on both SQLite and PostgreSQL, a few
+statements for many rows, the values handed to the driver as they are (:mod:`~gqlevolve.usage_store.bulk`:
+PostgreSQL reads one array per column, SQLite's driver loops in C), which keeps a flush's locks short.
+Every row is computed before the first is written, and the tables are written in one fixed order, each in key
+order, the rows that every flush of a fleet shares last (:func:`write_batch`): concurrent flushers lock rows in
+the same order, so they may queue but cannot deadlock, and hold the shared rows only for the last statements.
 
 A batch from the buffered recorder carries (writer id, batch number); the same transaction records it in
 ``flush_ledger``. When a flush fails after its COMMIT was sent (a lost connection during COMMIT), the recorder
@@ -31,7 +32,7 @@ not added again:
     >>> batch = recorder.take()
     >>> with store.engine.begin() as connection:
     ...     last = lock_ledger(connection, "writer-1", now=clock.now())     # the last batch this writer committed
-    ...     write_batch(connection, batch, ledger=("writer-1", last + 1), now=clock.now())
+    ...     _ = write_batch(connection, batch, ledger=("writer-1", last + 1), now=clock.now())
     >>> last
     0
     >>> with store.engine.begin() as connection:        # the same batch again (its COMMIT seemed lost)
@@ -47,26 +48,46 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 
+from gqlevolve.usage_store.bulk import add_counts, insert_missing, widen_spans
 from gqlevolve.usage_store.client_summaries import add_client_summaries, rebuild_client_summaries
 from gqlevolve.usage_store.engine import dialect_insert
-from gqlevolve.usage_store.operation_writer import write_operations
+from gqlevolve.usage_store.operation_writer import (
+    SeenSpans,
+    Span,
+    SpanKey,
+    operation_rows,
+    spans_to_write,
+    stored_signatures,
+    write_new_operations,
+)
 from gqlevolve.usage_store.recorder import Batch
 from gqlevolve.usage_store.tables import (
     coordinate_days,
+    coordinate_seen,
+    coordinate_usage,
     deprecated_days,
     deprecation_usage,
     enforcement_counts,
     flush_ledger,
     operation_signatures,
     operation_totals,
+    operation_usage,
     signature_coordinates,
 )
 
-__all__ = ["LedgerConflict", "committed_batch", "lock_ledger", "rebuild_daily_counts", "write_batch", "write_spilled"]
+__all__ = [
+    "LedgerConflict",
+    "committed_batch",
+    "lock_ledger",
+    "rebuild_daily_counts",
+    "write_batch",
+    "write_signatures",
+    "write_spilled",
+    "write_spilled_batches",
+]
 
 
 
@@ -75,35 +96,15 @@ class LedgerConflict(RuntimeError):
 
 
 
-def _add_counts(connection: sa.Connection, table: sa.Table, key_columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    statement = dialect_insert(connection, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key_columns), set_={"count": table.c.count + statement.excluded["count"]}
-    )
-    connection.execute(statement, rows)
-
-
-def _insert_missing(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    connection.execute(dialect_insert(connection, table).on_conflict_do_nothing(), rows)
-
-
 def write_signatures(connection: sa.Connection, signatures: dict[str, frozenset[str]], today: dt.date) -> None:
-    """Make sure each signature and its coordinates exist (they never change once written)."""
-    ordered = sorted(signatures.items())
-    _insert_missing(
-        connection,
-        operation_signatures,
-        [{"signature": s, "coordinate_count": len(c), "first_seen": today} for s, c in ordered],
-    )
-    _insert_missing(
-        connection,
-        signature_coordinates,
-        [{"signature": s, "coordinate": coordinate} for s, c in ordered for coordinate in sorted(c)],
-    )
+    """Make sure each signature and its coordinates exist (they never change once written: the ones the database
+    holds already are skipped)."""
+    if not signatures:
+        return
+    stored = stored_signatures(connection, operation_signatures, signatures)
+    ordered = sorted((s, c) for s, c in signatures.items() if s not in stored)
+    insert_missing(connection, operation_signatures, [(s, len(c), today) for s, c in ordered])
+    insert_missing(connection, signature_coordinates, [(s, coordinate) for s, c in ordered for coordinate in sorted(c)])
 
 
 def write_batch(
@@ -111,57 +112,46 @@ def write_batch(
     batch: Batch,
     *,
     known_signatures: set[str] | frozenset[str] = frozenset(),
+    seen: SeenSpans | None = None,
     ledger: tuple[str, int] | None = None,
     now: dt.datetime,
-) -> None:
+) -> dict[SpanKey, Span]:
     """Add the batch's counts (call inside a transaction). ``known_signatures`` were written before: skipped.
 
     ``now`` (the store's clock) stamps the ledger and a new signature's first day. ``ledger``: (writer id, batch
     number), whose row :func:`lock_ledger` locked in this transaction; the batch number must be past the last one
-    it counts (:class:`LedgerConflict` otherwise).
+    it counts (:class:`LedgerConflict` otherwise). ``seen``: the ``coordinate_seen`` spans this process knows the
+    store covers (skipped). Returns the spans the store covers once the transaction has committed: give them to
+    ``seen.learn`` then, not before.
+
+    Every row is computed first, then the tables are written in one fixed order, each in key order, so that
+    concurrent flushes lock rows in one order (they queue, never deadlock), and so that the rows every flush of a
+    fleet shares come last, just before the COMMIT that releases them: the operations and signatures the store
+    lacks (rarely shared), the per-client counters, then the per-coordinate and per-day sums (``coordinate_usage``,
+    ``coordinate_days``, ``deprecated_days``: the same rows of today in every flush).
     """
+    usage = sorted(
+        (endpoint, signature, day, name, version, count)
+        for (endpoint, day, name, version, signature), count in batch.usage.items()
+    )
+    per_coordinate, per_day = _daily_counts(batch)
+    whole_schema = operation_rows(batch)
+    totals = [(*key, count) for key, count in sorted(batch.totals.items())]
+    enforcement = [(*key, count) for key, count in sorted(batch.enforcement.items())]
+    seen_rows, learned = spans_to_write(connection, whole_schema.spans, seen)  # a read: before any lock is taken
+
     new_signatures = {s: c for s, c in batch.signatures.items() if s not in known_signatures}
     write_signatures(connection, new_signatures, now.date())
-    _add_counts(
-        connection,
-        deprecation_usage,
-        ("endpoint", "signature", "day", "client_name", "client_version"),
-        [
-            {
-                "endpoint": endpoint,
-                "signature": signature,
-                "day": day,
-                "client_name": name,
-                "client_version": version,
-                "count": count,
-            }
-            for (endpoint, day, name, version, signature), count in sorted(
-                batch.usage.items(), key=lambda item: (item[0][0], item[0][4], item[0][1:4])
-            )
-        ],
-    )
-    _add_daily_counts(connection, batch)
-    write_operations(connection, batch, known_signatures=known_signatures, today=now.date())
-    _add_counts(
-        connection,
-        operation_totals,
-        ("endpoint", "day", "client_name", "client_version"),
-        [
-            {"endpoint": endpoint, "day": day, "client_name": name, "client_version": version, "count": count}
-            for (endpoint, day, name, version), count in sorted(batch.totals.items())
-        ],
-    )
-    _add_counts(  # refused and previewed operations: apart from usage (tables.enforcement_counts)
-        connection,
-        enforcement_counts,
-        ("endpoint", "day", "client_name", "client_version", "coordinate", "kind"),
-        [
-            {"endpoint": endpoint, "day": day, "client_name": name, "client_version": version,
-             "coordinate": coordinate, "kind": kind, "count": count}
-            for (endpoint, day, name, version, coordinate, kind), count in sorted(batch.enforcement.items())
-        ],
-    )
+    write_new_operations(connection, batch, known_signatures=known_signatures, today=now.date())
+    add_counts(connection, deprecation_usage, usage)
+    add_counts(connection, operation_totals, totals)
+    add_counts(connection, enforcement_counts, enforcement)  # refused and previewed operations: apart from usage
     add_client_summaries(connection, batch)  # per client and block of days (client_summaries.py)
+    add_counts(connection, operation_usage, whole_schema.usage)
+    widen_spans(connection, coordinate_seen, seen_rows)
+    add_counts(connection, coordinate_usage, whole_schema.coordinates)
+    add_counts(connection, coordinate_days, per_coordinate)
+    add_counts(connection, deprecated_days, per_day)
     if ledger is not None:
         writer_id, batch_number = ledger
         result = connection.execute(
@@ -171,12 +161,15 @@ def write_batch(
         )
         if result.rowcount != 1:  # rolled back with the rest: these counts are in the store already
             raise LedgerConflict(f"the flush ledger already counts batch {batch_number} of writer {writer_id}")
+    return learned
 
 
-def _add_daily_counts(connection: sa.Connection, batch: Batch) -> None:
-    """The batch's usage summed per (endpoint, coordinate, day) and per (endpoint, day), added to
+def _daily_counts(
+    batch: Batch,
+) -> tuple[list[tuple[str, str, dt.date, int]], list[tuple[str, dt.date, int]]]:
+    """The batch's usage summed per (endpoint, coordinate, day) and per (endpoint, day), in key order: added to
     ``coordinate_days`` and ``deprecated_days`` in the same transaction (and so under the same ledger entry) as the
-    usage itself: the daily counts never disagree with the rows they sum."""
+    usage itself, so that the daily counts never disagree with the rows they sum."""
     per_coordinate: dict[tuple[str, str, dt.date], int] = {}
     per_day: dict[tuple[str, dt.date], int] = {}
     for (endpoint, day, _name, _version, signature), count in batch.usage.items():
@@ -184,20 +177,9 @@ def _add_daily_counts(connection: sa.Connection, batch: Batch) -> None:
         for coordinate in batch.signatures[signature]:
             key = (endpoint, coordinate, day)
             per_coordinate[key] = per_coordinate.get(key, 0) + count
-    _add_counts(
-        connection,
-        coordinate_days,
-        ("endpoint", "coordinate", "day"),
-        [
-            {"endpoint": endpoint, "coordinate": coordinate, "day": day, "count": count}
-            for (endpoint, coordinate, day), count in sorted(per_coordinate.items())
-        ],
-    )
-    _add_counts(
-        connection,
-        deprecated_days,
-        ("endpoint", "day"),
-        [{"endpoint": endpoint, "day": day, "count": count} for (endpoint, day), count in sorted(per_day.items())],
+    return (
+        [(*key, count) for key, count in sorted(per_coordinate.items())],
+        [(*key, count) for key, count in sorted(per_day.items())],
     )
 
 
@@ -252,22 +234,57 @@ def write_spilled(
     that writer's ledger does not count it, and the ledger is moved to it (a COMMIT still on its way can no longer
     land: :class:`LedgerConflict`). Otherwise ``spill_id`` goes into the ledger (a batch is replayed once).
     """
-    if in_doubt is not None:
-        writer_id, number = in_doubt
-        if lock_ledger(connection, writer_id, now=now) >= number:
-            return False
-        connection.execute(
-            sa.update(flush_ledger)
-            .where(flush_ledger.c.writer_id == writer_id)
-            .values(last_batch=number, updated_at=now)
-        )
-    else:
-        if committed_batch(connection, spill_id) is not None:
-            return False
-        # A plain INSERT: a replay of the same file by another process at the same time fails on it and rolls back.
-        connection.execute(sa.insert(flush_ledger).values(writer_id=spill_id, last_batch=1, updated_at=now))
-    write_batch(connection, batch, now=now)
-    return True
+    written, _ = write_spilled_batches(connection, [(batch, spill_id, in_doubt)], now=now)
+    return written[0]
+
+
+def write_spilled_batches(
+    connection: sa.Connection,
+    records: Sequence[tuple[Batch, str, tuple[str, int] | None]],
+    *,
+    now: dt.datetime,
+    known_signatures: set[str] | frozenset[str] = frozenset(),
+    seen: SeenSpans | None = None,
+) -> tuple[list[bool], dict[SpanKey, Span]]:
+    """Write spilled batches, each (batch, spill id, in doubt) as :func:`write_spilled` says, in one transaction:
+    whether each was written, and the spans for ``seen.learn`` once committed.
+
+    Their ledger entries are claimed first, in the order of their keys (then batch numbers), and the batches to write
+    are then merged and written as one: the transaction takes every ledger row before any counter row, and each
+    counter row once, in the one order every flush follows. Written one after the other, a second batch would lock
+    rows after (in key order) those the first had taken, and a concurrent flush could hold one and wait for another:
+    a deadlock. The order of the claims matters too: two batches in doubt of one writer are claimed lowest first
+    (claiming the higher one first would move the ledger past the lower one, which would then seem counted).
+    """
+    order = sorted(range(len(records)), key=lambda i: (records[i][2] or (records[i][1], 0)))
+    written = [False] * len(records)
+    for index in order:
+        _, spill_id, in_doubt = records[index]
+        if in_doubt is not None:
+            writer_id, number = in_doubt
+            if lock_ledger(connection, writer_id, now=now) >= number:
+                continue
+            connection.execute(
+                sa.update(flush_ledger)
+                .where(flush_ledger.c.writer_id == writer_id)
+                .values(last_batch=number, updated_at=now)
+            )
+        else:
+            if committed_batch(connection, spill_id) is not None:
+                continue
+            # A plain INSERT: a replay of the same file by another process at the same time fails on it and rolls
+            # back.
+            connection.execute(sa.insert(flush_ledger).values(writer_id=spill_id, last_batch=1, updated_at=now))
+        written[index] = True
+    batches = [records[i][0] for i in range(len(records)) if written[i]]
+    if not batches:
+        return written, {}
+    combined = batches[0]
+    if len(batches) > 1:
+        combined = Batch()
+        for batch in batches:
+            combined.merge(batch)
+    return written, write_batch(connection, combined, known_signatures=known_signatures, seen=seen, now=now)
 
 
 def committed_batch(connection: sa.Connection, writer_id: str) -> int | None:

@@ -165,6 +165,64 @@ class TestThePlanOfADocument:
         [client] = store.clients(ENDPOINT, "User.name")
         assert client.operations == 2  # the previewed one did not use it (counted apart, as enforcement)
 
+    def test_a_removal_made_after_the_plan_refuses_the_next_request(
+        self, monitor: DeprecationMonitor, store: UsageStore
+    ) -> None:
+        query = "{ user { name } }"
+        assert observe(monitor, query).removed == () and observe(monitor, query).removed == ()  # planned, reused
+        changes = {"deprecated_on": dt.date(2026, 1, 1), "sunset_on": TODAY}  # removed from today
+        store.update_deprecation(ENDPOINT, "User.name", changes, actor="a", why="b")
+        monitor.refresh()
+        notice = observe(monitor, query)
+        assert [record.coordinate for record in notice.removed] == ["User.name"]
+        assert notice.gone_error().extensions["code"] == GONE_CODE
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": None}, actor="a", why="rolled back")
+        monitor.refresh()
+        assert observe(monitor, query).removed == ()  # and the rollback is seen as soon
+
+    def test_a_rule_set_after_the_plan_refuses_a_newcomer(self, monitor: DeprecationMonitor, store: UsageStore) -> None:
+        # In its sunset warning (from D-30), used by web before it began: web is an adopter, nobody else is.
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": TODAY + dt.timedelta(days=10)}, actor="a", why="b")
+        store.record_operation(ENDPOINT, {"User.name"}, client_name="web", when=dt.date(2026, 10, 1))
+        monitor.refresh()
+        query = "{ user { name } }"
+        assert observe(monitor, query, client_name="ios").refusals == ()  # planned: no rule yet
+        assert observe(monitor, query, client_name="ios").refusals == ()  # the plan reused
+        store.update_deprecation(ENDPOINT, "User.name", {"refuse_new_adopters": True}, actor="a", why="b")
+        monitor.refresh()
+        refused = observe(monitor, query, client_name="ios")
+        assert [refusal.kind for refusal in refused.refusals] == ["no_new_adopters"] and refused.removed
+        assert observe(monitor, query, client_name="web").refusals == ()  # an adopter is still served
+
+    def test_a_change_on_another_endpoint_leaves_this_ones_notice_as_it_was(
+        self, monitor: DeprecationMonitor, store: UsageStore
+    ) -> None:
+        query = "{ user { name } }"
+        before = observe(monitor, query)
+        monitor.observe(SCHEMA, query, None, None, None, endpoint="/api/v2/graphql")
+        monitor.refresh()  # /api/v2 registered: a new generation, so the plan is made again, to the same notice
+        store.update_deprecation("/api/v2/graphql", "User.name", {"sunset_on": TODAY}, actor="a", why="b")
+        monitor.refresh()
+        assert observe(monitor, query).entries == before.entries and observe(monitor, query).removed == ()
+        assert monitor.observe(SCHEMA, query, None, None, None, endpoint="/api/v2/graphql").removed
+
+    def test_the_day_rolling_over_by_the_clock_starts_the_sunset_warning(
+        self, monitor: DeprecationMonitor, store: UsageStore
+    ) -> None:
+        # The sunset is 31 days away: deprecated today, in its sunset warning (30 days) from tomorrow, removed then.
+        store.update_deprecation(ENDPOINT, "User.name", {"sunset_on": TODAY + dt.timedelta(days=31)}, actor="a", why="b")
+        monitor.refresh()
+        query = "{ user { name } }"
+        today = observe(monitor, query)
+        assert today.entries[0]["status"] == "deprecated" and "Sunset" in dict(today.headers)
+        store.clock.advance(days=1)  # type: ignore[attr-defined]  # the same clock the monitor reads
+        tomorrow = observe(monitor, query)
+        assert tomorrow.entries[0]["status"] == "sunset_warning" and tomorrow is not today
+        warnings = [value for name, value in tomorrow.headers if name == "Warning"]
+        assert warnings != [value for name, value in today.headers if name == "Warning"]
+        store.clock.advance(days=30)  # type: ignore[attr-defined]
+        assert [record.coordinate for record in observe(monitor, query).removed] == ["User.name"]
+
     def test_plans_stay_few_whatever_the_endpoints(self, monitor: DeprecationMonitor) -> None:
         for number in range(20):
             monitor.observe(SCHEMA, "{ user { name } }", None, None, None, endpoint=f"/e{number}")

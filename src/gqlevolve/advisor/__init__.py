@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.candidates import UsageRule, advise_candidates
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
-from gqlevolve.advisor.verdict import Verdict, judge
+from gqlevolve.advisor.verdict import Verdict, judge, window_of
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
 from gqlevolve.errors import InvalidInput
@@ -172,6 +172,7 @@ def advise_records(
         connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients, clients=clients
     )
     refused = _refused(connection, endpoint, first_day, last_day, policy)
+    window = window_of(as_of, policy, evidence.totals)  # the days sorted once, each coordinate's counts read against them
     verdicts = [
         judge(
             endpoint,
@@ -182,6 +183,7 @@ def advise_records(
             used=evidence.used.get(name, {}),
             clients=evidence.clients.get(name, ()),
             last_used=evidence.last_used.get(name),
+            window=window,
         )
         for name in coordinates
     ]

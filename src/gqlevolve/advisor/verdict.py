@@ -33,7 +33,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
+from itertools import compress
+from operator import add, ge, truediv
 from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from gqlevolve.usage_store.operation_reads import OperationUse
     from gqlevolve.usage_store.reads import ClientUsage
 
-__all__ = ["Verdict", "count_reasons", "count_text", "judge", "not_deprecated", "percent"]
+__all__ = ["Verdict", "WindowDays", "count_reasons", "count_text", "judge", "not_deprecated", "percent", "window_of"]
 
 _EXAMPLES = 3  # days named in a reason before "..."
 
@@ -150,13 +152,62 @@ def not_deprecated(endpoint: str, coordinate: str, as_of: dt.date, policy: Remov
     )
 
 
+@dataclass(frozen=True, slots=True)
+class WindowDays:
+    """The window's days as the endpoint's totals sort them: the same for every coordinate judged on one day.
+
+    :func:`window_of` builds it once; :func:`judge` then reads each coordinate's counts against it. ``traffic`` are
+    the days with operations (a share can be taken), with their totals and ``at_least``: the fewest operations that
+    are *not* strictly under the threshold that day (``ceil(total * p / q)``, so that ``count < at_least`` is the
+    rule's exact ``count * q < p * total``). ``latest_covered`` is the last covered day and its place in ``traffic``
+    (None: a day without traffic that the policy counts as covered, under the threshold whatever was used).
+    """
+
+    days: tuple[dt.date, ...]
+    missing: tuple[dt.date, ...]  # no data at all
+    silent: tuple[dt.date, ...]  # watched, no traffic, and the policy does not count it
+    traffic_days: tuple[dt.date, ...]
+    traffic_totals: tuple[int, ...]
+    at_least: tuple[int, ...]
+    latest_covered: tuple[dt.date, int | None] | None
+
+
+def window_of(as_of: dt.date, policy: RemovalPolicy, totals: Mapping[dt.date, int]) -> WindowDays:
+    """The policy's window before ``as_of``, its days sorted by ``totals`` (the endpoint's operations per day)."""
+    days = window_days(as_of, policy)
+    zero_is_covered = policy.zero_traffic is ZeroTrafficDays.UNDER_THRESHOLD
+    numerator, denominator = policy.threshold_ratio
+    missing: list[dt.date] = []
+    silent: list[dt.date] = []
+    traffic_days: list[dt.date] = []
+    traffic_totals: list[int] = []
+    latest_covered: tuple[dt.date, int | None] | None = None
+    for day in days:
+        total = totals.get(day)
+        if total is None:
+            missing.append(day)
+        elif total == 0:
+            if zero_is_covered:
+                latest_covered = (day, None)
+            else:
+                silent.append(day)
+        else:
+            latest_covered = (day, len(traffic_days))
+            traffic_days.append(day)
+            traffic_totals.append(total)
+    at_least = tuple(-(-numerator * total // denominator) for total in traffic_totals)
+    return WindowDays(
+        days, tuple(missing), tuple(silent), tuple(traffic_days), tuple(traffic_totals), at_least, latest_covered
+    )
+
+
 @dataclass(slots=True)
 class _WindowScan:
-    """The window's days sorted by what they say about the rule (one pass over the daily sums)."""
+    """What one coordinate's counts say about the rule over a :class:`WindowDays`."""
 
-    missing: list[dt.date] = field(default_factory=list)  # no data at all
-    silent: list[dt.date] = field(default_factory=list)  # watched, no traffic, and the policy does not count it
-    over: list[tuple[float, dt.date]] = field(default_factory=list)  # at or above the threshold
+    missing: Sequence[dt.date]
+    silent: Sequence[dt.date]
+    over: list[tuple[float, dt.date]] = field(default_factory=list)  # at or above the threshold, oldest first
     latest_covered: tuple[dt.date, bool] | None = None  # (day, under the threshold)
     operations: int = 0
     share_sum: float = 0.0
@@ -173,32 +224,30 @@ class _WindowScan:
         return [*self.missing, *self.silent, *(day for _, day in self.over)]
 
 
-def _scan(window: Sequence[dt.date], totals: Mapping[dt.date, int], used: Mapping[dt.date, int], policy: RemovalPolicy) -> _WindowScan:
-    scan = _WindowScan()
-    zero_is_covered = policy.zero_traffic is ZeroTrafficDays.UNDER_THRESHOLD
-    # used / total < p / q  <=>  used * q < p * total: exact, and cheap enough for every day of every coordinate.
-    numerator, denominator = policy.threshold_ratio
-    for day in window:
-        total = totals.get(day)
-        count = used.get(day, 0)
-        scan.operations += count
-        if total is None:
-            scan.missing.append(day)
-        elif total == 0:
-            if zero_is_covered:
-                scan.latest_covered = (day, True)
-            else:
-                scan.silent.append(day)
-        else:
-            share = count / total
-            scan.traffic_days += 1
-            scan.share_sum += share
-            if scan.max_share is None or share >= scan.max_share:
-                scan.max_share, scan.max_day = share, day
-            under = count * denominator < numerator * total
-            if not under:
-                scan.over.append((share, day))
-            scan.latest_covered = (day, under)
+def _scan(window: WindowDays, used: Mapping[dt.date, int]) -> _WindowScan:
+    """One coordinate's counts against the window, a column at a time (the advisor judges a thousand coordinates on
+    one page: list operations that run in C, not a Python step per day). The figures are those of a walk through
+    the days, oldest first: the shares are ``count / total``, their sum is taken in day order (``reduce``, as ``+=``
+    would), and the highest share is the latest day's among equals."""
+    scan = _WindowScan(window.missing, window.silent, traffic_days=len(window.traffic_days))
+    counts = [used.get(day, 0) for day in window.traffic_days]
+    if used:
+        if window.days[0] <= min(used) and max(used) <= window.days[-1]:
+            scan.operations = sum(used.values())
+        else:  # days outside the window given too: only the window's count
+            scan.operations = sum(used.get(day, 0) for day in window.days)
+    flags: list[bool] = []
+    if counts:
+        shares = list(map(truediv, counts, window.traffic_totals))
+        scan.share_sum = reduce(add, shares, 0.0)
+        scan.max_share = max(shares)
+        scan.max_day = window.traffic_days[len(shares) - 1 - shares[::-1].index(scan.max_share)]
+        flags = list(map(ge, counts, window.at_least))
+        if any(flags):
+            scan.over = [(shares[index], window.traffic_days[index]) for index in compress(range(len(flags)), flags)]
+    if window.latest_covered is not None:
+        day, place = window.latest_covered
+        scan.latest_covered = (day, place is None or not flags[place])
     return scan
 
 
@@ -292,10 +341,16 @@ def judge(
     used: Mapping[dt.date, int],
     clients: Sequence[ClientUsage] = (),
     last_used: dt.date | None = None,
+    window: WindowDays | None = None,
 ) -> Verdict:
-    """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window)."""
+    """Apply the removal rule to ``record`` on ``as_of`` (``totals``/``used`` cover at least the window).
+
+    ``window``: :func:`window_of` the same ``as_of``, policy and ``totals``, built once by a caller that judges many
+    coordinates against them (:func:`gqlevolve.advisor.advise_records`); built here otherwise."""
     start, end = _window(as_of, policy)
-    scan = _scan(window_days(as_of, policy), totals, used, policy)
+    if window is None:
+        window = window_of(as_of, policy, totals)
+    scan = _scan(window, used)
     within_count = policy.within_count(scan.operations)
     reasons = (
         _usage_reasons(scan, policy, start, end) + count_reasons(scan.operations, policy, start, end)

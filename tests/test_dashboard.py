@@ -25,6 +25,7 @@ from gqlevolve.clock import FixedClock
 from gqlevolve.dashboard import dashboard_app
 from gqlevolve.dashboard.app import Dashboard
 from gqlevolve.dashboard.session import COOKIE_NAME, SignInThrottle
+from gqlevolve.lifecycle import Deprecation
 from gqlevolve.usage_store.signatures import signature_of
 from gqlevolve.usage_store.tables import deprecation_usage, operation_totals
 from gqlevolve.usage_store.writer import rebuild_daily_counts
@@ -358,6 +359,26 @@ def test_overview_numbers_are_the_reports(app: Starlette, sqlite_url: str) -> No
     alerts = html.split('id="alerts"')[1].split('id="elements"')[0]
     assert "ALERT: above 10%" in alerts and "still called" in alerts and "may be removed now" in alerts
     assert '<svg class="sparkline"' in html and "http" not in html.split("<body>")[1].replace('href="/', "")
+
+
+def test_overview_counts_the_clients_of_the_rows_each_page_shows(app: Starlette, store: UsageStore) -> None:
+    """A page of 100 rows counts its own rows' clients when it is first shown (views.SliceReads); the second page's
+    count is that of its rows, and a reload reads it no more."""
+    store.register_deprecations(V1, [Deprecation(f"Zz.f{index:03d}", deprecated_on=_day(150)) for index in range(100)],
+                                actor="test")
+    for client_name in ("web", "ios"):
+        store.record_operation(V1, ["Zz.f099"], client_name=client_name, when=AS_OF, count=2)
+    client = TestClient(app)
+    sign_in(client, VIEWER)
+    first = client.get("/dashboard/", params={"endpoint": "v1"}).text
+    second = client.get("/dashboard/", params={"endpoint": "v1", "page": 2}).text
+    assert "Page 1 of 2" in first and 'data-coordinate="Zz.f096"' in first and 'data-coordinate="Zz.f097"' not in first
+    assert '<td class="num clients">2</td>' in _row(second, "Zz.f099")
+    assert '<td class="num clients">0</td>' in _row(second, "Zz.f097")
+    data = _dashboard(app).cache.get(("overview", V1, AS_OF), lambda: pytest.fail("the overview was not kept"))
+    assert len(data.client_counts) == 2  # one read per page shown
+    client.get("/dashboard/", params={"endpoint": "v1", "page": 2})
+    assert len(data.client_counts) == 2
 
 
 def test_hostile_client_names_render_inert(app: Starlette) -> None:

@@ -138,6 +138,36 @@ def test_client_coordinates_fan_each_signature_out_to_its_coordinates(store):
         assert reads.client_coordinates(connection, "/api/v9/graphql") == []
 
 
+def test_client_first_coordinates_rank_each_clients_pairs_and_count_them_all(store):
+    """Most operations first, ties by the coordinate's code points (``Role`` before ``User``, ``User.Zed`` before
+    ``User.alpha``, which a locale's order would swap), cut to ``first`` per client; the count is of all the
+    client's pairs, and each pair keeps its own operations and last day (the three lists the database concatenates
+    pair up)."""
+    record(store, day(0), ["User.alpha"], client="web", version="1.0", count=4)
+    record(store, day(1), ["User.Zed"], client="web", version="1.0", count=4)
+    record(store, day(1), ["Role.GUEST"], client="web", version="1.0", count=4)
+    record(store, day(0), ["User.name"], client="web", version="1.0", count=9)
+    record(store, day(1), ["User.name"], client="web", version="1.0", count=1)
+    record(store, day(0), ["User.email"], client="web", version="1.0", count=1)
+    record(store, day(1), ["User.email"], client=None, count=3)
+    record(store, day(1), ["User.name"], client="web", version="2.0", count=2, endpoint=OTHER)
+
+    with store.reading() as connection:
+        uses, counts = reads.client_first_coordinates(connection, ENDPOINT, since=day(0), until=day(1), first=3)
+        every = reads.client_coordinates(connection, ENDPOINT, since=day(0), until=day(1))
+    assert uses == [
+        ClientCoordinateUsage(None, None, "User.email", 3, day(1)),
+        ClientCoordinateUsage("web", "1.0", "User.name", 10, day(1)),
+        ClientCoordinateUsage("web", "1.0", "Role.GUEST", 4, day(1)),
+        ClientCoordinateUsage("web", "1.0", "User.Zed", 4, day(1)),
+    ]
+    assert counts == {(None, None): 1, ("web", "1.0"): 5}
+    web = [use for use in every if use.name == "web"]
+    assert len(web) == 5 and web[:3] == uses[1:]  # the full list's first three
+    with store.reading() as connection:
+        assert reads.client_first_coordinates(connection, "/api/v9/graphql", since=day(0), until=day(1)) == ([], {})
+
+
 # --- weekly_users, weekly_active_clients ------------------------------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from gqlevolve.advisor.candidates import UsageRule, advise_candidates
 from gqlevolve.advisor.policy import RemovalPolicy, ZeroTrafficDays
-from gqlevolve.advisor.verdict import Verdict, judge, window_of
+from gqlevolve.advisor.verdict import Verdict, judge, window_bounds, window_of
 from gqlevolve.coordinates import parse_coordinate
 from gqlevolve.endpoints import UnknownEndpoint, resolve_endpoint
 from gqlevolve.errors import InvalidInput
@@ -57,7 +57,7 @@ from gqlevolve.jsonable import json_quote
 from gqlevolve.lifecycle import FIRST_TYPED_DAY
 from gqlevolve.usage_store import reads
 from gqlevolve.usage_store.deprecations import list_deprecations
-from gqlevolve.usage_store.evidence import gather
+from gqlevolve.usage_store.evidence import Evidence, gather
 
 if TYPE_CHECKING:
     from gqlevolve.lifecycle import Deprecation
@@ -76,6 +76,7 @@ __all__ = [
     "advise_records",
     "check_as_of",
     "check_coordinate",
+    "window_bounds",
 ]
 
 #: The name this record had when the advisor read its own evidence: :class:`gqlevolve.usage_store.ClientUsage`.
@@ -155,22 +156,25 @@ def advise_records(
     as_of: dt.date,
     policy: RemovalPolicy,
     clients: bool = True,
+    evidence: Evidence | None = None,
 ) -> list[Verdict]:
     """Verdicts for ``records`` (deprecation records of ``endpoint``) on ``as_of``, sorted by coordinate.
 
     The connection-level :func:`advise`, for a caller that reads more in the same transaction: ``endpoint`` is
     canonical and ``as_of`` checked already (:func:`check_as_of`). The evidence is read on ``connection``
-    (:func:`gqlevolve.usage_store.evidence.gather`, over the ``window_days`` days before ``as_of``, without the
-    policy's excluded clients). ``clients=False`` judges alike but leaves each verdict's ``clients`` empty (the
-    per-client sums are the costliest read; the deprecation report lists the last 30 days' clients instead).
+    (:func:`window_bounds`: :func:`gqlevolve.usage_store.evidence.gather` over the ``window_days`` days before
+    ``as_of``, without the policy's excluded clients). ``clients=False`` judges alike but leaves each verdict's
+    ``clients`` empty (the per-client sums are the costliest read; the deprecation report lists the last 30 days'
+    clients instead). ``evidence``: that read, made by a caller that uses it too (the deprecation report takes
+    most of its own 30 days from it instead of reading them again); read here when None.
     """
     by_coordinate = {record.coordinate: record for record in records}
     coordinates = sorted(by_coordinate)
-    first_day = as_of - dt.timedelta(days=policy.window_days)
-    last_day = as_of - dt.timedelta(days=1)
-    evidence = gather(
-        connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients, clients=clients
-    )
+    first_day, last_day = window_bounds(as_of, policy)
+    if evidence is None:
+        evidence = gather(
+            connection, endpoint, coordinates, first_day, last_day, exclude=policy.exclude_clients, clients=clients
+        )
     refused = _refused(connection, endpoint, first_day, last_day, policy)
     window = window_of(as_of, policy, evidence.totals)  # the days sorted once, each coordinate's counts read against them
     verdicts = [

@@ -34,7 +34,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
-from itertools import compress
+from itertools import compress, repeat
 from operator import add, ge, truediv
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,10 @@ if TYPE_CHECKING:
     from gqlevolve.usage_store.operation_reads import OperationUse
     from gqlevolve.usage_store.reads import ClientUsage
 
-__all__ = ["Verdict", "WindowDays", "count_reasons", "count_text", "judge", "not_deprecated", "percent", "window_of"]
+__all__ = [
+    "Verdict", "WindowDays", "count_reasons", "count_text", "judge", "not_deprecated", "percent", "window_bounds",
+    "window_of",
+]
 
 _EXAMPLES = 3  # days named in a reason before "..."
 
@@ -105,7 +108,8 @@ def _days(days: Sequence[dt.date]) -> str:
     return named + (", ..." if len(days) > _EXAMPLES else "")
 
 
-def _window(as_of: dt.date, policy: RemovalPolicy) -> tuple[dt.date, dt.date]:
+def window_bounds(as_of: dt.date, policy: RemovalPolicy) -> tuple[dt.date, dt.date]:
+    """The first and last day of the window that judges ``as_of``: the ``window_days`` complete days before it."""
     return as_of - dt.timedelta(days=policy.window_days), as_of - dt.timedelta(days=1)
 
 
@@ -123,7 +127,7 @@ def _days_before(as_of: dt.date, count: int) -> tuple[dt.date, ...]:
 
 def not_deprecated(endpoint: str, coordinate: str, as_of: dt.date, policy: RemovalPolicy) -> Verdict:
     """The verdict for a coordinate without a deprecation record: not removable, and it says why."""
-    start, end = _window(as_of, policy)
+    start, end = window_bounds(as_of, policy)
     return Verdict(
         endpoint=endpoint,
         coordinate=coordinate,
@@ -230,24 +234,20 @@ def _scan(window: WindowDays, used: Mapping[dt.date, int]) -> _WindowScan:
     the days, oldest first: the shares are ``count / total``, their sum is taken in day order (``reduce``, as ``+=``
     would), and the highest share is the latest day's among equals."""
     scan = _WindowScan(window.missing, window.silent, traffic_days=len(window.traffic_days))
-    counts = [used.get(day, 0) for day in window.traffic_days]
-    if used:
-        if window.days[0] <= min(used) and max(used) <= window.days[-1]:
-            scan.operations = sum(used.values())
-        else:  # days outside the window given too: only the window's count
-            scan.operations = sum(used.get(day, 0) for day in window.days)
-    flags: list[bool] = []
+    counts = list(map(used.get, window.traffic_days, repeat(0)))  # used.get(day, 0), called from C
+    if used:  # the window's days only, whatever else ``used`` holds
+        scan.operations = sum(map(used.get, window.days, repeat(0)))
     if counts:
         shares = list(map(truediv, counts, window.traffic_totals))
         scan.share_sum = reduce(add, shares, 0.0)
         scan.max_share = max(shares)
         scan.max_day = window.traffic_days[len(shares) - 1 - shares[::-1].index(scan.max_share)]
-        flags = list(map(ge, counts, window.at_least))
-        if any(flags):
-            scan.over = [(shares[index], window.traffic_days[index]) for index in compress(range(len(flags)), flags)]
+        if any(map(ge, counts, window.at_least)):  # most coordinates judged are under on every day: no list
+            flags = map(ge, counts, window.at_least)
+            scan.over = [(shares[index], window.traffic_days[index]) for index in compress(range(len(counts)), flags)]
     if window.latest_covered is not None:
         day, place = window.latest_covered
-        scan.latest_covered = (day, place is None or not flags[place])
+        scan.latest_covered = (day, place is None or counts[place] < window.at_least[place])
     return scan
 
 
@@ -308,7 +308,7 @@ def _record_reasons(record: Deprecation, as_of: dt.date, policy: RemovalPolicy) 
                 f"deprecated on {record.deprecated_on.isoformat()}, {since}; the policy asks for at least "
                 f"{policy.min_deprecated_days} days (reached on {old_enough_on.isoformat()})"
             )
-    if record.status_on(as_of) is Status.ACTIVE and record.status_override is Status.ACTIVE:
+    if record.status_override is Status.ACTIVE and record.status_on(as_of) is Status.ACTIVE:  # the cheap test first
         reasons.append(f"{record.coordinate} is pinned to status 'active' (its deprecation was withdrawn)")
     return reasons
 
@@ -347,7 +347,7 @@ def judge(
 
     ``window``: :func:`window_of` the same ``as_of``, policy and ``totals``, built once by a caller that judges many
     coordinates against them (:func:`gqlevolve.advisor.advise_records`); built here otherwise."""
-    start, end = _window(as_of, policy)
+    start, end = window_bounds(as_of, policy)
     if window is None:
         window = window_of(as_of, policy, totals)
     scan = _scan(window, used)

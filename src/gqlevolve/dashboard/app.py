@@ -77,7 +77,7 @@ MOUNT = "/dashboard"
 #: Who the audit log says made a change when the admin gave no name at sign-in.
 DEFAULT_ACTOR = "dashboard"
 #: Rows of the overview per page, elements of the migration page per page.
-OVERVIEW_PAGE = 100
+OVERVIEW_PAGE = views.OVERVIEW_PAGE
 MIGRATION_PAGE = views.MIGRATION_PAGE
 #: The weeks the migration page shows unless asked (``?weeks=``).
 DEFAULT_WEEKS = 8
@@ -207,8 +207,9 @@ class Dashboard:
             ("overview", endpoint, today), lambda: views.overview(self.store, endpoint, today=today, policy=self.policy)
         )
         page, pages, rows = _paged(data.rows, request, OVERVIEW_PAGE)
+        client_counts = data.client_counts([row.coordinate for row in rows])  # read when a page is first shown
         return self.render(request, "overview.html", data=data, endpoint=endpoint, rows=rows, number=page, pages=pages,
-                           threshold=self.policy.threshold)
+                           threshold=self.policy.threshold, client_counts=client_counts)
 
     def element(self, request: Request) -> HTMLResponse:
         endpoint = views.checked_endpoint(request.query_params.get("endpoint"), self.endpoints())

@@ -82,9 +82,12 @@ def run(name: str, url: str, directory: Path, work: whole_schema.Workload, args:
         print(f"\n== {name}: built {rows:,} rows in {seconds:.0f} s ==")
     else:
         print(f"\n== {name}: the store built on {today} is kept ==")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    before = os.getloadavg()[0]
     failures = []
-    for label, ms in store.bench_answers(url, work, days, args.repeats).items():
+    answers = store.bench_answers(url, work, days, args.repeats)
+    # The load on both sides of the timings: on a shared machine a figure means little without it.
+    print(f"load average {before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for label, ms in answers.items():
         print(f"{label:<48} {ms:>9,.1f} ms  (target < {store.ANSWER_TARGET_MS:,.0f} ms)", flush=True)
         if ms >= store.ANSWER_TARGET_MS and "baseline" not in label:
             failures.append(f"{name}: {label} took {ms:,.0f} ms")

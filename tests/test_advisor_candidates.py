@@ -216,3 +216,23 @@ def test_the_admin_api_answers_for_a_coordinate_that_is_not_deprecated(store):
     assert response.status_code == 400 and "max_operations must be a whole number from 0" in response.json()["detail"]
     response = client.get("/api/admin/eligibility/User.nope", params=params, headers=auth)
     assert response.status_code == 404 and "User.nope has no deprecation record" in response.json()["detail"]
+
+
+def test_the_windows_days_passed_in_give_the_same_verdicts(store):
+    """``days=``: the window's whole-schema days read by the caller (a check that judges several coordinates) instead
+    of once per call; the verdicts are those of a call that reads them."""
+    from gqlevolve.advisor.candidates import advise_candidates
+    from gqlevolve.usage_store.breakage_reads import whole_schema_days
+
+    seed(store, me=20)
+    store.record_operation(ENDPOINT, [], client_name="old", when=WINDOW[3], count=5)  # counted without a shape
+    for policy in (RemovalPolicy(), RemovalPolicy(max_operations=0), RemovalPolicy(exclude_clients=("web",))):
+        first, last = AS_OF - dt.timedelta(days=policy.window_days), AS_OF - dt.timedelta(days=1)
+        with store.reading() as connection:
+            days = whole_schema_days(connection, ENDPOINT, first, last, exclude=policy.exclude_clients)
+            coordinates = ["User.email", "Query.feed", "User.name"]
+            read = advise_candidates(connection, ENDPOINT, coordinates, as_of=AS_OF, policy=policy)
+            given = advise_candidates(connection, ENDPOINT, coordinates, as_of=AS_OF, policy=policy, days=days)
+        assert given == read
+        # User.email, used by Me (sent by web) 20 times a day
+        assert read[1].operations == (0 if policy.exclude_clients else 20 * 90)

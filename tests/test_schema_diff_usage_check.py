@@ -235,7 +235,8 @@ def test_a_bad_rule_is_refused(given, message):
 
 def test_one_check_reads_the_windows_days_once_and_judges_each_change_as_alone(store):
     """The window's days (a sum of the window's operation_usage per day) are the same for every change of a check:
-    read once per endpoint (statements counted on the store's engine), the evidence unchanged."""
+    read once per endpoint (statements counted on the store's engine), the evidence unchanged; so are the endpoints,
+    and each operation's rows of the window are grouped once, whichever changes break it."""
     import sqlalchemy as sa
 
     seed(store, (USERS, 5, "web"), (USERS_WITH_FIRST, 2, "android"), (SEARCH_POSTS, 1, "web"))
@@ -256,3 +257,38 @@ def test_one_check_reads_the_windows_days_once_and_judges_each_change_as_alone(s
     assert together == alone
     assert sum("FROM operation_totals" in statement and "GROUP BY operation_totals.day" in statement
                for statement in statements) == 1
+    assert sum("UNION" in statement for statement in statements) == 1  # the endpoints the store knows
+    # Query.users reads Users and UsersPage, Result reads Search; Query.users(first:) breaks Users: read already.
+    grouped = [statement for statement in statements if "GROUP BY operation_usage.signature" in statement]
+    assert len(grouped) == 2
+    assert check.window_days(None, ENDPOINT) is check.window_days(None, ENDPOINT)  # kept: no connection needed
+
+
+def test_the_removal_advisor_of_a_check_shares_its_windows_days(store):
+    """``store_approver(usage=check)``: a removal judged by the advisor as a candidate (no deprecation record) reads
+    the check's window's days instead of its own, with the verdict of an approver that reads them."""
+    import sqlalchemy as sa
+
+    from gqlevolve.advisor import RemovalPolicy
+    from gqlevolve.schema_diff.versioned import store_approver
+
+    seed(store, (USERS, 5, "web"), (SEARCH_POSTS, 1, "web"))
+    policy = RemovalPolicy(window_days=3)
+    change, _ = change_of(OLD, OLD.replace("legacy: String", ""), "Query.legacy")
+    alone = store_approver(store, as_of=AS_OF, policy=policy)(ENDPOINT, change)
+    check = BreakageCheck(store, rule=RULE, as_of=AS_OF)
+    with store.reading() as connection:
+        check.window_days(connection, ENDPOINT)  # what the check read for its own changes
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        shared = store_approver(store, as_of=AS_OF, policy=policy, usage=check)(ENDPOINT, change)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert shared == alone and shared is not None and shared["removable"] is False
+    assert not any("FROM operation_totals" in statement and "GROUP BY operation_totals.day" in statement
+                   for statement in statements)

@@ -1,6 +1,7 @@
 """The whole-schema reads behind the answers' speed, on SQLite and PostgreSQL: each says what the reads it stands in
 for say (``used_coordinates`` what ``coordinate_counts`` does, ``coordinate_operations`` what ``operations_using``
-and ``coordinate_clients`` do, ``operations_and_clients`` what ``operations_of`` and ``clients_of`` do), over
+and ``coordinate_clients`` do, ``operations_and_clients`` what ``operations_of`` and ``clients_of`` do,
+``WindowUsage`` what ``operations_and_clients`` does, ``schema_since`` what ``current_coordinates`` does), over
 traffic with ties, several client versions, an unnamed client, days outside the window and operations past the
 daily cap."""
 
@@ -10,24 +11,29 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from gqlevolve.clock import FixedClock
 from gqlevolve.operation_shape import OperationShape
 from gqlevolve.usage_store import UsageStore
 from gqlevolve.usage_store.breakage_reads import (
+    WindowUsage,
     clients_of,
     operations_and_clients,
     operations_of,
     signatures_using,
 )
 from gqlevolve.usage_store.coordinate_clients import coordinate_clients, coordinate_operations
+from gqlevolve.usage_store.engine import SQLITE_MMAP_BYTES
 from gqlevolve.usage_store.operation_reads import (
     coordinate_counts,
     coordinate_seen_days,
     coordinates_seen,
     operations_using,
+    schema_since,
     used_coordinates,
 )
+from gqlevolve.usage_store.schema_registry import current_coordinates
 
 ENDPOINT = "/api/v1/graphql"
 TODAY = dt.date(2026, 11, 21)
@@ -120,3 +126,76 @@ def test_operations_and_clients_say_what_operations_of_and_clients_of_say(
             assert clients == clients_of(connection, ENDPOINT, signatures, first, last, exclude=exclude)
             if not exclude:
                 assert named == operations_using(connection, ENDPOINT, coordinates, first, last)
+
+
+@pytest.mark.parametrize("exclude", [(), ("web",)])
+@pytest.mark.parametrize(("first", "last"), WINDOWS)
+def test_window_usage_says_what_operations_and_clients_say_reading_each_operation_once(
+    store: UsageStore, exclude: tuple[str, ...], first: dt.date, last: dt.date,
+) -> None:
+    questions = [["User.name"], ["User.id"], ["User.name", "User.id"], ["Query"], ["User.email"], [], ["User.name"]]
+    with store.reading() as connection:
+        usage = WindowUsage(ENDPOINT, first, last, exclude=exclude)
+        for coordinates in questions:
+            signatures = signatures_using(connection, coordinates)
+            named, clients = operations_and_clients(connection, ENDPOINT, signatures, first, last, exclude=exclude)
+            for limit in (None, 0, 1, 2, 10):
+                found = usage.used_by(connection, signatures, limit=limit)
+                shown = named if limit is None else named[:limit]
+                assert found.shown == shown
+                assert (found.more, found.counted) == (len(named) - len(shown), sum(o.count for o in named))
+                assert found.clients == clients
+        # Every operation's rows were read once: a second instance that reads them all says the same.
+        everything = signatures_using(connection, ["Query"])
+        assert sorted(usage.rows(connection, everything)) == sorted(
+            WindowUsage(ENDPOINT, first, last, exclude=exclude).rows(connection, everything)
+        )
+
+
+def test_window_usage_reads_only_the_operations_it_has_not_read(store: UsageStore) -> None:
+    statements: list[str] = []
+    with store.reading() as connection:
+        usage = WindowUsage(ENDPOINT, day(29), TODAY)
+        name, both = signatures_using(connection, ["User.name"]), signatures_using(connection, ["User.name", "User.id"])
+
+        def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+            if "operation_usage" in statement:
+                statements.append(statement)
+
+        sa.event.listen(connection, "before_cursor_execute", count)
+        usage.used_by(connection, name, limit=2)
+        usage.used_by(connection, name, limit=2)
+        assert len(statements) == 1
+        usage.used_by(connection, both, limit=2)  # B only uses User.id: read now
+        assert len(statements) == 2
+        usage.used_by(connection, set(), limit=2)
+        assert len(statements) == 2
+
+
+def test_schema_since_says_what_current_coordinates_says(store: UsageStore) -> None:
+    asked = ["Query", "Query.users", "User.name", "User.nickname", "Nothing"]
+    with store.reading() as connection:
+        assert schema_since(connection, ENDPOINT, asked) is None  # no schema registered: nothing to look in
+    store.register_schema(ENDPOINT, "type Query { users: [User] } type User { name: String, email: String }",
+                          today=day(20))
+    store.register_schema(ENDPOINT, "type Query { users: [User] } type User { name: String, id: ID }", today=day(3))
+    with store.reading() as connection:
+        schema = current_coordinates(connection, ENDPOINT)
+        assert schema_since(connection, ENDPOINT, asked) == {c: schema[c] for c in asked if c in schema}
+        assert schema_since(connection, ENDPOINT, ["User.email"]) == {}  # removed on day 3: not in the schema now
+        assert schema_since(connection, ENDPOINT, ["User.id"]) == {"User.id": day(3)}
+        assert schema_since(connection, "/api/v2/graphql", asked) is None
+
+
+def test_a_read_maps_the_sqlite_file_and_plans_each_postgresql_statement_for_its_values(store: UsageStore) -> None:
+    """The engine's settings behind the reads above: SQLite reads the file through a memory map; a read-only
+    PostgreSQL transaction plans every statement for its own values (an IN list of signatures stays hashed), and
+    only that transaction: a write keeps the server's setting."""
+    with store.reading() as connection:
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+        else:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.begin() as connection:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"

@@ -221,7 +221,7 @@ def _check_with_usage(
     with UsageStore(db_url, handle_shutdown=False) as store:
         usage = BreakageCheck(store, rule=rule, as_of=day)
         return check_versions(
-            schemas, directory, approve=store_approver(store, as_of=day, policy=policy), usage=usage
+            schemas, directory, approve=store_approver(store, as_of=day, policy=policy, usage=usage), usage=usage
         )
 
 

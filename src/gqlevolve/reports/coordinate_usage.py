@@ -62,8 +62,8 @@ from gqlevolve.usage_store.clients import (
     clean_client_version,
 )
 from gqlevolve.usage_store.coordinate_clients import coordinate_operations
-from gqlevolve.usage_store.operation_reads import coordinate_days, coordinate_seen_days
-from gqlevolve.usage_store.schema_registry import current_coordinates, registered_endpoints
+from gqlevolve.usage_store.operation_reads import coordinate_days, coordinate_seen_days, schema_since
+from gqlevolve.usage_store.schema_registry import registered_endpoints
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -210,10 +210,11 @@ def coordinate_usage(
     with reading(store) as connection:
         name = resolve_endpoint(endpoint, known_endpoints(connection))
         as_of, first_day, last_day = report_window(store, as_of, days)
-        schema = current_coordinates(connection, name)
+        # The schema's day for this coordinate alone (a GitHub-sized schema has 12,715: 30 to 80 ms to read them all).
+        schema = schema_since(connection, name, [coordinate])
         seen = coordinate_seen_days(connection, name, coordinate)
-        if seen is None and coordinate not in schema:
-            where = "and is not in the schema it registered" if schema else "(it registered no schema to look in)"
+        if seen is None and (schema is None or coordinate not in schema):
+            where = "and is not in the schema it registered" if schema is not None else "(it registered no schema to look in)"
             raise NotFound(f"{json_quote(coordinate)} was never used on {name} {where}", field="coordinate")
         per_day = coordinate_days(connection, name, coordinate, first_day, last_day, client=wanted)
         # The operations and the clients from one grouped read; only the `limit` shown are described.
@@ -224,7 +225,7 @@ def coordinate_usage(
         endpoint=name, coordinate=coordinate,
         client=None if wanted is None else ClientRef(*wanted),
         first_day=first_day, last_day=last_day, used=used, total=total, share=used / total if total else None,
-        in_schema=(coordinate in schema) if schema else None, since=schema.get(coordinate),
+        in_schema=None if schema is None else coordinate in schema, since=None if schema is None else schema.get(coordinate),
         first_seen=seen[0] if seen else None, last_seen=seen[1] if seen else None,
         days=[UsageOfDay(day.day, day.operations, day.total, day.share) for day in per_day],
         operations=[

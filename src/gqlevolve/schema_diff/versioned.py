@@ -33,7 +33,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gqlevolve.endpoints import endpoint_path
 from gqlevolve.errors import InvalidInput
@@ -42,6 +42,9 @@ from gqlevolve.lifecycle import is_draft, validate_version
 from gqlevolve.schema_diff import SchemaDiff, SchemaModel, diff_loaded
 from gqlevolve.schema_diff.changes import Change, ChangeKind, Criticality
 from gqlevolve.schema_diff.sources import load_schema, read_sdl_text
+
+if TYPE_CHECKING:
+    from gqlevolve.schema_diff.usage_check import BreakageCheck
 
 __all__ = [
     "Approver",
@@ -302,13 +305,19 @@ def usage_approver(
     return store_approver(store, as_of=as_of, policy=policy), store.close
 
 
-def store_approver(store: Any, *, as_of: dt.date | None = None, policy: Any = None) -> Approver:
-    """:func:`usage_approver` on a store the caller opened (and closes)."""
+def store_approver(
+    store: Any, *, as_of: dt.date | None = None, policy: Any = None, usage: BreakageCheck | None = None
+) -> Approver:
+    """:func:`usage_approver` on a store the caller opened (and closes). ``usage``: the check's
+    :class:`~gqlevolve.schema_diff.usage_check.BreakageCheck` of the same window and excluded clients, whose
+    window's days a candidate verdict then shares instead of reading them again."""
     from gqlevolve.advisor import UnknownEndpoint, advise
+
+    days_of = None if usage is None else usage.window_days
 
     def approve(endpoint: str, change: Change) -> dict[str, Any] | None:
         try:
-            [verdict] = advise(store, endpoint, change.coordinate, as_of=as_of, policy=policy)
+            [verdict] = advise(store, endpoint, change.coordinate, as_of=as_of, policy=policy, days_of=days_of)
         except UnknownEndpoint:
             return None
         return _evidence(verdict, endpoint)

@@ -45,7 +45,7 @@ from gqlevolve.usage_store.operation_reads import (
     UsageRow,
     describe_operations,
     fold_operations,
-    rank_operations,
+    top_operations,
 )
 from gqlevolve.usage_store.tables import client_from_column, day_from_column, operation_coordinates, operation_usage
 
@@ -162,12 +162,7 @@ def coordinate_operations(
         for signature, name, version, count, day in connection.execute(query)
     ]
     found = fold_operations(rows)
-    found.sort(key=lambda operation: -operation.count)
-    shown = len(found) if limit is None else max(limit, 0)
-    # The ranking breaks ties on counts by name: every operation as used as the last one shown is described.
-    cut = found[shown - 1].count if 0 < shown <= len(found) else 0
-    candidates = [operation for operation in found if operation.count >= cut] if shown else []
-    ranked = rank_operations(candidates, describe_operations(connection, [o.signature for o in candidates]))[:shown]
+    ranked = top_operations(found, limit, lambda signatures: describe_operations(connection, signatures))
     return CoordinateOperations(
         ranked, len(found) - len(ranked), sum(operation.count for operation in found), fold_clients(rows),
     )

@@ -35,7 +35,7 @@ from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gqlevolve.extensions.request_context import RequestContext
-from gqlevolve.extensions.usage_extension import DeprecationUsage, _preview
+from gqlevolve.extensions.usage_extension import DeprecationUsage
 
 __all__ = ["monitoring_executor"]
 
@@ -72,7 +72,7 @@ def monitoring_executor(usage: DeprecationUsage) -> type[StrawberryGraphQLCoreEx
             notice = monitor.observe(
                 schema, query, document, operation_name, raw_variable_values,
                 endpoint=request.endpoint() or default_endpoint, client_name=name, client_version=version,
-                preview=lambda: _preview(request),
+                preview=request.preview,
             )
             if notice is not None and notice.records:
                 request.announce(notice)

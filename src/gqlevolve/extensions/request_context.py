@@ -58,11 +58,13 @@ from gqlevolve.client_identity import (
 )
 from gqlevolve.endpoints import DEPRECATIONS_SCOPE_KEY, ENDPOINT_SCOPE_KEY
 from gqlevolve.logs import request_logger
+from gqlevolve.monitor.enforcement import PREVIEW_HEADER, preview_requested
 
 if TYPE_CHECKING:
     from gqlevolve.monitor import Notice
 
 __all__ = [
+    "NO_REQUEST",
     "GenericView",
     "RequestContext",
     "RequestView",
@@ -434,11 +436,18 @@ class RequestContext:
     @classmethod
     def of(cls, context: Any) -> RequestContext:
         """The request and response in Strawberry's ``context`` (a dict or an object), with their view."""
+        if context is None:  # schema.execute without a context (a script, a test): nothing to read, one shared
+            return NO_REQUEST
+        if type(context) is dict:  # every integration's default context: two look-ups, the view known by type
+            request = context.get("request")
+            if request is not None:
+                view = _BY_TYPE.get(type(request))
+                return cls(view if view is not None else view_for(request), request, context.get("response"))
         try:
             request, response = _request_and_response(context)
         except Exception:  # a context object whose attributes raise
             _cannot(GENERIC, "read the context")
-            return cls(GENERIC, None, None)
+            return NO_REQUEST
         return cls(view_for(request), request, response)
 
     def endpoint(self) -> str | None:
@@ -466,6 +475,24 @@ class RequestContext:
             _cannot(self.view, "read the client headers")
             return UNKNOWN
 
+    def preview(self) -> bool:
+        """Whether the request sent ``GraphQL-Deprecations: reject`` (:mod:`gqlevolve.monitor.enforcement`); False
+        if it cannot be read."""
+        if self.request is None:
+            return False
+        try:
+            keys = self.view.keys(self.request)
+            raw = keys.get("headers") if keys is not None else None
+            if isinstance(raw, (list, tuple)):  # an ASGI scope: raw, lower-cased pairs (``list | tuple`` is built per call)
+                for name, value in raw:
+                    if name == _PREVIEW_RAW and preview_requested(value.decode("latin-1")):
+                        return True
+                return False
+            get = getattr(getattr(self.request, "headers", None), "get", None)  # every framework's look-up
+            return callable(get) and preview_requested(get(PREVIEW_HEADER))
+        except Exception:  # a request that cannot be read is served as usual
+            return False
+
     def add_headers(self, headers: Headers) -> None:
         """Add ``headers`` to the response, the framework's way (nothing on a WebSocket or without a response)."""
         if self.response is None:
@@ -481,17 +508,25 @@ class RequestContext:
         A deprecated version of ``versioned_app`` puts a list in the request's keys (``gqlevolve.deprecations``)
         and renders its own record and these at once: one ``Deprecation`` and one ``Sunset``, the earliest.
         """
+        if self.request is None:  # no request: no keys to read (a response alone, in a context of one's own)
+            if self.response is not None:
+                self.add_headers(notice.headers)
+            return
         collected = None
-        if self.request is not None:
-            try:
-                keys = self.view.keys(self.request)
-                collected = keys.get(DEPRECATIONS_SCOPE_KEY) if keys is not None else None
-            except Exception:
-                _cannot(self.view, "read the request's keys")
+        try:
+            keys = self.view.keys(self.request)
+            collected = keys.get(DEPRECATIONS_SCOPE_KEY) if keys is not None else None
+        except Exception:
+            _cannot(self.view, "read the request's keys")
         if isinstance(collected, list):
             collected.extend(notice.records)
         else:
             self.add_headers(notice.headers)
+
+
+#: The context of an operation run without one (``schema.execute`` in a script): shared, never changed.
+NO_REQUEST = RequestContext(GENERIC, None, None)
+_PREVIEW_RAW = PREVIEW_HEADER.lower().encode("latin-1")
 
 
 def client_from_headers(execution_context: Any) -> ClientIdentity:

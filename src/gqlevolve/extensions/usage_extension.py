@@ -43,9 +43,9 @@ from strawberry.extensions import SchemaExtension
 
 from gqlevolve.client_identity import ClientIdentifier
 from gqlevolve.clock import Clock
-from gqlevolve.extensions.request_context import RequestContext, client_from_headers
+from gqlevolve.extensions.request_context import NO_REQUEST, RequestContext, client_from_headers
 from gqlevolve.logs import request_logger
-from gqlevolve.monitor import PREVIEW_HEADER, Declared, DeprecationMonitor, Notice, preview_requested
+from gqlevolve.monitor import Declared, DeprecationMonitor, Notice
 
 if TYPE_CHECKING:
     from gqlevolve.usage_store import UsageStore
@@ -99,7 +99,10 @@ class DeprecationUsage:
         self.records = self.monitor.records
 
     def __call__(self) -> DeprecationUsageExtension:
-        return DeprecationUsageExtension(self)
+        # Strawberry calls this once per request: the instance made without __init__'s checks (``usage`` is known).
+        extension = _new_extension(DeprecationUsageExtension)
+        extension.usage = self
+        return extension
 
     def __repr__(self) -> str:
         return f"deprecation_usage(store={self.store!r}, endpoint={self.endpoint!r})"
@@ -129,7 +132,20 @@ class DeprecationUsage:
         never the operation: it is counted at the configured endpoint as an unknown client, and judged.
         """
         request = RequestContext.of(execution_context.context)
-        name, version = self._client(execution_context, request)
+        if request is NO_REQUEST and self.client_identity is client_from_headers:
+            # No request (schema.execute without a context): no client, path, preview header nor response.
+            return self.monitor.observe(
+                execution_context.schema,
+                execution_context.query,
+                execution_context.graphql_document,
+                execution_context.operation_name,
+                execution_context.variables,
+                endpoint=self.endpoint,
+            )
+        if self.client_identity is client_from_headers:
+            name, version = request.client()  # the request already bound: not looked up twice
+        else:
+            name, version = self._client(execution_context)
         notice = self.monitor.observe(
             execution_context.schema,
             execution_context.query,
@@ -139,15 +155,14 @@ class DeprecationUsage:
             endpoint=request.endpoint() or self.endpoint,
             client_name=name,
             client_version=version,
-            preview=lambda: _preview(request),  # read only when the operation used a deprecated element
+            preview=request.preview,  # called only when the operation used a deprecated element
         )
         if notice is not None and notice.records:
             request.announce(notice)
         return notice
 
-    def _client(self, execution_context: Any, request: RequestContext) -> tuple[str | None, str | None]:
-        if self.client_identity is client_from_headers:
-            return request.client()  # the request already bound: not looked up twice
+    def _client(self, execution_context: Any) -> tuple[str | None, str | None]:
+        """A ``client_identity`` callable's answer (the default reads the bound request: see :meth:`observe`)."""
         try:
             name, version = self.client_identity(execution_context)
         except Exception:  # the author's callable: its failure costs the client's name, not the count
@@ -159,6 +174,10 @@ class DeprecationUsage:
 class DeprecationUsageExtension(SchemaExtension):
     """The per-request extension; create it with :func:`deprecation_usage`, never share an instance."""
 
+    usage: DeprecationUsage
+    #: What the monitor answered for this request (None: nothing deprecated used, or not observed yet).
+    notice: Notice | None = None
+
     def __init__(self, usage: DeprecationUsage | None = None, *, execution_context: Any = None) -> None:
         if usage is None:
             raise TypeError(
@@ -166,16 +185,16 @@ class DeprecationUsageExtension(SchemaExtension):
                 "use strawberry.Schema(..., extensions=[deprecation_usage(store=store)])"
             )
         self.usage = usage
-        self.notice: Notice | None = None
+        self.notice = None
         if execution_context is not None:
             self.execution_context = execution_context
 
     def on_execute(self) -> Iterator[None]:
         gone: GraphQLError | None = None
         try:
-            self.notice = self.usage.observe(self.execution_context)
-            if self.notice is not None and self.notice.removed:
-                gone = self.notice.gone_error()  # removed, or refused for this request (it says why)
+            notice = self.notice = self.usage.observe(self.execution_context)
+            if notice is not None and notice.removed:
+                gone = notice.gone_error()  # removed, or refused for this request (it says why)
         except Exception:  # never the cause of a failure: log, and let the operation run untouched
             logger.exception("deprecation usage: internal error; the operation proceeds without it")
             self.notice = None
@@ -184,29 +203,13 @@ class DeprecationUsageExtension(SchemaExtension):
         yield
 
     def get_results(self) -> dict[str, Any]:
-        notice = self.notice
-        return {} if notice is None else notice.results()
+        notice = self.notice  # Notice.results(), inlined: a call less per request
+        if notice is None or not notice.entries:
+            return {}
+        return {"deprecations": list(map(dict, notice.entries))}  # fresh copies: the response may be changed
 
 
-_PREVIEW_RAW = PREVIEW_HEADER.lower().encode("latin-1")
-
-
-def _preview(request: RequestContext) -> bool:
-    """Whether the request sent ``GraphQL-Deprecations: reject`` (monitor.enforcement); False if unreadable."""
-    if request.request is None:
-        return False
-    try:
-        keys = request.view.keys(request.request)
-        raw = keys.get("headers") if keys is not None else None
-        if isinstance(raw, list | tuple):  # an ASGI scope: raw, lower-cased header pairs (a plain loop: no generator)
-            for name, value in raw:
-                if name == _PREVIEW_RAW and preview_requested(value.decode("latin-1")):
-                    return True
-            return False
-        get = getattr(getattr(request.request, "headers", None), "get", None)  # every framework's look-up
-        return callable(get) and preview_requested(get(PREVIEW_HEADER))
-    except Exception:  # a request that cannot be read is served as usual
-        return False
+_new_extension = object.__new__
 
 
 def deprecation_usage(

@@ -179,18 +179,24 @@ class DeprecationMonitor:
             plan = analysis.plans.get(endpoint)
             if plan is None or plan.generation != self.records.generation or plan.day != today:
                 plan = self._plan(analysis, endpoint, today)
-            snapshot, notice = plan.snapshot, plan.notice
+            snapshot, notice, told = plan.snapshot, plan.notice, plan.told
         else:  # the variable values reached a deprecated element the document does not name
             assert analysis.index is not None
             snapshot = self.records.for_endpoint(endpoint, analysis.index)
-            notice, plan = snapshot.notice(coordinates, today), None
-        wants_preview = preview() if callable(preview) else bool(preview)
-        if wants_preview or notice.enforceable:  # the common case skips this: no rule on what it used
-            notice = snapshot.judge(
-                coordinates, today, self.clock.now if now is None else lambda: now,
-                client_name, client_version, preview=wants_preview,
+            notice = snapshot.notice(coordinates, today)
+            told = None
+        # ``preview`` is read only here, once an element used is deprecated (``False``: not even a call).
+        wants_preview = preview is not False and (preview() if callable(preview) else bool(preview))
+        if not (wants_preview or notice.enforceable):  # the common case: no rule on what it used, no preview
+            self.store.record_buffered(
+                endpoint, coordinates, client_name=client_name, client_version=client_version, when=today,
+                operation=shape,
             )
-            plan = None  # judged for this request: not the plan's notice
+            return told if told is not None else _told(analysis.operation_type, notice)
+        notice = snapshot.judge(  # judged for this request: not the plan's notice
+            coordinates, today, self.clock.now if now is None else lambda: now,
+            client_name, client_version, preview=wants_preview,
+        )
         if notice.refusals:  # refused or previewed: not executed, so neither usage nor an operation run (apart)
             refused = {refusal.coordinate for refusal in notice.refusals}
             self.store.record_buffered(
@@ -203,8 +209,6 @@ class DeprecationMonitor:
                 endpoint, coordinates, client_name=client_name, client_version=client_version, when=today,
                 operation=shape,
             )
-        if plan is not None:
-            return plan.told
         return _told(analysis.operation_type, notice)
 
     def _plan(self, analysis: OperationAnalysis, endpoint: str, today: dt.date) -> _Plan:

@@ -99,7 +99,8 @@ class Notice:
 
     def results(self) -> dict[str, Any]:
         """The ``extensions`` entry of the response (a fresh copy: a response may be changed by its consumer)."""
-        return {"deprecations": [dict(entry) for entry in self.entries]} if self.entries else {}
+        entries = self.entries
+        return {"deprecations": list(map(dict, entries))} if entries else {}  # map: no comprehension frame (3.11)
 
 
 def _entry(record: Deprecation, status: Status) -> dict[str, str]:

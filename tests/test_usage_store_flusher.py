@@ -227,6 +227,7 @@ def test_a_real_commit_in_doubt_on_postgresql_is_counted_once_and_in_the_stats(p
         started = time.monotonic()
         assert store.flush() == 0
         assert time.monotonic() - started < 0.5 + 1.0 + 1.0
+        assert relay.trapped.is_set(), "the flush was given up before it sent its COMMIT"
         stats = store.stats()
         assert (stats.pending_operations, stats.flushed_operations) == (150, 10)
         if not delivered:  # the open transaction holds the ledger row: whoever asks the ledger waits for it
@@ -425,16 +426,20 @@ def test_a_postgresql_that_answers_nothing_bounds_flush_and_close_and_nothing_is
 @pytest.mark.postgres
 def test_a_spilled_batch_whose_commit_landed_after_all_is_not_written_again(postgres_url, tmp_path):
     """close() gives up on a flush whose COMMIT was sent and not answered, and spills the batch with its ledger
-    entry; the server had committed it. The replay finds the batch in the writer's ledger and skips it."""
+    entry; the server had committed it. The replay finds the batch in the writer's ledger and skips it.
+
+    The close timeout leaves the flush time to reach its COMMIT on a loaded machine: with 0.5 s, a CI run at
+    load 4 gave up on the flush before it sent the COMMIT, and the replay rightly wrote the batch."""
     relay, url = _relayed(postgres_url)
     store = UsageStore(url, migrate=True, flush_interval=3600, handle_shutdown=False, spill_dir=tmp_path,
-                       statement_timeout=0.5, lock_timeout=0.3, close_timeout=0.5)
+                       statement_timeout=3.0, lock_timeout=1.0, close_timeout=3.0)
     try:
         _record(store, 10)
         assert store.flush() == 10
         _record(store, 500)
         relay.stall_at(b"COMMIT", deliver=True)
         store.close()
+        assert relay.trapped.is_set(), "the flush was given up before it sent its COMMIT"
         [[record]] = [records for _, records in store.spill.read()]
         assert record.in_doubt == (store._flusher.writer_id, 2)
         assert record.batch.operations == 500

@@ -10,7 +10,8 @@ connection drop) and forwards new connections again.
 
 ``stall_at(b"COMMIT", deliver=True)`` stalls at the first message a client sends that contains ``COMMIT``, after
 forwarding it (the server commits, its answer never arrives: a commit in doubt that was applied) or, with
-``deliver=False``, before (the server never sees it: a commit in doubt that was not).
+``deliver=False``, before (the server never sees it: a commit in doubt that was not). :attr:`Relay.trapped` is set
+once it has: a test whose client may give up before it sends the marker asserts that it did.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Relay:
         self._stalled = threading.Event()
         self._lock = threading.Lock()
         self._trap: tuple[bytes, bool] | None = None
+        self.trapped = threading.Event()
 
     def start(self) -> None:
         self._server = socket.create_server(("127.0.0.1", self.port))
@@ -92,6 +94,7 @@ class Relay:
                     self.stall()  # before forwarding: the answer must not get through
                     if trap[1]:
                         target.sendall(data)
+                    self.trapped.set()
                     return
                 target.sendall(data)
         except OSError:

@@ -399,7 +399,7 @@ def fill(engine: sa.Engine, work: Workload, first: dt.date, days: int) -> int:
             for start in range(0, len(values), 20_000):
                 connection.execute(table.insert(), values[start:start + 20_000])
             rows += len(values)
-        rebuild_daily_counts(connection)  # coordinate_days, deprecated_days, client_summaries: as the writer keeps them
+        rebuild_daily_counts(connection)  # the daily counts and the client and operation summaries: as the writer keeps them
     return rows
 
 

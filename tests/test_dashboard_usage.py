@@ -15,6 +15,7 @@ from gqlevolve.clock import FixedClock
 from gqlevolve.dashboard import dashboard_app
 from gqlevolve.dashboard.session import SignInThrottle
 from gqlevolve.operation_shape import operation_signature
+from gqlevolve.usage_store.operation_summaries import rebuild_operation_summaries
 from gqlevolve.usage_store.tables import operation_usage
 from tests.test_dashboard import _dashboard, sign_in
 from tests.test_reports_coordinate_usage import AS_OF, USERS, V1, day, seed
@@ -32,6 +33,7 @@ def _hostile_row(store: UsageStore) -> None:
             "endpoint": V1, "signature": operation_signature(USERS, frozenset()), "day": AS_OF,
             "client_name": HOSTILE_NAME, "client_version": HOSTILE_VERSION, "count": 2,
         }])
+        rebuild_operation_summaries(connection)  # the sums the reads use, as the writer would have kept them
 
 
 @pytest.fixture

@@ -259,7 +259,7 @@ def test_one_check_reads_the_windows_days_once_and_judges_each_change_as_alone(s
                for statement in statements) == 1
     assert sum("UNION" in statement for statement in statements) == 1  # the endpoints the store knows
     # Query.users reads Users and UsersPage, Result reads Search; Query.users(first:) breaks Users: read already.
-    grouped = [statement for statement in statements if "GROUP BY operation_usage.signature" in statement]
+    grouped = [statement for statement in statements if "GROUP BY operation_summaries.signature" in statement]
     assert len(grouped) == 2
     assert check.window_days(None, ENDPOINT) is check.window_days(None, ENDPOINT)  # kept: no connection needed
 

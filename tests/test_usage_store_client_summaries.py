@@ -257,7 +257,7 @@ def test_the_migration_backfills_them_from_the_usage(store_url: str) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, "0005_whole_schema")
     assert "client_summaries" not in sa.inspect(engine).get_table_names()
-    assert upgrade(engine) == ("0005_whole_schema", "0006_client_summaries")
+    assert upgrade(engine) == ("0005_whole_schema", "0007_operation_summaries")
     with engine.connect() as connection:
         assert _summaries(connection) == written and written
     engine.dispose()

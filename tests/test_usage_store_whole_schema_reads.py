@@ -159,7 +159,7 @@ def test_window_usage_reads_only_the_operations_it_has_not_read(store: UsageStor
         name, both = signatures_using(connection, ["User.name"]), signatures_using(connection, ["User.name", "User.id"])
 
         def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-            if "operation_usage" in statement:
+            if "operation_summaries" in statement:
                 statements.append(statement)
 
         sa.event.listen(connection, "before_cursor_execute", count)

@@ -7,16 +7,16 @@ Example: a new SQLite store (``store_url``: a file not created yet; ``run_cli(*a
 this process, prints what it prints and returns its exit code):
 
     >>> run_cli("db", "upgrade", "--db", store_url)
-    sqlite:///.../gqlevolve.db: upgraded from (empty) to 0006_client_summaries
+    sqlite:///.../gqlevolve.db: upgraded from (empty) to 0007_operation_summaries
     0
     >>> run_cli("db", "upgrade", "--db", store_url)
-    sqlite:///.../gqlevolve.db: already at 0006_client_summaries
+    sqlite:///.../gqlevolve.db: already at 0007_operation_summaries
     0
     >>> run_cli("db", "current", "--db", store_url, "--json")
     {
       "db": "sqlite:///.../gqlevolve.db",
-      "current": "0006_client_summaries",
-      "head": "0006_client_summaries",
+      "current": "0007_operation_summaries",
+      "head": "0007_operation_summaries",
       "up_to_date": true
     }
     0

@@ -53,9 +53,9 @@ from gqlevolve.usage_store.operation_reads import (
     rank_operations,
     top_operations,
 )
+from gqlevolve.usage_store.operation_summaries import operation_summaries, shaped_totals, window_rows
 from gqlevolve.usage_store.reads import ClientUsage
 from gqlevolve.usage_store.tables import (
-    client_from_column,
     coordinate_usage,
     day_from_column,
     operation_coordinates,
@@ -135,12 +135,12 @@ def whole_schema_days(
             .group_by(operation_totals.c.day)
         )
     }
-    shaped = {
+    shaped = {  # the operations with a shape, per client and day (the writer's sums of operation_usage)
         day_from_column(day): int(total or 0)
         for day, total in connection.execute(
-            sa.select(operation_usage.c.day, sa.func.sum(_counted(operation_usage, exclude)))
-            .where(operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last))
-            .group_by(operation_usage.c.day)
+            sa.select(shaped_totals.c.day, sa.func.sum(_counted(shaped_totals, exclude)))
+            .where(shaped_totals.c.endpoint == endpoint, shaped_totals.c.day.between(first, last))
+            .group_by(shaped_totals.c.day)
         )
     }
     totals: dict[dt.date, int] = {}
@@ -247,30 +247,6 @@ def last_used_before(connection: sa.Connection, endpoint: str, coordinate: str, 
     return None if day is None else day_from_column(day)
 
 
-def _usage_rows(
-    connection: sa.Connection,
-    endpoint: str,
-    signatures: Collection[str],
-    first: dt.date,
-    last: dt.date,
-    exclude: Sequence[str],
-) -> Iterable[tuple[str, str, str, int, dt.date]]:
-    """(signature, client name, client version, operations, last day) of ``signatures`` in the window."""
-    conditions = [operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last)]
-    if exclude:
-        conditions.append(operation_usage.c.client_name.not_in(list(exclude)))
-    for chunk in _signature_chunks(connection, signatures):
-        for signature, name, version, count, day in connection.execute(
-            sa.select(
-                operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
-                sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
-            )
-            .where(*conditions, operation_usage.c.signature.in_(chunk))
-            .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
-        ):
-            yield signature, name, version, int(count), day_from_column(day)
-
-
 def operations_of(
     connection: sa.Connection,
     endpoint: str,
@@ -324,10 +300,14 @@ def _rows(
     last: dt.date,
     exclude: Sequence[str],
 ) -> list[UsageRow]:
-    return [
-        (signature, client_from_column(name), client_from_column(version), count, day)
-        for signature, name, version, count, day in _usage_rows(connection, endpoint, signatures, first, last, exclude)
-    ]
+    """(signature, client name, client version, operations, last day) of ``signatures`` in the window, from the
+    writer's per-operation sums (:func:`~gqlevolve.usage_store.operation_summaries.window_rows`)."""
+    table = operation_summaries
+    conditions = [table.c.client_name.not_in(list(exclude))] if exclude else []
+    rows: list[UsageRow] = []
+    for chunk in _signature_chunks(connection, signatures):
+        rows += window_rows(connection, endpoint, first, last, table.c.signature.in_(chunk), *conditions)
+    return rows
 
 
 def _clients(rows: list[UsageRow]) -> list[ClientUsage]:

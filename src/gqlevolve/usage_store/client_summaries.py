@@ -60,6 +60,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Callable
 from typing import Any, Literal, overload
 
 import sqlalchemy as sa
@@ -74,11 +75,14 @@ from gqlevolve.usage_store.tables import (
 
 __all__ = [
     "DAY_COLUMNS",
+    "BlockKey",
     "GRIDS",
+    "add_block_sums",
     "add_client_summaries",
     "block_of",
     "day_of_number",
     "prune_client_summaries",
+    "rebuild_block_sums",
     "rebuild_client_summaries",
     "span_blocks",
     "span_grid",
@@ -93,8 +97,6 @@ _TOTAL = DAY_COLUMNS[-1]
 #: The grids of blocks; grid ``g`` starts its blocks ``g * CLIENT_SUMMARY_DAYS // 2`` days later than grid 0.
 GRIDS = (0, 1)
 _SHIFT = CLIENT_SUMMARY_DAYS // 2
-
-_KEY = ("endpoint", "grid", "block", "coordinate", "client_name", "client_version")
 
 
 def block_of(day: dt.date, grid: int = 0) -> tuple[int, int]:
@@ -122,22 +124,37 @@ def add_client_summaries(connection: sa.Connection, batch: Batch) -> None:
     (its driver loops in C); PostgreSQL one statement whose parameters are the columns, as arrays, read back into
     rows by ``unnest`` (psycopg's ``executemany`` sends a statement per row: several times slower).
     """
-    per_grid: dict[int, dict[tuple[str, int, int, str, str, str], dict[int, int]]] = {grid: {} for grid in GRIDS}
+    per_grid: dict[int, dict[BlockKey, dict[int, int]]] = {grid: {} for grid in GRIDS}
     for (endpoint, day, name, version, signature), count in batch.usage.items():
         for grid in GRIDS:
             block, offset = block_of(day, grid)
             for coordinate in batch.signatures[signature]:
                 days = per_grid[grid].setdefault((endpoint, grid, block, coordinate, name, version), {})
                 days[offset] = days.get(offset, 0) + count
+    add_block_sums(connection, client_summaries, per_grid)
+
+
+#: A summary row's key: (endpoint, grid, block, what it sums: a coordinate or a signature, client name, version).
+BlockKey = tuple[str, int, int, str, str, str]
+
+
+def add_block_sums(
+    connection: sa.Connection, table: sa.Table, per_grid: dict[int, dict[BlockKey, dict[int, int]]]
+) -> None:
+    """Upsert the operations of some days (per grid: key -> {day column offset: operations}) into a summary
+    table of this module's shape (``client_summaries``, ``operation_summaries``), as :func:`add_client_summaries`
+    describes."""
     for rows in per_grid.values():
         if not rows:
             continue
         first = min(offset for days in rows.values() for offset in days)
         values = [(*key, *_running_sums(days, first)) for key, days in sorted(rows.items())]
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(_upsert(first, arrays=True), tuple(list(column) for column in zip(*values, strict=True)))
+            connection.exec_driver_sql(
+                _upsert(table, first, arrays=True), tuple(list(column) for column in zip(*values, strict=True))
+            )
         else:
-            connection.exec_driver_sql(_upsert(first, arrays=False), values)
+            connection.exec_driver_sql(_upsert(table, first, arrays=False), values)
 
 
 def _running_sums(days: dict[int, int], first: int) -> tuple[int, ...]:
@@ -148,24 +165,29 @@ def _running_sums(days: dict[int, int], first: int) -> tuple[int, ...]:
     return tuple(itertools.accumulate(days.get(offset, 0) for offset in range(first, CLIENT_SUMMARY_DAYS)))
 
 
+def _key(table: sa.Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
 @functools.lru_cache(maxsize=256)
-def _upsert(first: int, *, arrays: bool) -> str:
-    """The upsert of :func:`add_client_summaries`: the key and the day columns from ``first`` on. ``INSERT ... ON
+def _upsert(table: sa.Table, first: int, *, arrays: bool) -> str:
+    """The upsert of :func:`add_block_sums`: the key and the day columns from ``first`` on. ``INSERT ... ON
     CONFLICT (key) DO UPDATE`` is the same on both backends; ``arrays``: PostgreSQL's rows from one array per
     column (``unnest``, psycopg's ``%s``), else one row of SQLite's ``?`` per ``executemany`` item. The names come
     from the table's definition."""
     days = DAY_COLUMNS[first:]
-    columns = [*_KEY, *days]
-    table = client_summaries.name
+    key = _key(table)
+    columns = [*key, *days]
+    name = table.name
     if arrays:
         types = ["varchar", "smallint", "integer", "varchar", "varchar", "varchar", *["bigint"] * len(days)]
         source = f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in types)})"
     else:
         source = f"VALUES ({', '.join(['?'] * len(columns))})"
-    added = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in days)
+    added = ", ".join(f"{column} = {name}.{column} + excluded.{column}" for column in days)
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) {source} "
-        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {added}"
+        f"INSERT INTO {name} ({', '.join(columns)}) {source} "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}"
     )
 
 
@@ -182,8 +204,25 @@ def rebuild_client_summaries(connection: sa.Connection) -> int:
 
     One grouped ``INSERT ... SELECT`` per grid (the database sums each day into its column and the later ones).
     """
-    connection.execute(client_summaries.delete())
     usage = deprecation_usage
+    return rebuild_block_sums(
+        connection, client_summaries, usage, signature_coordinates.c.coordinate,
+        lambda grouped: grouped.join(signature_coordinates, signature_coordinates.c.signature == usage.c.signature),
+    )
+
+
+def rebuild_block_sums(
+    connection: sa.Connection,
+    table: sa.Table,
+    usage: sa.Table,
+    summed: sa.ColumnElement[str],
+    joined: Callable[[sa.Select[Any]], sa.Select[Any]] = lambda grouped: grouped,
+) -> int:
+    """Fill the summary ``table`` afresh from the per-day rows of ``usage`` (endpoint, day, client name and
+    version, count), summed per ``summed`` (what the key's fourth column holds; ``joined`` adds its join); the
+    rows written. One grouped ``INSERT ... SELECT`` per grid (the database sums each day into its column and the
+    later ones)."""
+    connection.execute(table.delete())
     for grid in GRIDS:
         number = _day_number(connection, usage.c.day) + _SHIFT * grid
         block = (number // CLIENT_SUMMARY_DAYS).label("block")
@@ -191,24 +230,20 @@ def rebuild_client_summaries(connection: sa.Connection) -> int:
         per_day = [
             sa.func.sum(sa.case((offset <= index, usage.c.count), else_=0)) for index in range(CLIENT_SUMMARY_DAYS)
         ]
-        key = [usage.c.endpoint, block, signature_coordinates.c.coordinate, usage.c.client_name, usage.c.client_version]
-        grouped = (
-            sa.select(usage.c.endpoint, sa.literal(grid, sa.SmallInteger), *key[1:], *per_day)
-            .join(signature_coordinates, signature_coordinates.c.signature == usage.c.signature)
-            .group_by(*key)
-        )
-        connection.execute(client_summaries.insert().from_select([*_KEY, *DAY_COLUMNS], grouped))
+        key = [usage.c.endpoint, block, summed, usage.c.client_name, usage.c.client_version]
+        grouped = joined(sa.select(usage.c.endpoint, sa.literal(grid, sa.SmallInteger), *key[1:], *per_day)).group_by(*key)
+        connection.execute(table.insert().from_select([*_key(table), *DAY_COLUMNS], grouped))
     # Counted again: psycopg does not say how many rows an INSERT ... SELECT wrote.
-    return connection.execute(sa.select(sa.func.count()).select_from(client_summaries)).scalar_one()
+    return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def prune_client_summaries(connection: sa.Connection, cutoff: dt.date) -> int:
-    """Forget the days before ``cutoff``, as retention does with the usage rows (call inside a transaction).
+def prune_client_summaries(connection: sa.Connection, cutoff: dt.date, table: sa.Table = client_summaries) -> int:
+    """Forget the days before ``cutoff``, as retention does with the usage rows (call inside a transaction); any
+    summary table of this module's shape (``table``).
 
     Blocks that end before it are deleted; in the block it falls in, the days before it are set to 0 and the
     running sums from it on lose what those days held (a row left with nothing is deleted). Returns the rows deleted.
     """
-    table = client_summaries
     deleted = 0
     for grid in GRIDS:
         block, offset = block_of(cutoff, grid)
@@ -248,10 +283,10 @@ def span_grid(since: dt.date | None, until: dt.date | None, *, one_block: bool =
     return None if one_block else GRIDS[0]
 
 
-def _columns_sum(first: int, last: int) -> sa.ColumnElement[int]:
+def _columns_sum(table: sa.Table, first: int, last: int) -> sa.ColumnElement[int]:
     """The operations of the days ``first`` to ``last`` of a row's block: one subtraction of running sums."""
-    through = client_summaries.c[DAY_COLUMNS[last]]
-    return through if first == 0 else through - client_summaries.c[DAY_COLUMNS[first - 1]]
+    through = table.c[DAY_COLUMNS[last]]
+    return through if first == 0 else through - table.c[DAY_COLUMNS[first - 1]]
 
 
 def _ends(
@@ -263,37 +298,40 @@ def _ends(
     )
 
 
-def span_blocks(since: dt.date | None, until: dt.date | None, grid: int) -> list[sa.ColumnElement[bool]]:
+def span_blocks(
+    since: dt.date | None, until: dt.date | None, grid: int, table: sa.Table = client_summaries
+) -> list[sa.ColumnElement[bool]]:
     """The conditions that keep the rows of ``grid`` whose blocks the days ``since`` to ``until`` touch (None: no
-    bound that side)."""
+    bound that side); of ``table``, a summary table of this module's shape."""
     first, last = _ends(since, until, grid)
-    conditions: list[sa.ColumnElement[bool]] = [client_summaries.c.grid == grid]
+    conditions: list[sa.ColumnElement[bool]] = [table.c.grid == grid]
     if first is not None and last is not None and first[0] == last[0]:  # one block: its rows in key order
-        return [*conditions, client_summaries.c.block == first[0]]
+        return [*conditions, table.c.block == first[0]]
     if first is not None:
-        conditions.append(client_summaries.c.block >= first[0])
+        conditions.append(table.c.block >= first[0])
     if last is not None:
-        conditions.append(client_summaries.c.block <= last[0])
+        conditions.append(table.c.block <= last[0])
     return conditions
 
 
-def span_sum(since: dt.date | None, until: dt.date | None, grid: int) -> sa.ColumnElement[int]:
+def span_sum(
+    since: dt.date | None, until: dt.date | None, grid: int, table: sa.Table = client_summaries
+) -> sa.ColumnElement[int]:
     """A row's operations from ``since`` to ``until`` (both included; None: unbounded), for the rows of ``grid``:
     its days inside the span in the blocks at its ends, its total (``c63``) in the blocks between, 0 outside."""
-    table = client_summaries
     first, last = _ends(since, until, grid)
     if first is not None and last is not None:
         if first > last:  # no day at all
             return sa.literal(0, sa.BigInteger)
         if first[0] == last[0]:
-            return sa.case((table.c.block == first[0], _columns_sum(first[1], last[1])), else_=0)
+            return sa.case((table.c.block == first[0], _columns_sum(table, first[1], last[1])), else_=0)
     branches: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
     inside: list[sa.ColumnElement[bool]] = []
     if first is not None:
-        branches.append((table.c.block == first[0], _columns_sum(first[1], CLIENT_SUMMARY_DAYS - 1)))
+        branches.append((table.c.block == first[0], _columns_sum(table, first[1], CLIENT_SUMMARY_DAYS - 1)))
         inside.append(table.c.block > first[0])
     if last is not None:
-        branches.append((table.c.block == last[0], _columns_sum(0, last[1])))
+        branches.append((table.c.block == last[0], _columns_sum(table, 0, last[1])))
         inside.append(table.c.block < last[0])
     total = table.c[_TOTAL]
     if not branches:
@@ -301,9 +339,9 @@ def span_sum(since: dt.date | None, until: dt.date | None, grid: int) -> sa.Colu
     return sa.case(*branches, (sa.and_(*inside), total), else_=0)
 
 
-def _last_of(first: int, last: int, base: sa.ColumnElement[int] | int) -> sa.ColumnElement[int]:
+def _last_of(table: sa.Table, first: int, last: int, base: sa.ColumnElement[int] | int) -> sa.ColumnElement[int]:
     """The last of the days ``first`` to ``last`` on which the running sum grew (``base`` + its offset), or NULL."""
-    column = client_summaries.c
+    column = table.c
     grew = [
         (column[DAY_COLUMNS[offset]] > (column[DAY_COLUMNS[offset - 1]] if offset else 0), base + offset)
         for offset in range(last, first - 1, -1)
@@ -311,10 +349,11 @@ def _last_of(first: int, last: int, base: sa.ColumnElement[int] | int) -> sa.Col
     return sa.case(*grew, else_=None)
 
 
-def span_last_day(since: dt.date | None, until: dt.date | None, grid: int) -> sa.ColumnElement[int]:
+def span_last_day(
+    since: dt.date | None, until: dt.date | None, grid: int, table: sa.Table = client_summaries
+) -> sa.ColumnElement[int]:
     """A row's last day with operations from ``since`` to ``until`` as a day number (:func:`day_of_number`), NULL
     when it has none there. Take its ``max`` over the rows of one client (rows outside the span give NULL)."""
-    table = client_summaries
     first, last = _ends(since, until, grid)
     top = CLIENT_SUMMARY_DAYS - 1
 
@@ -325,16 +364,16 @@ def span_last_day(since: dt.date | None, until: dt.date | None, grid: int) -> sa
         if first > last:  # no day at all
             return sa.cast(sa.null(), sa.Integer)
         if first[0] == last[0]:
-            return sa.case((table.c.block == first[0], _last_of(first[1], last[1], start(first[0]))))
+            return sa.case((table.c.block == first[0], _last_of(table, first[1], last[1], start(first[0]))))
     branches: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
     inside: list[sa.ColumnElement[bool]] = []
     if first is not None:
-        branches.append((table.c.block == first[0], _last_of(first[1], top, start(first[0]))))
+        branches.append((table.c.block == first[0], _last_of(table, first[1], top, start(first[0]))))
         inside.append(table.c.block > first[0])
     if last is not None:
-        branches.append((table.c.block == last[0], _last_of(0, last[1], start(last[0]))))
+        branches.append((table.c.block == last[0], _last_of(table, 0, last[1], start(last[0]))))
         inside.append(table.c.block < last[0])
-    anywhere = _last_of(0, top, table.c.block * CLIENT_SUMMARY_DAYS - _SHIFT * grid)
+    anywhere = _last_of(table, 0, top, table.c.block * CLIENT_SUMMARY_DAYS - _SHIFT * grid)
     if not branches:
         return anywhere
     return sa.case(*branches, (sa.and_(*inside), anywhere), else_=None)

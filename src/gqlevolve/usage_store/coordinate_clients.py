@@ -2,12 +2,13 @@
 
 :func:`~gqlevolve.usage_store.operation_reads.operations_using` names each operation's clients, most operations
 first, without their counts; the answer to "who uses ``User.name``" needs each client's own count and last day.
-This read sums ``operation_usage`` per client over the operations whose shape has the coordinate
-(``operation_coordinates``), taking a connection first like the other reads. Operations past the store's daily
+This read sums the writer's per-operation sums (``operation_summaries``, a few rows per operation and client for
+any window: :mod:`~gqlevolve.usage_store.operation_summaries`) per client over the operations whose shape has the
+coordinate (``operation_coordinates``), taking a connection first like the other reads. Operations past the store's daily
 cap of operations have no signature, so no client here: the report says how many those are.
 
 :func:`coordinate_operations` answers both questions of ``gqlevolve usage`` at once, the operations and the
-clients, from one grouped read: ``operation_usage`` joined to the coordinate's rows of ``operation_coordinates``
+clients, from one grouped read: ``operation_summaries`` joined to the coordinate's rows of ``operation_coordinates``
 (no list of signatures sent back to the database: a coordinate that every operation uses, ``Query``, has
 thousands, and PostgreSQL planned 500-value ``IN`` lists over ``operation_usage`` badly), summed per
 (operation, client version) by the database, then folded per operation and per client here. Only the operations
@@ -47,7 +48,8 @@ from gqlevolve.usage_store.operation_reads import (
     fold_operations,
     top_operations,
 )
-from gqlevolve.usage_store.tables import client_from_column, day_from_column, operation_coordinates, operation_usage
+from gqlevolve.usage_store.operation_summaries import operation_summaries, window_rows
+from gqlevolve.usage_store.tables import operation_coordinates
 
 __all__ = ["ClientCount", "CoordinateOperations", "coordinate_clients", "coordinate_operations", "fold_clients"]
 
@@ -73,29 +75,22 @@ def coordinate_clients(
 ) -> list[ClientCount]:
     """The clients whose operations on ``endpoint`` used ``coordinate`` in [first, last], most operations first
     (``client``: that client, or that version of it, only)."""
-    signatures = sa.select(operation_coordinates.c.signature).where(operation_coordinates.c.coordinate == coordinate)
-    conditions = [
-        operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures),
-        operation_usage.c.day.between(first, last),
-    ]
+    return fold_clients(_coordinate_rows(connection, endpoint, coordinate, first, last, client))
+
+
+def _coordinate_rows(
+    connection: sa.Connection, endpoint: str, coordinate: str, first: dt.date, last: dt.date, client: ClientFilter
+) -> list[UsageRow]:
+    """The window's sums per (operation, client version) of the operations that use ``coordinate``: the writer's
+    per-operation sums joined to the coordinate's rows of ``operation_coordinates`` (no list of signatures sent back
+    to the database: ``Query`` has thousands, and PostgreSQL planned 500-value ``IN`` lists badly)."""
+    table = operation_summaries
+    conditions = [operation_coordinates.c.coordinate == coordinate]
     if client is not None:
-        conditions.append(operation_usage.c.client_name == client[0])
+        conditions.append(table.c.client_name == client[0])
         if client[1] is not None:
-            conditions.append(operation_usage.c.client_version == client[1])
-    rows = connection.execute(
-        sa.select(
-            operation_usage.c.client_name, operation_usage.c.client_version,
-            sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
-        )
-        .where(*conditions)
-        .group_by(operation_usage.c.client_name, operation_usage.c.client_version)
-    )
-    found = [
-        ClientCount(client_from_column(name), client_from_column(version), int(count), day_from_column(day))
-        for name, version, count, day in rows
-    ]
-    found.sort(key=lambda row: (-row.operations, row.name or "", row.version or ""))
-    return found
+            conditions.append(table.c.client_version == client[1])
+    return window_rows(connection, endpoint, first, last, *conditions, join=operation_coordinates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,29 +133,7 @@ def coordinate_operations(
     """The operations on ``endpoint`` that used ``coordinate`` in [first, last] (the ``limit`` most used
     described; None: all) and their clients: what :func:`operations_using` and :func:`coordinate_clients` say,
     from one grouped read (see the module's docstring)."""
-    conditions = [
-        operation_usage.c.endpoint == endpoint, operation_usage.c.day.between(first, last),
-        operation_coordinates.c.coordinate == coordinate,
-    ]
-    if client is not None:
-        conditions.append(operation_usage.c.client_name == client[0])
-        if client[1] is not None:
-            conditions.append(operation_usage.c.client_version == client[1])
-    query = (
-        sa.select(
-            operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
-            sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
-        )
-        .select_from(operation_usage.join(
-            operation_coordinates, operation_coordinates.c.signature == operation_usage.c.signature
-        ))
-        .where(*conditions)
-        .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
-    )
-    rows: list[UsageRow] = [
-        (signature, client_from_column(name), client_from_column(version), int(count), day_from_column(day))
-        for signature, name, version, count, day in connection.execute(query)
-    ]
+    rows = _coordinate_rows(connection, endpoint, coordinate, first, last, client)
     found = fold_operations(rows)
     ranked = top_operations(found, limit, lambda signatures: describe_operations(connection, signatures))
     return CoordinateOperations(

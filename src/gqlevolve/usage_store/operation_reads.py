@@ -45,12 +45,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import sqlalchemy as sa
 
+from gqlevolve.usage_store.operation_summaries import UsageRow, operation_summaries, window_rows
 from gqlevolve.usage_store.tables import (
-    client_from_column,
     coordinate_seen,
     coordinate_usage,
     day_from_column,
@@ -189,31 +188,15 @@ def _operations(
     connection: sa.Connection, endpoint: str, signatures: list[str], first: dt.date, last: dt.date, client: ClientFilter
 ) -> list[OperationUse]:
     rows: list[UsageRow] = []
+    table = operation_summaries  # the writer's per-operation sums: a few rows per operation and client
     for start in range(0, len(signatures), _CHUNK):
-        rows += _usage_rows(connection, (
-            sa.select(
-                operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version,
-                sa.func.sum(operation_usage.c.count), sa.func.max(operation_usage.c.day),
-            )
-            .where(operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures[start:start + _CHUNK]),
-                   operation_usage.c.day.between(first, last), *_client_conditions(operation_usage, client))
-            .group_by(operation_usage.c.signature, operation_usage.c.client_name, operation_usage.c.client_version)
-        ))
+        rows += window_rows(
+            connection, endpoint, first, last, table.c.signature.in_(signatures[start:start + _CHUNK]),
+            *_client_conditions(table, client),
+        )
     found = fold_operations(rows)
     described = describe_operations(connection, [operation.signature for operation in found])
     return rank_operations(found, described)
-
-
-#: (signature, client name, client version, operations, last day) of one (operation, client version) in a window:
-#: the rows every list of operations and of clients is folded from (client parts as the API gives them).
-UsageRow = tuple[str, str | None, str | None, int, dt.date]
-
-
-def _usage_rows(connection: sa.Connection, query: sa.Select[Any]) -> list[UsageRow]:
-    return [
-        (signature, client_from_column(name), client_from_column(version), int(count), day_from_column(day))
-        for signature, name, version, count, day in connection.execute(query)
-    ]
 
 
 def fold_operations(rows: Iterable[UsageRow]) -> list[OperationUse]:

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from gqlevolve.inputs import day_count
 from gqlevolve.usage_store.client_summaries import prune_client_summaries
+from gqlevolve.usage_store.operation_summaries import prune_operation_summaries
 from gqlevolve.usage_store.tables import (
     coordinate_days,
     coordinate_usage,
@@ -83,6 +84,7 @@ def prune(
         connection.execute(daily.delete().where(daily.c.day < cutoff))
     prune_client_summaries(connection, cutoff)  # the per-client sums of those days (client_summaries.py)
     operation_rows = connection.execute(operation_usage.delete().where(operation_usage.c.day < cutoff)).rowcount
+    prune_operation_summaries(connection, cutoff)  # the per-operation sums of those days (operation_summaries.py)
     connection.execute(coordinate_usage.delete().where(coordinate_usage.c.day < cutoff))
     signatures = _drop_unreferenced(
         connection, operation_signatures, signature_coordinates, deprecation_usage, cutoff

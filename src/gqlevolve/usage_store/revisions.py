@@ -14,13 +14,13 @@ Example: a new SQLite file, brought to the latest revision once (``store_url``: 
     ...
     gqlevolve.usage_store.revisions.StoreSchemaError: the usage store at sqlite+pysqlite:///.../gqlevolve.db has no gqlevolve schema yet; run `gqlevolve db upgrade --db URL` (or create the store with migrate=True)
     >>> upgrade(engine)            # (from, to)
-    (None, '0006_client_summaries')
+    (None, '0007_operation_summaries')
     >>> upgrade(engine)            # already there: nothing to do
-    ('0006_client_summaries', '0006_client_summaries')
+    ('0007_operation_summaries', '0007_operation_summaries')
     >>> with engine.connect() as connection:
     ...     check_revision(connection)       # at the latest revision: no error
     ...     current_revision(connection)
-    '0006_client_summaries'
+    '0007_operation_summaries'
     >>> engine.dispose()
 """
 

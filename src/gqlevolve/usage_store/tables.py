@@ -98,11 +98,13 @@ __all__ = [
     "notice_deliveries",
     "operation_coordinates",
     "operation_signatures",
+    "operation_summaries",
     "operation_totals",
     "operation_usage",
     "operations",
     "schema_coordinates",
     "schema_registrations",
+    "shaped_totals",
     "signature_coordinates",
     "version_enforcement",
 ]
@@ -431,4 +433,43 @@ client_summaries = sa.Table(
     # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's block is read
     # from one stretch of pages instead of one look-up per row.
     sqlite_with_rowid=False,
+)
+
+
+# --- operation_summaries and shaped_totals (0007; gqlevolve.usage_store.operation_summaries keeps them) -------------
+
+# operation_usage summed per (endpoint, signature, client name, client version) and block of 64 days, the same
+# running-sum columns and the same two grids as client_summaries: "which operations and clients used Query in the
+# last 90 days" reads some 3 rows per operation and client instead of one per day (556,000 rows on the benchmark's
+# GitHub-sized store). Kept by the writer in the usage's transaction.
+operation_summaries = sa.Table(
+    "operation_summaries",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("grid", sa.SmallInteger, nullable=False),
+    sa.Column("block", sa.Integer, nullable=False),
+    sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    *[
+        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
+        for offset in range(CLIENT_SUMMARY_DAYS)
+    ],
+    sa.PrimaryKeyConstraint("endpoint", "grid", "block", "signature", "client_name", "client_version"),
+    sqlite_with_rowid=False,  # as client_summaries: a block's rows on one stretch of pages
+)
+
+# operation_usage summed per (endpoint, day, client name, client version): the operations whose shape was recorded,
+# beside operation_totals (all operations). "Which days of the window have whole-schema evidence" reads one row per
+# client and day instead of one per operation (6,900 a day on the benchmark's store). Kept by the writer.
+shaped_totals = sa.Table(
+    "shaped_totals",
+    metadata,
+    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("endpoint", "day", "client_name", "client_version"),
+    sa.Index(None, "day"),
 )

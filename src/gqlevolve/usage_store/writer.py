@@ -54,6 +54,7 @@ import sqlalchemy as sa
 from gqlevolve.usage_store.bulk import add_counts, insert_missing, widen_spans
 from gqlevolve.usage_store.client_summaries import add_client_summaries, rebuild_client_summaries
 from gqlevolve.usage_store.engine import dialect_insert
+from gqlevolve.usage_store.operation_summaries import add_operation_summaries, rebuild_operation_summaries
 from gqlevolve.usage_store.operation_writer import (
     SeenSpans,
     Span,
@@ -148,6 +149,7 @@ def write_batch(
     add_counts(connection, enforcement_counts, enforcement)  # refused and previewed operations: apart from usage
     add_client_summaries(connection, batch)  # per client and block of days (client_summaries.py)
     add_counts(connection, operation_usage, whole_schema.usage)
+    add_operation_summaries(connection, whole_schema.usage)  # per operation and block of days (operation_summaries.py)
     widen_spans(connection, coordinate_seen, seen_rows)
     add_counts(connection, coordinate_usage, whole_schema.coordinates)
     add_counts(connection, coordinate_days, per_coordinate)
@@ -185,8 +187,9 @@ def _daily_counts(
 
 def rebuild_daily_counts(connection: sa.Connection) -> tuple[int, int]:
     """Sum ``coordinate_days`` and ``deprecated_days`` again from ``deprecation_usage`` (call inside a transaction);
-    (coordinate rows, day rows) written. For rows that reached ``deprecation_usage`` without the writer (a bulk
-    import, a benchmark's fill): the writer keeps the daily counts in step with what it writes itself."""
+    (coordinate rows, day rows) written. For rows that reached ``deprecation_usage`` or ``operation_usage``
+    without the writer (a bulk import, a benchmark's fill): the writer keeps the daily counts in step with what it
+    writes itself. The client summaries and the operation summaries (and shaped totals) are summed again too."""
     connection.execute(coordinate_days.delete())
     connection.execute(deprecated_days.delete())
     usage = deprecation_usage
@@ -199,6 +202,7 @@ def rebuild_daily_counts(connection: sa.Connection) -> tuple[int, int]:
     per_day = sa.select(usage.c.endpoint, usage.c.day, sa.func.sum(usage.c.count)).group_by(usage.c.endpoint, usage.c.day)
     connection.execute(deprecated_days.insert().from_select(["endpoint", "day", "count"], per_day))
     rebuild_client_summaries(connection)  # the per-client sums too (client_summaries.py)
+    rebuild_operation_summaries(connection)  # and the per-operation ones of operation_usage (operation_summaries.py)
     # Counted again: a driver need not say how many rows an INSERT ... SELECT wrote (psycopg's rowcount is -1).
     count = sa.select(sa.func.count()).select_from
     return connection.execute(count(coordinate_days)).scalar_one(), connection.execute(count(deprecated_days)).scalar_one()

@@ -217,13 +217,15 @@ def rebuild_block_sums(
     usage: sa.Table,
     summed: sa.ColumnElement[str],
     joined: Callable[[sa.Select[Any]], sa.Select[Any]] = lambda grouped: grouped,
+    *,
+    grids: tuple[int, ...] = GRIDS,
 ) -> int:
     """Fill the summary ``table`` afresh from the per-day rows of ``usage`` (endpoint, day, client name and
-    version, count), summed per ``summed`` (what the key's fourth column holds; ``joined`` adds its join); the
-    rows written. One grouped ``INSERT ... SELECT`` per grid (the database sums each day into its column and the
-    later ones)."""
+    version, count), summed per ``summed`` (what the key's fourth column holds; ``joined`` adds its join) on
+    ``grids``; the rows written. One grouped ``INSERT ... SELECT`` per grid (the database sums each day into its
+    column and the later ones)."""
     connection.execute(table.delete())
-    for grid in GRIDS:
+    for grid in grids:
         number = _day_number(connection, usage.c.day) + _SHIFT * grid
         block = (number // CLIENT_SUMMARY_DAYS).label("block")
         offset = number % CLIENT_SUMMARY_DAYS
@@ -237,15 +239,17 @@ def rebuild_block_sums(
     return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def prune_client_summaries(connection: sa.Connection, cutoff: dt.date, table: sa.Table = client_summaries) -> int:
+def prune_client_summaries(
+    connection: sa.Connection, cutoff: dt.date, table: sa.Table = client_summaries, *, grids: tuple[int, ...] = GRIDS
+) -> int:
     """Forget the days before ``cutoff``, as retention does with the usage rows (call inside a transaction); any
-    summary table of this module's shape (``table``).
+    summary table of this module's shape (``table``, kept on ``grids``).
 
     Blocks that end before it are deleted; in the block it falls in, the days before it are set to 0 and the
     running sums from it on lose what those days held (a row left with nothing is deleted). Returns the rows deleted.
     """
     deleted = 0
-    for grid in GRIDS:
+    for grid in grids:
         block, offset = block_of(cutoff, grid)
         in_grid = table.c.grid == grid
         deleted += connection.execute(table.delete().where(in_grid, table.c.block < block)).rowcount

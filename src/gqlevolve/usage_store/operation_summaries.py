@@ -6,9 +6,13 @@ groups one row per operation, client version and day: 556,000 rows for 90 days o
 (5,000 operations, 200 clients), 0.7 to 2.5 s. Two tables (revision 0007) keep the same counts in fewer rows:
 
 - ``operation_summaries``: per (endpoint, grid, block, signature, client name, client version), one running-sum
-  column per day of a 64-day block, on two grids 32 days apart: the shape of ``client_summaries``, read with the
-  same span functions (:mod:`~gqlevolve.usage_store.client_summaries`). A 90-day window reads at most three rows
-  per operation and client version (the blocks at its ends and the one between), any window exactly;
+  column per day of a 64-day block: the shape of ``client_summaries``, read with the same span functions
+  (:mod:`~gqlevolve.usage_store.client_summaries`). A 90-day window reads at most three rows per operation and
+  client version (the blocks at its ends and the one between), a 30-day one at most two, any window exactly.
+  Grid 0 only, where ``client_summaries`` keeps two grids 32 days apart: these reads group their rows per
+  operation and client anyway (several operations, a join), so the second grid would save little reading and it
+  doubles the writing: with both, a whole day's flush into PostgreSQL took 1.43 s (0.81 s without the table),
+  the same keys again 1.16 s (0.51 s), as PostgreSQL writes a whole 1 KB row for each update;
 - ``shaped_totals``: per (endpoint, day, client name, client version), the operations whose shape was recorded,
   beside ``operation_totals`` (every operation): the days of a window with whole-schema evidence read 200 rows a
   day instead of 6,900 (:func:`~gqlevolve.usage_store.breakage_reads.whole_schema_days`).
@@ -24,13 +28,13 @@ the way :mod:`~gqlevolve.usage_store.coordinate_clients` does (``clock``: pinned
     >>> from datetime import date
     >>> from gqlevolve.operation_shape import OperationShape
     >>> from gqlevolve.usage_store import UsageStore
-    >>> from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_grid, span_last_day, span_sum
+    >>> from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_last_day, span_sum
     >>> store = UsageStore(store_url, clock=clock)
     >>> users = OperationShape("query", "Users", "aa" * 16, frozenset({"Query", "Query.users"}))
     >>> for day, count in ((date(2026, 10, 30), 10), (date(2026, 11, 20), 2)):
     ...     store.record_operation("/api/v1/graphql", (), client_name="web", operation=users, count=count, when=day)
     >>> since, until = date(2026, 10, 23), date(2026, 11, 21)
-    >>> grid, table = span_grid(since, until), operation_summaries
+    >>> grid, table = GRID, operation_summaries
     >>> query = (
     ...     sa.select(table.c.client_name, sa.func.sum(span_sum(since, until, grid, table)),
     ...               sa.func.max(span_last_day(since, until, grid, table)))
@@ -52,7 +56,6 @@ import sqlalchemy as sa
 
 from gqlevolve.usage_store.bulk import add_counts
 from gqlevolve.usage_store.client_summaries import (
-    GRIDS,
     BlockKey,
     add_block_sums,
     block_of,
@@ -60,7 +63,6 @@ from gqlevolve.usage_store.client_summaries import (
     prune_client_summaries,
     rebuild_block_sums,
     span_blocks,
-    span_grid,
     span_last_day,
     span_sum,
 )
@@ -72,6 +74,7 @@ from gqlevolve.usage_store.tables import (
 )
 
 __all__ = [
+    "GRID",
     "OperationUsageRow",
     "UsageRow",
     "add_operation_summaries",
@@ -81,6 +84,9 @@ __all__ = [
     "shaped_totals",
     "window_rows",
 ]
+
+#: The one grid of blocks ``operation_summaries`` keeps (see the module's docstring).
+GRID = 0
 
 #: (signature, client name, client version, operations, last day) of one (operation, client version) in a window:
 #: the rows every list of operations and of clients is folded from (client parts as the API gives them: None for
@@ -100,8 +106,7 @@ def window_rows(
     last day there, from ``operation_summaries`` (the rows of the blocks the window touches, each summed over its
     days inside the window). ``conditions`` narrow the rows (signatures, clients: on ``operation_summaries``'s
     columns, or on ``join``'s, a table joined to it on ``signature``)."""
-    table = operation_summaries
-    grid = span_grid(first, last)
+    table, grid = operation_summaries, GRID
     used = sa.func.sum(span_sum(first, last, grid, table))
     source: sa.FromClause = table if join is None else table.join(join, join.c.signature == table.c.signature)
     query = (
@@ -128,24 +133,25 @@ def add_operation_summaries(connection: sa.Connection, usage: Sequence[Operation
     """Add the ``operation_usage`` rows a flush writes to both tables (call in the same transaction).
 
     Rows in key order, as the writer's other tables (concurrent flushers lock them in one order): the summaries
-    one upsert per grid (:func:`~gqlevolve.usage_store.client_summaries.add_block_sums`), the shaped totals one
-    bulk upsert (a flush's rows share one row per client and day: 200 on the benchmark's store)."""
-    per_grid: dict[int, dict[BlockKey, dict[int, int]]] = {grid: {} for grid in GRIDS}
+    one upsert (:func:`~gqlevolve.usage_store.client_summaries.add_block_sums`), the shaped totals one bulk upsert
+    (a flush's rows share one row per client and day: 200 on the benchmark's store)."""
+    rows: dict[BlockKey, dict[int, int]] = {}
     per_day: dict[tuple[str, dt.date, str, str], int] = {}
     for endpoint, signature, day, name, version, count in usage:
-        for grid in GRIDS:
-            block, offset = block_of(day, grid)
-            days = per_grid[grid].setdefault((endpoint, grid, block, signature, name, version), {})
-            days[offset] = days.get(offset, 0) + count
+        block, offset = block_of(day, GRID)
+        days = rows.setdefault((endpoint, GRID, block, signature, name, version), {})
+        days[offset] = days.get(offset, 0) + count
         key = (endpoint, day, name, version)
         per_day[key] = per_day.get(key, 0) + count
-    add_block_sums(connection, operation_summaries, per_grid)
+    add_block_sums(connection, operation_summaries, {GRID: rows})
     add_counts(connection, shaped_totals, [(*key, count) for key, count in sorted(per_day.items())])
 
 
 def rebuild_operation_summaries(connection: sa.Connection) -> tuple[int, int]:
     """Sum both tables afresh from ``operation_usage`` (call inside a transaction); (summary rows, shaped rows)."""
-    summaries = rebuild_block_sums(connection, operation_summaries, operation_usage, operation_usage.c.signature)
+    summaries = rebuild_block_sums(
+        connection, operation_summaries, operation_usage, operation_usage.c.signature, grids=(GRID,)
+    )
     connection.execute(shaped_totals.delete())
     usage = operation_usage
     key = [usage.c.endpoint, usage.c.day, usage.c.client_name, usage.c.client_version]
@@ -160,5 +166,5 @@ def rebuild_operation_summaries(connection: sa.Connection) -> tuple[int, int]:
 
 def prune_operation_summaries(connection: sa.Connection, cutoff: dt.date) -> None:
     """Forget the days before ``cutoff`` in both tables, as retention does with ``operation_usage``."""
-    prune_client_summaries(connection, cutoff, operation_summaries)
+    prune_client_summaries(connection, cutoff, operation_summaries, grids=(GRID,))
     connection.execute(shaped_totals.delete().where(shaped_totals.c.day < cutoff))

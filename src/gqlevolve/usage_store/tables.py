@@ -439,7 +439,7 @@ client_summaries = sa.Table(
 # --- operation_summaries and shaped_totals (0007; gqlevolve.usage_store.operation_summaries keeps them) -------------
 
 # operation_usage summed per (endpoint, signature, client name, client version) and block of 64 days, the same
-# running-sum columns and the same two grids as client_summaries: "which operations and clients used Query in the
+# running-sum columns as client_summaries, on grid 0 alone: "which operations and clients used Query in the
 # last 90 days" reads some 3 rows per operation and client instead of one per day (556,000 rows on the benchmark's
 # GitHub-sized store). Kept by the writer in the usage's transaction.
 operation_summaries = sa.Table(

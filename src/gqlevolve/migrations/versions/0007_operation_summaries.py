@@ -24,7 +24,7 @@ depends_on = None
 # The tables and widths as this revision knows them (not gqlevolve.usage_store.tables: a later revision may change
 # those).
 _DAYS = 64
-_GRIDS = (0, 1)
+_GRID = 0  # one grid of blocks (client_summaries has two): see gqlevolve.usage_store.operation_summaries
 _DAY_COLUMNS = [f"c{offset:02d}" for offset in range(_DAYS)]
 _KEY = ["endpoint", "grid", "block", "signature", "client_name", "client_version"]
 _usage = sa.table(
@@ -59,20 +59,19 @@ def upgrade() -> None:
     op.create_index("ix_shaped_totals_day", "shaped_totals", ["day"])
     assert summaries is not None and shaped is not None
     # The backfill: what the writer would have added, summed from the rows already there. The day's ordinal
-    # (date.toordinal()) in each backend's date arithmetic, shifted by the grid; its block and its column.
+    # (date.toordinal()) in each backend's date arithmetic; its block and its column.
     if op.get_bind().dialect.name == "postgresql":
         ordinal = sa.type_coerce(_usage.c.day - sa.literal_column("DATE '0001-01-01'"), sa.Integer) + 1
     else:
         ordinal = sa.cast(sa.func.julianday(_usage.c.day) - 1721424.5, sa.Integer)
-    for grid in _GRIDS:
-        number = ordinal + grid * _DAYS // 2
-        block = (number // _DAYS).label("block")
-        offset = number % _DAYS
-        # The running sums: a day's operations count in its column and every later one of the block.
-        per_day = [sa.func.sum(sa.case((offset <= index, _usage.c.count), else_=0)) for index in range(_DAYS)]
-        key = [_usage.c.endpoint, block, _usage.c.signature, _usage.c.client_name, _usage.c.client_version]
-        grouped = sa.select(_usage.c.endpoint, sa.literal(grid, sa.SmallInteger), *key[1:], *per_day).group_by(*key)
-        op.execute(summaries.insert().from_select([*_KEY, *_DAY_COLUMNS], grouped))
+    number = ordinal + _GRID * _DAYS // 2
+    block = (number // _DAYS).label("block")
+    offset = number % _DAYS
+    # The running sums: a day's operations count in its column and every later one of the block.
+    per_day = [sa.func.sum(sa.case((offset <= index, _usage.c.count), else_=0)) for index in range(_DAYS)]
+    key = [_usage.c.endpoint, block, _usage.c.signature, _usage.c.client_name, _usage.c.client_version]
+    grouped = sa.select(_usage.c.endpoint, sa.literal(_GRID, sa.SmallInteger), *key[1:], *per_day).group_by(*key)
+    op.execute(summaries.insert().from_select([*_KEY, *_DAY_COLUMNS], grouped))
     per_client = [_usage.c.endpoint, _usage.c.day, _usage.c.client_name, _usage.c.client_version]
     op.execute(
         shaped.insert().from_select(

@@ -409,6 +409,14 @@ version_enforcement = sa.Table(
 #: The days of one ``client_summaries`` row: a block of consecutive days, numbered from ``date.toordinal()``.
 CLIENT_SUMMARY_DAYS = 64
 
+def _day_columns() -> list[sa.Column[int]]:
+    """A summary row's day columns, c00..c63: the operations from its block's first day to each day."""
+    return [
+        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
+        for offset in range(CLIENT_SUMMARY_DAYS)
+    ]
+
+
 # deprecation_usage summed per (endpoint, coordinate, client name, client version) and block of 64 days, one column
 # per day of the block holding the operations from the block's first day to that day (c00..c63: running sums, so
 # that any days of a block sum to one subtraction), on two grids of blocks 32 days apart: any window of up to 33
@@ -424,10 +432,7 @@ client_summaries = sa.Table(
     sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
     sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
     sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
-    *[
-        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
-        for offset in range(CLIENT_SUMMARY_DAYS)
-    ],
+    *_day_columns(),
     # Ordered for the reads: one endpoint's block (of one grid) holding a window, every client and coordinate in it.
     sa.PrimaryKeyConstraint("endpoint", "grid", "block", "coordinate", "client_name", "client_version"),
     # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's block is read
@@ -451,10 +456,7 @@ operation_summaries = sa.Table(
     sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False),
     sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
     sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
-    *[
-        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
-        for offset in range(CLIENT_SUMMARY_DAYS)
-    ],
+    *_day_columns(),
     sa.PrimaryKeyConstraint("endpoint", "grid", "block", "signature", "client_name", "client_version"),
     sqlite_with_rowid=False,  # as client_summaries: a block's rows on one stretch of pages
 )

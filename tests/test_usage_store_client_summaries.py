@@ -17,7 +17,8 @@ from gqlevolve.clock import FixedClock
 from gqlevolve.errors import InvalidInput
 from gqlevolve.reports.clients import client_version_summaries, client_versions
 from gqlevolve.usage_store import UsageStore, reads
-from gqlevolve.usage_store.client_summaries import DAY_COLUMNS, GRIDS, block_of, rebuild_client_summaries, span_grid
+from gqlevolve.usage_store.client_summaries import rebuild_client_summaries
+from gqlevolve.usage_store.day_blocks import DAY_COLUMNS, GRIDS, block_of, span_grid
 from gqlevolve.usage_store.recorder import Recorder
 from gqlevolve.usage_store.retention import prune
 from gqlevolve.usage_store.revisions import upgrade

@@ -20,7 +20,7 @@ from gqlevolve.clock import FixedClock
 from gqlevolve.operation_shape import OperationShape, operation_signature
 from gqlevolve.usage_store import UsageStore
 from gqlevolve.usage_store.breakage_reads import whole_schema_days
-from gqlevolve.usage_store.client_summaries import DAY_COLUMNS, GRIDS, block_of
+from gqlevolve.usage_store.day_blocks import DAY_COLUMNS, GRIDS, block_of
 from gqlevolve.usage_store.operation_summaries import GRID, rebuild_operation_summaries, window_rows
 from gqlevolve.usage_store.operations import OVERFLOW_SIGNATURE, StoredOperation
 from gqlevolve.usage_store.recorder import Recorder

@@ -7,7 +7,7 @@ groups one row per operation, client version and day: 556,000 rows for 90 days o
 
 - ``operation_summaries``: per (endpoint, grid, block, signature, client name, client version), one running-sum
   column per day of a 64-day block: the shape of ``client_summaries``, read with the same span functions
-  (:mod:`~gqlevolve.usage_store.client_summaries`). A 90-day window reads at most three rows per operation and
+  (:mod:`~gqlevolve.usage_store.day_blocks`). A 90-day window reads at most three rows per operation and
   client version (the blocks at its ends and the one between), a 30-day one at most two, any window exactly.
   Grid 0 only, where ``client_summaries`` keeps two grids 32 days apart: these reads group their rows per
   operation and client anyway (several operations, a join), so the second grid would save little reading and it
@@ -28,7 +28,7 @@ the way :mod:`~gqlevolve.usage_store.coordinate_clients` does (``clock``: pinned
     >>> from datetime import date
     >>> from gqlevolve.operation_shape import OperationShape
     >>> from gqlevolve.usage_store import UsageStore
-    >>> from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_last_day, span_sum
+    >>> from gqlevolve.usage_store.day_blocks import day_of_number, span_blocks, span_last_day, span_sum
     >>> store = UsageStore(store_url, clock=clock)
     >>> users = OperationShape("query", "Users", "aa" * 16, frozenset({"Query", "Query.users"}))
     >>> for day, count in ((date(2026, 10, 30), 10), (date(2026, 11, 20), 2)):
@@ -55,12 +55,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from gqlevolve.usage_store.bulk import add_counts
-from gqlevolve.usage_store.client_summaries import (
+from gqlevolve.usage_store.day_blocks import (
     BlockKey,
     add_block_sums,
     block_of,
     day_of_number,
-    prune_client_summaries,
+    prune_block_sums,
     rebuild_block_sums,
     span_blocks,
     span_last_day,
@@ -133,7 +133,7 @@ def add_operation_summaries(connection: sa.Connection, usage: Sequence[Operation
     """Add the ``operation_usage`` rows a flush writes to both tables (call in the same transaction).
 
     Rows in key order, as the writer's other tables (concurrent flushers lock them in one order): the summaries
-    one upsert (:func:`~gqlevolve.usage_store.client_summaries.add_block_sums`), the shaped totals one bulk upsert
+    one upsert (:func:`~gqlevolve.usage_store.day_blocks.add_block_sums`), the shaped totals one bulk upsert
     (a flush's rows share one row per client and day: 200 on the benchmark's store)."""
     rows: dict[BlockKey, dict[int, int]] = {}
     per_day: dict[tuple[str, dt.date, str, str], int] = {}
@@ -166,5 +166,5 @@ def rebuild_operation_summaries(connection: sa.Connection) -> tuple[int, int]:
 
 def prune_operation_summaries(connection: sa.Connection, cutoff: dt.date) -> None:
     """Forget the days before ``cutoff`` in both tables, as retention does with ``operation_usage``."""
-    prune_client_summaries(connection, cutoff, operation_summaries, grids=(GRID,))
+    prune_block_sums(connection, operation_summaries, cutoff, grids=(GRID,))
     connection.execute(shaped_totals.delete().where(shaped_totals.c.day < cutoff))

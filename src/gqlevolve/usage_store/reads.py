@@ -56,7 +56,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gqlevolve.lifecycle.adoption import client_key
-from gqlevolve.usage_store.client_summaries import day_of_number, span_blocks, span_grid, span_last_day, span_sum
+from gqlevolve.usage_store.day_blocks import day_of_number, span_blocks, span_grid, span_last_day, span_sum
 from gqlevolve.usage_store.tables import (
     client_from_column,
     client_summaries,
@@ -338,12 +338,12 @@ def _pairs(
     operations in those days left out before they are grouped."""
     table = client_summaries
     grid = span_grid(since, until)
-    used = span_sum(since, until, grid)
-    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until, grid), used > 0]
+    used = span_sum(since, until, grid, table)
+    conditions = [table.c.endpoint == endpoint, *span_blocks(since, until, grid, table), used > 0]
     if coordinates is not None:
         conditions.append(table.c.coordinate.in_(list(coordinates)))
     key = [table.c.coordinate, table.c.client_name, table.c.client_version]
-    last_day = span_last_day(since, until, grid)
+    last_day = span_last_day(since, until, grid, table)
     if since is not None and until is not None and span_grid(since, until, one_block=True) is not None:
         # The days in one block: a client and coordinate is one row there, nothing to group.
         return sa.select(*key, *([used.label("operations"), last_day.label("last_day")] if sums else [])).where(*conditions)
@@ -507,11 +507,11 @@ def weekly_users(
         (first_day + dt.timedelta(days=7 * week), first_day + dt.timedelta(days=7 * week + 6)) for week in range(weeks)
     ]
     rows = connection.execute(
-        sa.select(table.c.coordinate, table.c.client_name, *[sa.func.sum(span_sum(since, until, grid)) for since, until in spans])
+        sa.select(table.c.coordinate, table.c.client_name, *[sa.func.sum(span_sum(since, until, grid, table)) for since, until in spans])
         .where(
             table.c.endpoint == endpoint,
             table.c.coordinate.in_(list(coordinates)),
-            *span_blocks(None, last_day, grid),
+            *span_blocks(None, last_day, grid, table),
         )
         .group_by(table.c.coordinate, table.c.client_name)
     )

@@ -11,8 +11,9 @@ groups one row per operation, client version and day: 556,000 rows for 90 days o
   client version (the blocks at its ends and the one between), a 30-day one at most two, any window exactly.
   Grid 0 only, where ``client_summaries`` keeps two grids 32 days apart: these reads group their rows per
   operation and client anyway (several operations, a join), so the second grid would save little reading and it
-  doubles the writing: with both, a whole day's flush into PostgreSQL took 1.43 s (0.81 s without the table),
-  the same keys again 1.16 s (0.51 s), as PostgreSQL writes a whole 1 KB row for each update;
+  doubles the writing: with both, a whole day's flush into PostgreSQL took 1.43 s and the same keys again
+  1.16 s; with grid 0 alone 0.95 and 0.68 s, and 0.78 and 0.53 s without the table (2026-12-02,
+  ``docs/scale.md``), as PostgreSQL writes a whole 1 KB row for each update;
 - ``shaped_totals``: per (endpoint, day, client name, client version), the operations whose shape was recorded,
   beside ``operation_totals`` (every operation): the days of a window with whole-schema evidence read 200 rows a
   day instead of 6,900 (:func:`~gqlevolve.usage_store.breakage_reads.whole_schema_days`).
@@ -22,28 +23,20 @@ Both are written by the writer in the transaction (and under the ledger entry) o
 (rows written another way: a bulk import, a benchmark's fill, the migration), and pruned with the days they sum
 (:func:`prune_operation_summaries`).
 
-Example: ``web`` ran ``Users`` on two days, 10 and 2 operations; its sum and last day over the last 30 days, read
-the way :mod:`~gqlevolve.usage_store.coordinate_clients` does (``clock``: pinned to 2026-11-21):
+Example: ``web`` ran ``Users`` on two days, 10 and 2 operations; its sum and last day over the 30 days ending
+2026-11-21, as the reads of :mod:`~gqlevolve.usage_store.coordinate_clients` get them (``clock``: pinned to
+2026-11-21):
 
     >>> from datetime import date
     >>> from gqlevolve.operation_shape import OperationShape
     >>> from gqlevolve.usage_store import UsageStore
-    >>> from gqlevolve.usage_store.day_blocks import day_of_number, span_blocks, span_last_day, span_sum
     >>> store = UsageStore(store_url, clock=clock)
     >>> users = OperationShape("query", "Users", "aa" * 16, frozenset({"Query", "Query.users"}))
     >>> for day, count in ((date(2026, 10, 30), 10), (date(2026, 11, 20), 2)):
     ...     store.record_operation("/api/v1/graphql", (), client_name="web", operation=users, count=count, when=day)
-    >>> since, until = date(2026, 10, 23), date(2026, 11, 21)
-    >>> grid, table = GRID, operation_summaries
-    >>> query = (
-    ...     sa.select(table.c.client_name, sa.func.sum(span_sum(since, until, grid, table)),
-    ...               sa.func.max(span_last_day(since, until, grid, table)))
-    ...     .where(table.c.endpoint == "/api/v1/graphql", *span_blocks(since, until, grid, table))
-    ...     .group_by(table.c.client_name)
-    ... )
     >>> with store.reading() as connection:
-    ...     [(name, count, day_of_number(last)) for name, count, last in connection.execute(query)]
-    [('web', 12, datetime.date(2026, 11, 20))]
+    ...     [row[1:] for row in window_rows(connection, "/api/v1/graphql", date(2026, 10, 23), date(2026, 11, 21))]
+    [('web', None, 12, datetime.date(2026, 11, 20))]
     >>> store.close()
 """
 

@@ -4,8 +4,8 @@
 first, without their counts; the answer to "who uses ``User.name``" needs each client's own count and last day.
 This read sums the writer's per-operation sums (``operation_summaries``, a few rows per operation and client for
 any window: :mod:`~gqlevolve.usage_store.operation_summaries`) per client over the operations whose shape has the
-coordinate (``operation_coordinates``), taking a connection first like the other reads. Operations past the store's daily
-cap of operations have no signature, so no client here: the report says how many those are.
+coordinate (``operation_coordinates``), taking a connection first like the other reads. Operations past the
+store's daily cap of operations have no signature, so no client here: the report says how many those are.
 
 :func:`coordinate_operations` answers both questions of ``gqlevolve usage`` at once, the operations and the
 clients, from one grouped read: ``operation_summaries`` joined to the coordinate's rows of ``operation_coordinates``
@@ -44,6 +44,7 @@ from gqlevolve.usage_store.operation_reads import (
     ClientFilter,
     OperationUse,
     UsageRow,
+    client_conditions,
     describe_operations,
     fold_operations,
     top_operations,
@@ -84,13 +85,10 @@ def _coordinate_rows(
     """The window's sums per (operation, client version) of the operations that use ``coordinate``: the writer's
     per-operation sums joined to the coordinate's rows of ``operation_coordinates`` (no list of signatures sent back
     to the database: ``Query`` has thousands, and PostgreSQL planned 500-value ``IN`` lists badly)."""
-    table = operation_summaries
-    conditions = [operation_coordinates.c.coordinate == coordinate]
-    if client is not None:
-        conditions.append(table.c.client_name == client[0])
-        if client[1] is not None:
-            conditions.append(table.c.client_version == client[1])
-    return window_rows(connection, endpoint, first, last, *conditions, join=operation_coordinates)
+    return window_rows(
+        connection, endpoint, first, last, operation_coordinates.c.coordinate == coordinate,
+        *client_conditions(operation_summaries, client), join=operation_coordinates,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ __all__ = [
     "CoordinateDay",
     "OperationUse",
     "UsageRow",
+    "client_conditions",
     "coordinate_counts",
     "coordinate_days",
     "coordinate_seen_days",
@@ -112,7 +113,9 @@ class OperationUse:
     last_seen: dt.date
 
 
-def _client_conditions(table: sa.Table, client: ClientFilter) -> list[sa.ColumnElement[bool]]:
+def client_conditions(table: sa.Table, client: ClientFilter) -> list[sa.ColumnElement[bool]]:
+    """The conditions that keep ``client``'s rows of ``table`` (its ``client_name``, and ``client_version`` when the
+    filter names one); none for None."""
     if client is None:
         return []
     name, version = client
@@ -137,7 +140,7 @@ def coordinate_days(
         connection.execute(
             sa.select(operation_totals.c.day, sa.func.sum(operation_totals.c.count))
             .where(operation_totals.c.endpoint == endpoint, operation_totals.c.day.between(first, last),
-                   *_client_conditions(operation_totals, client))
+                   *client_conditions(operation_totals, client))
             .group_by(operation_totals.c.day)
         ).all()
     )
@@ -153,7 +156,7 @@ def coordinate_days(
         used_rows = connection.execute(
             sa.select(operation_usage.c.day, sa.func.sum(operation_usage.c.count))
             .where(operation_usage.c.endpoint == endpoint, operation_usage.c.signature.in_(signatures),
-                   operation_usage.c.day.between(first, last), *_client_conditions(operation_usage, client))
+                   operation_usage.c.day.between(first, last), *client_conditions(operation_usage, client))
             .group_by(operation_usage.c.day)
         )
     used = {day_from_column(day): int(count) for day, count in used_rows}
@@ -192,7 +195,7 @@ def _operations(
     for start in range(0, len(signatures), _CHUNK):
         rows += window_rows(
             connection, endpoint, first, last, table.c.signature.in_(signatures[start:start + _CHUNK]),
-            *_client_conditions(table, client),
+            *client_conditions(table, client),
         )
     found = fold_operations(rows)
     described = describe_operations(connection, [operation.signature for operation in found])

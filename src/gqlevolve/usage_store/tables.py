@@ -409,12 +409,32 @@ version_enforcement = sa.Table(
 #: The days of one ``client_summaries`` row: a block of consecutive days, numbered from ``date.toordinal()``.
 CLIENT_SUMMARY_DAYS = 64
 
-def _day_columns() -> list[sa.Column[int]]:
-    """A summary row's day columns, c00..c63: the operations from its block's first day to each day."""
-    return [
-        sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
-        for offset in range(CLIENT_SUMMARY_DAYS)
-    ]
+
+def _block_summary(name: str, summed: sa.Column[str]) -> sa.Table:
+    """A summary table of the shape :mod:`gqlevolve.usage_store.day_blocks` reads and writes: per endpoint, grid,
+    block, ``summed`` (what it sums per: a coordinate, an operation's signature) and client version, one column
+    per day of the block (c00..c63) holding the operations from the block's first day to that day."""
+    key = ("endpoint", "grid", "block", summed.name, "client_name", "client_version")
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
+        # 0 or 1: the day numbers of grid g are date.toordinal() + 32 * g; a block is its day numbers // 64.
+        sa.Column("grid", sa.SmallInteger, nullable=False),
+        sa.Column("block", sa.Integer, nullable=False),
+        summed,
+        sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
+        sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
+        *[
+            sa.Column(f"c{offset:02d}", sa.BigInteger, nullable=False, server_default="0")
+            for offset in range(CLIENT_SUMMARY_DAYS)
+        ],
+        # Ordered for the reads: one endpoint's block (of one grid) holding a window, every key in it.
+        sa.PrimaryKeyConstraint(*key),
+        # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's block is read
+        # from one stretch of pages instead of one look-up per row.
+        sqlite_with_rowid=False,
+    )
 
 
 # deprecation_usage summed per (endpoint, coordinate, client name, client version) and block of 64 days, one column
@@ -422,23 +442,7 @@ def _day_columns() -> list[sa.Column[int]]:
 # that any days of a block sum to one subtraction), on two grids of blocks 32 days apart: any window of up to 33
 # days lies inside one block of one grid (one row per client and coordinate to read), a longer one spans a few.
 # Kept by the writer in the usage's transaction (gqlevolve.usage_store.client_summaries).
-client_summaries = sa.Table(
-    "client_summaries",
-    metadata,
-    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
-    # 0 or 1: the day numbers of grid g are date.toordinal() + 32 * g; a block is its day numbers // 64.
-    sa.Column("grid", sa.SmallInteger, nullable=False),
-    sa.Column("block", sa.Integer, nullable=False),
-    sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False),
-    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
-    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
-    *_day_columns(),
-    # Ordered for the reads: one endpoint's block (of one grid) holding a window, every client and coordinate in it.
-    sa.PrimaryKeyConstraint("endpoint", "grid", "block", "coordinate", "client_name", "client_version"),
-    # SQLite: the rows stored in key order (no rowid table beside the key's index): a window's block is read
-    # from one stretch of pages instead of one look-up per row.
-    sqlite_with_rowid=False,
-)
+client_summaries = _block_summary("client_summaries", sa.Column("coordinate", sa.String(COORDINATE_LENGTH), nullable=False))
 
 
 # --- operation_summaries and shaped_totals (0007; gqlevolve.usage_store.operation_summaries keeps them) -------------
@@ -447,18 +451,8 @@ client_summaries = sa.Table(
 # running-sum columns as client_summaries, on grid 0 alone: "which operations and clients used Query in the
 # last 90 days" reads some 3 rows per operation and client instead of one per day (556,000 rows on the benchmark's
 # GitHub-sized store). Kept by the writer in the usage's transaction.
-operation_summaries = sa.Table(
-    "operation_summaries",
-    metadata,
-    sa.Column("endpoint", sa.String(ENDPOINT_LENGTH), nullable=False),
-    sa.Column("grid", sa.SmallInteger, nullable=False),
-    sa.Column("block", sa.Integer, nullable=False),
-    sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False),
-    sa.Column("client_name", sa.String(CLIENT_NAME_LENGTH), nullable=False),
-    sa.Column("client_version", sa.String(CLIENT_VERSION_LENGTH), nullable=False),
-    *_day_columns(),
-    sa.PrimaryKeyConstraint("endpoint", "grid", "block", "signature", "client_name", "client_version"),
-    sqlite_with_rowid=False,  # as client_summaries: a block's rows on one stretch of pages
+operation_summaries = _block_summary(
+    "operation_summaries", sa.Column("signature", sa.String(SIGNATURE_LENGTH), nullable=False)
 )
 
 # operation_usage summed per (endpoint, day, client name, client version): the operations whose shape was recorded,
